@@ -1,0 +1,50 @@
+// Every limit the service enforces, in one place, unit last. Error messages quote the value and the limit.
+
+// --- requests ---
+export const INSERT_BODY_BYTES_MAX = 4_000_000; // 1507: an insert body (queue messages are 128 KB, so it is split)
+export const QUERY_BODY_BYTES_MAX = 256_000; // 1507: any other JSON or SQL body
+export const INSERT_ENTITIES_MAX = 1000; // 2012: entities per insert (API.md §5.1)
+export const INSERT_VALUES_MAX = 20_000; // 2013: (entity, column) values per insert, events counted one each
+export const IDEMPOTENCY_KEY_CHARS_MAX = 200;
+
+// --- names and values ---
+export const ENTITY_ID_CHARS_MAX = 1000;
+export const STRING_VALUE_CHARS_MAX = 1000; // DOC data-types
+export const COLUMN_NAME_CHARS_MAX = 80;
+export const COLUMN_API_NAME_CHARS_MAX = 120; // runners append a 10-14 digit suffix to 40+ char names
+export const COLUMN_DESCRIPTION_CHARS_MAX = 300;
+export const DIMENSION_NAME_CHARS_MAX = 80;
+export const DECIMAL_PLACES_MAX = 10;
+export const COLUMNS_PER_DATABASE_MAX = 5000;
+export const COLUMNS_PER_REQUEST_MAX = 100; // POST /column with an array
+
+// --- queries ---
+export const NAMED_QUERIES_MAX = 10; // 123: count entity / count event
+export const TOP_VALUES_QUERIES_MAX = 5;
+export const TOP_VALUES_FILTER_VALUES_MAX = 20;
+export const TOP_VALUES_N_MAX = 10_000;
+export const AGGREGATION_LEVELS_MAX = 5; // 92
+export const AGGREGATION_GROUP_N_MAX = 10_000;
+export const EXISTS_IDS_MAX = 100; // 99
+export const EXTRACTION_COLUMNS_MAX = 10; // 114
+export const EXTRACTION_LIMIT_DEFAULT = 100;
+export const EXTRACTION_LIMIT_MAX = 1000; // 111
+export const QUERY_DEPTH_MAX = 16; // nesting of and/or/not lists
+export const QUERY_PREDICATES_MAX = 200; // predicate objects in one query
+export const SAVED_QUERY_NAME_CHARS_MAX = 100;
+export const HISTOGRAM_BUCKETS_MAX = 1000; // interval buckets in one aggregation
+export const SQL_TEXT_CHARS_MAX = 20_000;
+
+// --- platform guards ---
+export const QUEUE_MESSAGE_BYTES_MAX = 120_000; // Queues: 128 KB per message including ~100 B metadata
+export const QUEUE_SEND_BATCH_MESSAGES_MAX = 100;
+export const QUEUE_SEND_BATCH_BYTES_MAX = 250_000;
+export const SEGMENT_BYTES_MAX = 1_900_000; // DO SQLite: 2 MB per row/BLOB (not enforced locally)
+export const SQL_BOUND_PARAMETERS_MAX = 100;
+export const RPC_BYTES_MAX = 30_000_000; // DO RPC: 32 MiB per call
+
+// --- time ---
+export const AUTH_CACHE_MS = 5_000; // isolate cache of API keys and schemas
+export const RESULT_CACHE_FRESH_MS = 5_000;
+export const INSERT_WAIT_MS = 20_000; // ?wait=true
+export const SHARD_DEADLINE_MS_DEFAULT = 5_000;

@@ -1,0 +1,64 @@
+// What crosses the Worker ↔ Durable Object boundary: ingest messages, RPC results, and the
+// ShardEngine interface the shard's storage engine implements. Plain data only (RPC keeps only
+// structured-cloneable values; custom error classes lose everything but name and message).
+
+import type { ApiErrorData } from "./errors";
+import type { EntityWrite, Mutation, ShardAnswer, ShardQuery } from "./plan";
+
+/** Every DO RPC method answers this instead of throwing domain errors. */
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: ApiErrorData };
+
+/**
+ * One queue message: the entities of one insert request that route to one shard.
+ * `recordId` is derived from the request (its Idempotency-Key when given) and the part index, so a
+ * retried request or a redelivered message carries the same id and is applied once.
+ */
+export interface IngestMessage {
+  v: 1;
+  db: string;
+  shard: number;
+  recordId: string;
+  entities: EntityWrite[];
+}
+
+/** Where a shard copy lives: idFromName(shardObjectName(db, shard, copy)); copy 0 is the primary. */
+export function shardObjectName(db: string, shard: number, copy: number): string {
+  return `${db}/${shard}/${copy}`;
+}
+
+/**
+ * The storage engine of one shard. Pure: it reaches storage only through the SqlLike it was built
+ * with, and the caller wraps every mutating call in one storage transaction (so a throw rolls back).
+ */
+export interface ShardEngine {
+  /** Applies one mutation; answers how many entities it touched (written, deleted or updated). */
+  apply(mutation: Mutation): MutationOutcome;
+  query(q: ShardQuery): ShardAnswer;
+  stats(): EngineStats;
+  /** Drops every cached byte (the next call pages from storage again). */
+  dropCaches(): void;
+}
+
+export interface MutationOutcome {
+  entities: number;
+  values: number;
+}
+
+export interface EngineStats {
+  entities: number; // live entities, all dimensions
+  dimensions: Record<string, number>;
+  storageBytes: number;
+  cachedBytes: number;
+}
+
+/** The slice of DO SqlStorage the engine uses; node:sqlite is adapted to it in tests and benchmarks. */
+export interface SqlLike {
+  exec(query: string, ...bindings: unknown[]): SqlCursorLike;
+}
+export interface SqlCursorLike {
+  toArray(): Record<string, unknown>[];
+  one(): Record<string, unknown>;
+  readonly rowsWritten: number;
+}
+
+export type { EntityWrite };
