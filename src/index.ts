@@ -1,9 +1,23 @@
-import { DurableObject } from "cloudflare:workers";
-export class ShardDO extends DurableObject {}
-export class CatalogDO extends DurableObject {}
-export class DirectoryDO extends DurableObject {}
+// The Worker's entry points: HTTP (the Hono app), the ingest queue consumers, and the hourly cron.
+// The Durable Object classes are re-exported here because the runtime finds them on the main module.
+
+import { app } from "./app";
+import { consumeDeadLetters, consumeIngest } from "./ingest/consumer";
+import type { IngestMessage } from "./shared/rpc";
+
+export { ShardDO } from "../durable-objects/shard";
+export { CatalogDO } from "../durable-objects/catalog";
+export { DirectoryDO } from "../durable-objects/directory";
+
+const DEAD_LETTER_QUEUE = "sliced-ingest-dlq";
+
 export default {
-  async fetch() { return new Response("ok"); },
-  async queue() {},
-  async scheduled() {},
-} satisfies ExportedHandler<Env>;
+  fetch: app.fetch,
+  async queue(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+    if (batch.queue === DEAD_LETTER_QUEUE) await consumeDeadLetters(batch, env);
+    else await consumeIngest(batch, env);
+  },
+  async scheduled(_controller: ScheduledController, _env: Env): Promise<void> {
+    // Hourly backups arrive with the backup issue; the trigger is declared so deploys keep it.
+  },
+} satisfies ExportedHandler<Env, IngestMessage>;

@@ -82,3 +82,9 @@ export function columnRef(c: ColumnDef): ColumnRef {
 
 export const DEFAULT_DIMENSION = "default";
 export const ENTITY_ID_COLUMN = "entity-id";
+
+/** api-names (columns) and dimension names: lower-case letters, digits, '-' and '_' (API.md §4.2, §10 item 20). */
+export const API_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** A column to create: everything but what the catalog assigns. */
+export type NewColumn = Omit<ColumnDef, "id" | "active" | "createdAt">;

@@ -32,6 +32,7 @@ export const ERRORS = {
   COLUMN_RANGE: { code: 39, status: 400, when: "enumerated range missing or not ascending" },
   COLUMN_NAME_LENGTH: { code: 56, status: 400, when: "name longer than allowed" },
   COLUMN_API_NAME_LENGTH: { code: 57, status: 400, when: "api-name longer than allowed" },
+  COLUMN_UNKNOWN_MEMBER: { code: 2020, status: 400, when: "a column definition has a member the API does not know" },
   COLUMN_NOT_FOUND: { code: 85, status: 404, when: "no active column with that api-name" },
   // --- insert ---
   INSERT_EMPTY_ENTITY_ID: { code: 58, status: 400, when: "an entity id is empty" },

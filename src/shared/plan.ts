@@ -210,7 +210,9 @@ export interface ExtractRow {
 }
 
 export type ShardAnswer =
-  | { kind: "count-entity" | "count-event" | "total"; counts: number[] }
+  | { kind: "count-entity"; counts: number[] }
+  | { kind: "count-event"; counts: number[] }
+  | { kind: "total"; counts: number[] }
   | { kind: "exists"; ids: string[] }
   | { kind: "top-values"; values: Array<Array<[value: string, quantity: number]>> }
   | { kind: "aggregation"; root: AggNode }

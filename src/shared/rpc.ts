@@ -17,6 +17,7 @@ export interface IngestMessage {
   v: 1;
   db: string;
   shard: number;
+  replicas: number; // the database's replica count, so the primary knows whom to forward to
   recordId: string;
   entities: EntityWrite[];
 }
@@ -62,3 +63,26 @@ export interface SqlCursorLike {
 }
 
 export type { EntityWrite };
+
+/** Which shard copy an RPC is for; a shard object learns its identity from its first call. */
+export interface ShardAddress {
+  db: string;
+  shard: number;
+  copy: number; // 0 = primary
+  replicas: number; // how many replica copies the database keeps (the primary forwards to copies 1..replicas)
+}
+
+/** Operator fault injection (only when ALLOW_FAULT_INJECTION is "true"). */
+export type FaultMode = "none" | "down" | "slow";
+
+/** One shard copy's health, for GET /admin/databases/:id/health. */
+export interface ShardHealth {
+  shard: number;
+  copy: number;
+  entities: number;
+  appliedRecords: number;
+  outboxBacklog: number;
+  lastError: string | null;
+  lastBackupAt: string | null;
+  fault: FaultMode;
+}

@@ -1,0 +1,119 @@
+// The shard's own bookkeeping tables, next to the engine's: identity and settings (shard_meta),
+// applied record ids (exactly-once), and the ordered outbox of changes for the replica copies.
+// Every method is synchronous SQL, so callers compose them inside one transactionSync.
+
+import type { Mutation } from "../src/shared/plan";
+import type { ShardAddress, SqlLike } from "../src/shared/rpc";
+
+const SCHEMA_VERSION = 1;
+
+export interface OutboxEntry {
+  seq: number;
+  recordId: string;
+  mutation: Mutation;
+}
+
+export class ShardLog {
+  constructor(private readonly sql: SqlLike) {
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT)`);
+    const row = this.sql.exec(`SELECT value FROM shard_meta WHERE key = 'schema_version'`).toArray()[0];
+    const version = row ? Number(row["value"]) : 0;
+    if (version < 1) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_applied (record_id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL, entities INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL, body TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_outbox_acks (copy INTEGER PRIMARY KEY, seq INTEGER NOT NULL)`);
+    }
+    if (version !== SCHEMA_VERSION) this.setMeta("schema_version", String(SCHEMA_VERSION));
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.sql.exec(`SELECT value FROM shard_meta WHERE key = ?`, key).toArray()[0];
+    return row ? (row["value"] as string | null) : null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.sql.exec(`DELETE FROM shard_meta WHERE key = ?`, key);
+    else this.sql.exec(`INSERT INTO shard_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+
+  /** Records who this object is on first contact (and the replica count, which the catalog fixes). */
+  identify(addr: ShardAddress): void {
+    const known = this.getMeta("identity");
+    const text = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas });
+    if (known !== text) this.setMeta("identity", text);
+  }
+
+  identity(): ShardAddress | null {
+    const text = this.getMeta("identity");
+    return text ? (JSON.parse(text) as ShardAddress) : null;
+  }
+
+  isApplied(recordId: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM shard_applied WHERE record_id = ?`, recordId).toArray().length > 0;
+  }
+
+  markApplied(recordId: string, entities: number): void {
+    this.sql.exec(`INSERT INTO shard_applied (record_id, applied_at, entities) VALUES (?, ?, ?)`, recordId, Date.now(), entities);
+  }
+
+  appliedEntities(recordId: string): number {
+    const row = this.sql.exec(`SELECT entities FROM shard_applied WHERE record_id = ?`, recordId).toArray()[0];
+    return row ? Number(row["entities"]) : 0;
+  }
+
+  appliedAmong(recordIds: string[]): string[] {
+    const found: string[] = [];
+    for (let i = 0; i < recordIds.length; i += 90) {
+      const chunk = recordIds.slice(i, i + 90);
+      const rows = this.sql.exec(`SELECT record_id FROM shard_applied WHERE record_id IN (${chunk.map(() => "?").join(",")})`, ...chunk).toArray();
+      for (const r of rows) found.push(r["record_id"] as string);
+    }
+    return found;
+  }
+
+  appliedCount(): number {
+    return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM shard_applied`).one()["n"]);
+  }
+
+  /** Every applied record id, for the chaos test's exactly-once check and for backups. */
+  appliedIds(): string[] {
+    return this.sql.exec(`SELECT record_id FROM shard_applied ORDER BY record_id`).toArray().map((r) => r["record_id"] as string);
+  }
+
+  appendOutbox(recordId: string, mutation: Mutation): void {
+    this.sql.exec(`INSERT INTO shard_outbox (record_id, body) VALUES (?, ?)`, recordId, JSON.stringify(mutation));
+  }
+
+  /** The next entries a replica copy has not acknowledged, in order. */
+  outboxAfter(copy: number, limit: number): OutboxEntry[] {
+    const acked = this.ackedSeq(copy);
+    return this.sql
+      .exec(`SELECT seq, record_id, body FROM shard_outbox WHERE seq > ? ORDER BY seq LIMIT ?`, acked, limit)
+      .toArray()
+      .map((r) => ({ seq: Number(r["seq"]), recordId: r["record_id"] as string, mutation: JSON.parse(r["body"] as string) as Mutation }));
+  }
+
+  ackOutbox(copy: number, seq: number): void {
+    this.sql.exec(`INSERT INTO shard_outbox_acks (copy, seq) VALUES (?, ?) ON CONFLICT(copy) DO UPDATE SET seq = MAX(seq, excluded.seq)`, copy, seq);
+  }
+
+  /** Deletes entries every replica copy has acknowledged. */
+  pruneOutbox(replicas: number): void {
+    let lowest = Infinity;
+    for (let copy = 1; copy <= replicas; copy++) lowest = Math.min(lowest, this.ackedSeq(copy));
+    if (Number.isFinite(lowest)) this.sql.exec(`DELETE FROM shard_outbox WHERE seq <= ?`, lowest);
+  }
+
+  outboxBacklog(): number {
+    return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM shard_outbox`).one()["n"]);
+  }
+
+  private ackedSeq(copy: number): number {
+    const row = this.sql.exec(`SELECT seq FROM shard_outbox_acks WHERE copy = ?`, copy).toArray()[0];
+    return row ? Number(row["seq"]) : 0;
+  }
+}

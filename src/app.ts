@@ -1,0 +1,68 @@
+// The Hono app: path normalisation (trailing slashes, the historical /v1/test prefix and route
+// names), timing, API-key authentication for /v1, the routes, and one error handler that answers
+// every failure in the SlicingDice error envelope (API.md §2.2).
+
+import { Hono } from "hono";
+import { authenticate } from "./auth";
+import type { AppEnv } from "./http";
+import { admin } from "./routes/admin";
+import { columns } from "./routes/columns";
+import { inserts } from "./routes/insert";
+import { ApiError, errorEnvelope } from "./shared/errors";
+
+/** Old spellings that existing clients still send (API.md §1.1, §10). */
+const PATH_ALIASES: Array<[RegExp, string]> = [
+  [/^\/v1\/test(\/|$)/, "/v1$1"],
+  [/^\/v1\/field$/, "/v1/column"],
+  [/^\/v1\/index$/, "/v1/insert"],
+  [/^\/v1\/project$/, "/v1/database"],
+  [/^\/v1\/query\/count\/events$/, "/v1/query/count/event"],
+  [/^\/v1\/query\/sql$/, "/v1/sql"],
+];
+
+export function normalisePath(pathname: string): string {
+  let p = pathname.replace(/\/+$/, "") || "/";
+  for (const [pattern, replacement] of PATH_ALIASES) p = p.replace(pattern, replacement);
+  return p;
+}
+
+/** Every route, for telling "wrong method" (25) from "no such route" (26). */
+const KNOWN_PATHS = [
+  /^\/$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop))?)?$/,
+  /^\/v1\/(database|column|insert|sql|delete|update)$/, /^\/v1\/column\/[^/]+$/,
+  /^\/v1\/query\/(count\/entity|count\/entity\/total|count\/event|exists\/entity|top_values|aggregation|saved)$/,
+  /^\/v1\/query\/saved\/[^/]+$/, /^\/v1\/data_extraction\/(result|score)$/,
+];
+
+export const app = new Hono<AppEnv>({ getPath: (req) => normalisePath(new URL(req.url).pathname) });
+
+app.use("*", async (c, next) => {
+  c.set("started", Date.now());
+  await next();
+});
+
+app.get("/", (c) => c.json({ service: "sliced", description: "SlicingDice-compatible analytics database", api: "/v1", docs: "README.md" }));
+
+app.route("/admin", admin);
+
+app.use("/v1/*", async (c, next) => {
+  c.set("caller", await authenticate(c.env, c.req.header("authorization")));
+  await next();
+});
+app.route("/v1", columns);
+app.route("/v1", inserts);
+
+app.notFound((c) => {
+  const known = KNOWN_PATHS.some((p) => p.test(c.req.path));
+  const err = known
+    ? new ApiError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}`)
+    : new ApiError("UNKNOWN_ROUTE", `there is no ${c.req.path} endpoint`);
+  return c.json(errorEnvelope(err), err.status as 404 | 405);
+});
+
+app.onError((e, c) => {
+  if (e instanceof ApiError) return c.json(errorEnvelope(e), e.status as 400);
+  console.error(`internal error on ${c.req.method} ${c.req.path}:`, e);
+  const err = new ApiError("INTERNAL", "an internal error occurred; it has been logged");
+  return c.json(errorEnvelope(err), 500);
+});

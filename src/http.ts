@@ -1,0 +1,54 @@
+// Request and response helpers shared by every route: body reading with the size, content-type and
+// JSON checks of API.md §2.4, and the success envelope with `status` and `took` (seconds).
+
+import type { Context } from "hono";
+import { ApiError } from "./shared/errors";
+import type { Caller } from "./auth";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { started: number; caller: Caller };
+}
+
+export type AppContext = Context<AppEnv>;
+
+/** Reads the raw body as text, refusing more than `maxBytes` (1507) before and after reading it. */
+export async function readText(c: AppContext, maxBytes: number): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared, maxBytes);
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > maxBytes) throw tooLarge(buf.byteLength, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    throw new ApiError("INVALID_JSON", "the body is not valid UTF-8");
+  }
+}
+
+function tooLarge(bytes: number, max: number): ApiError {
+  return new ApiError("BODY_TOO_LARGE", `the body has ${bytes} bytes; this endpoint accepts at most ${max}`, { max });
+}
+
+/** Reads a JSON body (Content-Type application/json or absent). An empty body reads as `empty`. */
+export async function readJson(c: AppContext, maxBytes: number, empty?: unknown): Promise<unknown> {
+  const type = c.req.header("content-type");
+  if (type !== undefined && !/^application\/json\b/i.test(type.trim())) {
+    throw new ApiError("CONTENT_TYPE_INVALID", `Content-Type must be application/json, got '${type}'`);
+  }
+  const text = await readText(c, maxBytes);
+  if (text.trim() === "" && empty !== undefined) return empty;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ApiError("INVALID_JSON", `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The success envelope: the payload plus status and took (seconds, as SlicingDice did). */
+export function success(c: AppContext, body: Record<string, unknown>, status: 200 | 201 = 200): Response {
+  return c.json({ status: "success", ...body, took: tookSeconds(c) }, status);
+}
+
+export function tookSeconds(c: AppContext): number {
+  return Math.round(Date.now() - c.get("started")) / 1000;
+}

@@ -1,0 +1,102 @@
+// The insert path of DESIGN.md "Ingest, exactly once": validate and normalise the whole body
+// (creating auto-created dimensions/columns first), route entities to shards, pack messages with
+// record ids derived from the request, enqueue them, and optionally wait until the primaries applied them.
+
+import { refreshSchema, rememberSchema, type Caller } from "../auth";
+import { catalogOf, shardStub } from "../bindings";
+import { sha256Hex } from "../keys";
+import { ApiError } from "../shared/errors";
+import { IDEMPOTENCY_KEY_CHARS_MAX, INSERT_WAIT_MS } from "../shared/limits";
+import type { IngestMessage } from "../shared/rpc";
+import type { SchemaIndex } from "../shared/schema";
+import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./normalise";
+import { packMessages } from "./pack";
+import { enqueue } from "./send";
+
+export interface InsertOptions {
+  wait: boolean;
+  idempotencyKey: string | undefined;
+}
+
+export interface InsertOutcome {
+  "inserted-entities": number;
+  "inserted-columns": number;
+}
+
+export async function insert(env: Env, caller: Caller, body: unknown, options: InsertOptions): Promise<InsertOutcome> {
+  const parsed = parseInsertBody(body);
+  const requestId = await requestIdOf(caller.db, options.idempotencyKey);
+  const schema = await schemaWithEverything(env, caller, parsed);
+  const entities = normaliseEntities(parsed, schema, Date.now());
+  const db = schema.database;
+  const messages = packMessages(db, requestId, entities);
+  await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
+  if (options.wait) await waitUntilApplied(env, db.replicas, messages);
+  return {
+    "inserted-entities": parsed.entities.length,
+    "inserted-columns": parsed.entities.reduce((n, e) => n + e.fields.length, 0),
+  };
+}
+
+/** The schema once every dimension and column the insert names exists (created when auto-create allows). */
+async function schemaWithEverything(env: Env, caller: Caller, parsed: ParsedInsert): Promise<SchemaIndex> {
+  let schema = caller.schema;
+  let missing;
+  try {
+    missing = missingSchema(parsed, schema);
+  } catch {
+    // Another isolate may have just created what is missing: look again before refusing.
+    schema = await refreshSchema(env, caller.db);
+    missing = missingSchema(parsed, schema);
+  }
+  if (missing.dimensions.length > 0) schema = rememberSchema(caller.db, await catalogOf(env, caller.db).ensureDimensions(missing.dimensions));
+  if (missing.columns.length > 0) {
+    const result = await catalogOf(env, caller.db).createColumns(missing.columns, true);
+    if (!result.ok) throw ApiError.from(result.error);
+    schema = rememberSchema(caller.db, result.value);
+  }
+  return schema;
+}
+
+/** Same Idempotency-Key (per database) → same record ids → applied once. */
+async function requestIdOf(db: string, idempotencyKey: string | undefined): Promise<string> {
+  if (idempotencyKey === undefined) return `r${crypto.randomUUID().replace(/-/g, "")}`;
+  if (idempotencyKey.trim() === "" || idempotencyKey.length > IDEMPOTENCY_KEY_CHARS_MAX) {
+    throw new ApiError("INSERT_IDEMPOTENCY_KEY", `the Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_CHARS_MAX} characters`);
+  }
+  return `k${(await sha256Hex(`${db}\u0000${idempotencyKey}`)).slice(0, 32)}`;
+}
+
+/** Polls the primaries until every record id is applied, or gives up with a timeout error (data stays queued). */
+async function waitUntilApplied(env: Env, replicas: number, messages: IngestMessage[]): Promise<void> {
+  const pending = new Map<number, Set<string>>();
+  for (const m of messages) {
+    let set = pending.get(m.shard);
+    if (!set) pending.set(m.shard, (set = new Set()));
+    set.add(m.recordId);
+  }
+  const db = messages[0]?.db;
+  if (db === undefined) return;
+  const giveUpAt = Date.now() + INSERT_WAIT_MS;
+  let delay = 10;
+  while (pending.size > 0) {
+    await Promise.all(
+      [...pending].map(async ([shard, ids]) => {
+        const addr = { db, shard, copy: 0, replicas };
+        try {
+          const result = await shardStub(env, addr).appliedAmong(addr, [...ids]);
+          if (result.ok) for (const id of result.value) ids.delete(id);
+        } catch {
+          // unreachable right now: keep waiting, the queue keeps the data
+        }
+        if (ids.size === 0) pending.delete(shard);
+      }),
+    );
+    if (pending.size === 0) return;
+    if (Date.now() + delay > giveUpAt) {
+      throw new ApiError("INSERT_WAIT_TIMEOUT", `the insert was accepted but ${[...pending.values()].reduce((n, s) => n + s.size, 0)} of its parts were not applied within ${INSERT_WAIT_MS / 1000} s; they stay queued and will be applied`, { "pending-shards": [...pending.keys()] });
+    }
+    await scheduler.wait(delay);
+    delay = Math.min(200, delay * 2);
+  }
+}

@@ -1,0 +1,132 @@
+// The operator API: create, list and delete databases (each with its master/write/read keys),
+// shard health, fault injection (only where ALLOW_FAULT_INJECTION is "true"), dead letters, and a
+// no-op fan-out that measures the platform's floor. Guarded by `Authorization: Bearer <ADMIN_TOKEN>`.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { forgetDatabase } from "../auth";
+import { catalogOf, directoryOf, shardStub } from "../bindings";
+import { readJson, success, type AppContext, type AppEnv } from "../http";
+import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from "../keys";
+import { fanOut } from "../query/fanout";
+import { ApiError } from "../shared/errors";
+import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import type { ShardAddress, ShardHealth } from "../shared/rpc";
+import type { DatabaseInfo } from "../shared/schema";
+import { parseWith } from "./validation";
+
+const SHARDS_DEFAULT = 8;
+
+const createDatabaseSchema = z.strictObject({
+  name: z.string({ error: "is required and must be a string" }).trim().min(1, "must not be blank").max(200, "must be at most 200 characters"),
+  description: z.string({ error: "must be a string" }).max(1000, "must be at most 1000 characters").optional(),
+  shards: z.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(256, "must be at most 256").optional(),
+  replicas: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2").optional(),
+});
+
+const faultSchema = z.strictObject({
+  shard: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0"),
+  replica: z.number({ error: "must be 0 (primary) or a replica number" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2"),
+  mode: z.enum(["down", "slow", "none"], { error: "must be down, slow or none" }),
+});
+
+export const admin = new Hono<AppEnv>();
+
+admin.use("*", async (c, next) => {
+  const token = c.env.ADMIN_TOKEN;
+  if (!token) throw new ApiError("ADMIN_NOT_CONFIGURED", "the operator API is disabled: set the ADMIN_TOKEN secret (locally: .dev.vars or --var ADMIN_TOKEN:<token>)");
+  const header = c.req.header("authorization") ?? "";
+  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
+  if (!(await secretsEqual(given, token))) throw new ApiError("ADMIN_UNAUTHORIZED", "send the operator token as 'Authorization: Bearer <ADMIN_TOKEN>'");
+  await next();
+});
+
+admin.post("/databases", async (c) => {
+  const body = parseWith(createDatabaseSchema, await readJson(c, QUERY_BODY_BYTES_MAX, {}), {}, "ADMIN_INVALID", "database");
+  const now = new Date().toISOString();
+  const info: DatabaseInfo = {
+    id: newDatabaseId(),
+    name: body.name,
+    description: body.description ?? "",
+    shards: body.shards ?? defaultShards(c),
+    replicas: body.replicas ?? 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const keys = { master: newApiKey(info.id), write: newApiKey(info.id), read: newApiKey(info.id) };
+  const hashed = await Promise.all((Object.entries(keys) as Array<[KeyLevel, string]>).map(async ([level, key]) => ({ level, hash: await sha256Hex(key) })));
+  await catalogOf(c.env, info.id).init(info, hashed);
+  await directoryOf(c.env).register(info);
+  return success(c, { database: databaseJson(info), "api-keys": keys }, 201);
+});
+
+admin.get("/databases", async (c) => {
+  const list = await directoryOf(c.env).list();
+  return success(c, { databases: list.map(databaseJson) });
+});
+
+admin.delete("/databases/:id", async (c) => {
+  const info = await databaseOr404(c);
+  // Unlist first so nothing new is routed to it, then remove every copy of every shard and the catalog.
+  await directoryOf(c.env).remove(info.id);
+  await Promise.all(
+    Array.from({ length: info.shards }, (_, shard) =>
+      Promise.all(Array.from({ length: info.replicas + 1 }, (_, copy) => shardStub(c.env, { db: info.id, shard, copy }).destroy())),
+    ),
+  );
+  await catalogOf(c.env, info.id).destroy();
+  forgetDatabase(info.id);
+  return success(c, { deleted: info.id });
+});
+
+admin.get("/databases/:id/health", async (c) => {
+  const info = await databaseOr404(c);
+  const copies: Array<Promise<ShardHealth | { shard: number; copy: number; error: string }>> = [];
+  for (let shard = 0; shard < info.shards; shard++) {
+    for (let copy = 0; copy <= info.replicas; copy++) {
+      const addr: ShardAddress = { db: info.id, shard, copy, replicas: info.replicas };
+      copies.push(shardStub(c.env, addr).health(addr).catch((e: unknown) => ({ shard, copy, error: e instanceof Error ? e.message : String(e) })));
+    }
+  }
+  const deadLetters = await catalogOf(c.env, info.id).deadLetters();
+  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length });
+});
+
+admin.get("/databases/:id/dead-letters", async (c) => {
+  const info = await databaseOr404(c);
+  return success(c, { "dead-letters": await catalogOf(c.env, info.id).deadLetters() });
+});
+
+admin.post("/databases/:id/faults", async (c) => {
+  if (String(c.env.ALLOW_FAULT_INJECTION) !== "true") throw new ApiError("FAULTS_DISABLED", "fault injection is not enabled on this deployment");
+  const info = await databaseOr404(c);
+  const f = parseWith(faultSchema, await readJson(c, QUERY_BODY_BYTES_MAX), {}, "ADMIN_INVALID", "fault");
+  if (f.shard >= info.shards) throw new ApiError("ADMIN_INVALID", `fault: shard ${f.shard} does not exist (the database has ${info.shards})`);
+  if (f.replica > info.replicas) throw new ApiError("ADMIN_INVALID", `fault: replica ${f.replica} does not exist (the database keeps ${info.replicas})`);
+  const addr: ShardAddress = { db: info.id, shard: f.shard, copy: f.replica, replicas: info.replicas };
+  await shardStub(c.env, addr).setFault(addr, f.mode);
+  return success(c, { shard: f.shard, replica: f.replica, mode: f.mode });
+});
+
+/** The platform's floor for query latency: every shard is called and answers at once. */
+admin.post("/databases/:id/noop", async (c) => {
+  const info = await databaseOr404(c);
+  const result = await fanOut(c.env, info, async (stub, addr) => ({ ok: true as const, value: (await stub.health(addr)).shard }));
+  return success(c, { shards: result.answers.length });
+});
+
+async function databaseOr404(c: AppContext): Promise<DatabaseInfo> {
+  const id = c.req.param("id") ?? "";
+  const info = /^[0-9a-f]{20}$/.test(id) ? await directoryOf(c.env).get(id) : null;
+  if (!info) throw new ApiError("DATABASE_NOT_FOUND", `no database with id '${id}'`);
+  return info;
+}
+
+function defaultShards(c: AppContext): number {
+  const n = Number(c.env.DEFAULT_SHARDS);
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : SHARDS_DEFAULT;
+}
+
+function databaseJson(info: DatabaseInfo): Record<string, unknown> {
+  return { id: info.id, name: info.name, description: info.description, shards: info.shards, replicas: info.replicas, "created-at": info.createdAt };
+}

@@ -1,0 +1,103 @@
+// The database and its columns: GET /v1/database, GET and POST /v1/column (one definition or a
+// list, all or nothing), and the column edit/deactivate extension of API.md §4.1.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { rememberSchema, requireLevel } from "../auth";
+import { catalogOf } from "../bindings";
+import { readJson, success, type AppEnv } from "../http";
+import { DEFAULT_DIMENSION, type ColumnDef } from "../shared/columns";
+import { ApiError } from "../shared/errors";
+import { COLUMN_DESCRIPTION_CHARS_MAX, COLUMN_NAME_CHARS_MAX, COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { parseColumn } from "./column-schema";
+import { parseWith } from "./validation";
+
+export const columns = new Hono<AppEnv>();
+
+columns.get("/database", (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "describe the database");
+  const db = caller.schema.database;
+  return success(c, {
+    name: db.name,
+    description: db.description,
+    dimensions: caller.schema.snapshot.dimensions,
+    "created-at": db.createdAt,
+    "updated-at": db.updatedAt,
+  });
+});
+
+columns.get("/column", (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, ["read"], "list columns");
+  const all = caller.schema.snapshot.columns;
+  return success(c, { active: all.filter((x) => x.active).map(columnJson), inactive: all.filter((x) => !x.active).map(columnJson) });
+});
+
+columns.post("/column", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, ["write"], "create columns");
+  const body = await readJson(c, QUERY_BODY_BYTES_MAX);
+  const list = Array.isArray(body) ? body : [body];
+  if (list.length === 0) throw new ApiError("COLUMN_MISSING_PARAM", "the list of columns is empty");
+  if (list.length > COLUMNS_PER_REQUEST_MAX) throw new ApiError("COLUMN_LIMIT", `${list.length} columns in one request; the limit is ${COLUMNS_PER_REQUEST_MAX}`, { max: COLUMNS_PER_REQUEST_MAX });
+  const defs = list.map((item, i) => parseColumn(item, Array.isArray(body) ? i : null));
+  const seen = new Set<string>();
+  for (const d of defs) {
+    const key = `${d.dimension}\u0000${d.apiName}`;
+    if (seen.has(key)) throw new ApiError("COLUMN_EXISTS", `column '${d.apiName}' appears twice in this request`);
+    seen.add(key);
+  }
+  const result = await catalogOf(c.env, caller.db).createColumns(defs);
+  if (!result.ok) throw ApiError.from(result.error);
+  rememberSchema(caller.db, result.value);
+  const names = defs.map((d) => d.apiName);
+  return success(c, { "api-name": Array.isArray(body) ? names : names[0] });
+});
+
+const columnPatchSchema = z.strictObject({
+  name: z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_NAME_CHARS_MAX, `must be at most ${COLUMN_NAME_CHARS_MAX} characters`).optional(),
+  description: z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`).optional(),
+  dimension: z.string().optional(),
+});
+
+columns.put("/column/:apiName", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "edit columns");
+  const body = parseWith(columnPatchSchema, await readJson(c, QUERY_BODY_BYTES_MAX), { name: "COLUMN_NAME", description: "COLUMN_DESCRIPTION", "*unknown": "COLUMN_UNKNOWN_MEMBER" }, "QUERY_INVALID_FORMAT", "column");
+  const patch: { name?: string; description?: string } = {};
+  if (body.name !== undefined) patch.name = body.name;
+  if (body.description !== undefined) patch.description = body.description;
+  const dimension = body.dimension ?? c.req.query("dimension") ?? DEFAULT_DIMENSION;
+  const result = await catalogOf(c.env, caller.db).updateColumn(dimension, c.req.param("apiName"), patch);
+  if (!result.ok) throw ApiError.from(result.error);
+  rememberSchema(caller.db, result.value);
+  return success(c, { "api-name": c.req.param("apiName") });
+});
+
+columns.delete("/column/:apiName", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "delete columns");
+  const dimension = c.req.query("dimension") ?? DEFAULT_DIMENSION;
+  const result = await catalogOf(c.env, caller.db).deactivateColumn(dimension, c.req.param("apiName"));
+  if (!result.ok) throw ApiError.from(result.error);
+  rememberSchema(caller.db, result.value);
+  return success(c, { "api-name": c.req.param("apiName"), active: false });
+});
+
+/** A column as GET /column shows it (API.md §4.1). */
+export function columnJson(col: ColumnDef): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: col.name,
+    "api-name": col.apiName,
+    type: col.type,
+    category: "general",
+    storage: col.storage,
+    dimension: col.dimension,
+  };
+  if (col.description !== undefined) out["description"] = col.description;
+  if (col.cardinality !== undefined) out["cardinality"] = col.cardinality;
+  if (col.decimalPlaces !== undefined) out["decimal-places"] = col.decimalPlaces;
+  if (col.range !== undefined) out["range"] = col.range;
+  return out;
+}

@@ -1,0 +1,18 @@
+// POST /v1/insert (API.md §5): the body is checked whole before anything is enqueued.
+
+import { Hono } from "hono";
+import { requireLevel } from "../auth";
+import { readJson, success, type AppEnv } from "../http";
+import { insert } from "../ingest/insert";
+import { INSERT_BODY_BYTES_MAX } from "../shared/limits";
+
+export const inserts = new Hono<AppEnv>();
+
+inserts.post("/insert", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, ["write"], "insert data");
+  const body = await readJson(c, INSERT_BODY_BYTES_MAX);
+  const wait = /^(1|true|yes)$/i.test(c.req.query("wait") ?? "");
+  const outcome = await insert(c.env, caller, body, { wait, idempotencyKey: c.req.header("idempotency-key") });
+  return success(c, { ...outcome });
+});

@@ -1,0 +1,55 @@
+// A database's schema as the Catalog Durable Object hands it to the Worker (cached per isolate
+// for a few seconds, keyed by its version): the database, its dimensions and its columns.
+
+import type { ColumnDef } from "./columns";
+
+export interface DatabaseInfo {
+  id: string;
+  name: string;
+  description: string;
+  shards: number;
+  replicas: number;
+  createdAt: string; // ISO
+  updatedAt: string; // ISO
+}
+
+export interface SchemaSnapshot {
+  database: DatabaseInfo;
+  version: number; // bumped by every column or dimension change
+  dimensions: string[];
+  columns: ColumnDef[]; // active and inactive
+}
+
+/** Read-side helpers over a snapshot; build once per snapshot. */
+export class SchemaIndex {
+  readonly snapshot: SchemaSnapshot;
+  private readonly byKey = new Map<string, ColumnDef>();
+  private readonly dims: Set<string>;
+
+  constructor(snapshot: SchemaSnapshot) {
+    this.snapshot = snapshot;
+    this.dims = new Set(snapshot.dimensions);
+    for (const c of snapshot.columns) if (c.active) this.byKey.set(`${c.dimension}\u0000${c.apiName}`, c);
+  }
+
+  get version(): number {
+    return this.snapshot.version;
+  }
+
+  get database(): DatabaseInfo {
+    return this.snapshot.database;
+  }
+
+  hasDimension(dimension: string): boolean {
+    return this.dims.has(dimension);
+  }
+
+  /** The active column `apiName` of `dimension`, if any. */
+  column(dimension: string, apiName: string): ColumnDef | undefined {
+    return this.byKey.get(`${dimension}\u0000${apiName}`);
+  }
+
+  activeColumns(dimension?: string): ColumnDef[] {
+    return this.snapshot.columns.filter((c) => c.active && (dimension === undefined || c.dimension === dimension));
+  }
+}
