@@ -1,7 +1,20 @@
 // Two test projects: "unit" runs the pure modules (engine, query compiler, SQL) in Node, where the
 // CRoaring oracle also lives; "workers" runs everything that touches bindings inside workerd.
+import { existsSync, readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+/** The official examples from ../shared/conformance when that folder exists (tests say so when not). */
+function conformanceExamples(): Record<string, unknown> | null {
+  const dir = new URL("../shared/conformance/", import.meta.url);
+  if (!existsSync(dir)) return null;
+  const suites: Record<string, unknown> = {};
+  for (const f of ["count_entity", "count_event", "top_values", "aggregation", "result", "score", "delete", "update", "sql", "sql_insert"]) {
+    const file = new URL(`${f}.json`, dir);
+    if (existsSync(file)) suites[f] = JSON.parse(readFileSync(file, "utf8"));
+  }
+  return suites;
+}
 
 export default defineConfig({
   test: {
@@ -30,6 +43,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          provide: { conformance: conformanceExamples() },
           include: ["test/api/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
           testTimeout: 30_000,
         },

@@ -96,7 +96,8 @@ export class CatalogDO extends DurableObject<Env> {
         for (const c of columns) {
           const existing = this.activeColumn(c.dimension, c.apiName);
           if (existing) {
-            if (ifAbsent && existing.type === c.type) continue;
+            // A retried create (same definition) succeeds without change; auto-create only needs the type to agree.
+            if ((ifAbsent && existing.type === c.type) || sameDefinition(existing, c)) continue;
             const sameType = existing.type === c.type;
             throw new CatalogError(
               ifAbsent && !sameType ? "INSERT_VALUE_TYPE" : "COLUMN_EXISTS",
@@ -196,6 +197,7 @@ export class CatalogDO extends DurableObject<Env> {
 
   async destroy(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    this.migrate(); // empty tables again: the deleted database's keys now answer "invalid key", not an error
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -231,6 +233,11 @@ export class CatalogDO extends DurableObject<Env> {
   private setMeta(key: string, value: string): void {
     this.sql.exec(`INSERT INTO cat_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
   }
+}
+
+function sameDefinition(a: ColumnDef, b: NewColumn): boolean {
+  const keys = ["name", "type", "storage", "cardinality", "decimalPlaces", "description"] as const;
+  return keys.every((k) => a[k] === b[k]) && JSON.stringify(a.range ?? null) === JSON.stringify(b.range ?? null);
 }
 
 /** Thrown inside a transaction to roll it back; turned into an RpcResult error before leaving the object. */

@@ -21,8 +21,8 @@ export interface ApplyOutcome {
 }
 
 export class ShardDO extends DurableObject<Env> {
-  private readonly log: ShardLog;
-  private readonly engine: ShardEngine;
+  private log: ShardLog;
+  private engine: ShardEngine;
   /** Test hook: throw inside the apply transaction after this many messages (then roll back). */
   failApplyAfter: number | null = null;
 
@@ -105,6 +105,9 @@ export class ShardDO extends DurableObject<Env> {
   /** Removes every byte this copy holds (database deletion). */
   async destroy(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    // The object lives on: recreate empty tables so a late message or query sees an empty shard, not an error.
+    this.log = new ShardLog(this.ctx.storage.sql);
+    this.engine = createShardEngine(this.ctx.storage.sql);
   }
 
   /** Drains the outbox to every replica copy, in order; failures back off and try again. */

@@ -8,6 +8,7 @@ import type { AppEnv } from "./http";
 import { admin } from "./routes/admin";
 import { columns } from "./routes/columns";
 import { inserts } from "./routes/insert";
+import { queries } from "./routes/query";
 import { ApiError, errorEnvelope } from "./shared/errors";
 
 /** Old spellings that existing clients still send (API.md §1.1, §10). */
@@ -51,6 +52,7 @@ app.use("/v1/*", async (c, next) => {
 });
 app.route("/v1", columns);
 app.route("/v1", inserts);
+app.route("/v1", queries);
 
 app.notFound((c) => {
   const known = KNOWN_PATHS.some((p) => p.test(c.req.path));

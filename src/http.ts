@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { ApiError } from "./shared/errors";
 import type { Caller } from "./auth";
+import { stringifyResponse } from "./query/json";
 
 export interface AppEnv {
   Bindings: Env;
@@ -44,9 +45,12 @@ export async function readJson(c: AppContext, maxBytes: number, empty?: unknown)
   }
 }
 
-/** The success envelope: the payload plus status and took (seconds, as SlicingDice did). */
+/** The success envelope: the payload plus status and took (seconds, as SlicingDice did); floats keep their ".0". */
 export function success(c: AppContext, body: Record<string, unknown>, status: 200 | 201 = 200): Response {
-  return c.json({ status: "success", ...body, took: tookSeconds(c) }, status);
+  return new Response(stringifyResponse({ status: "success", ...body, took: tookSeconds(c) }), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
 }
 
 export function tookSeconds(c: AppContext): number {

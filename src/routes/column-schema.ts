@@ -26,9 +26,12 @@ const columnSchema = z.strictObject({
 
 const CODES: Record<string, ErrorName> = {
   name: "COLUMN_NAME",
+  "name:too_big": "COLUMN_NAME_LENGTH",
   "api-name": "COLUMN_API_NAME",
+  "api-name:too_big": "COLUMN_API_NAME_LENGTH",
   type: "COLUMN_TYPE",
   description: "COLUMN_DESCRIPTION",
+  "description:too_big": "COLUMN_DESCRIPTION_LENGTH",
   storage: "COLUMN_STORAGE",
   cardinality: "COLUMN_CARDINALITY",
   "decimal-places": "COLUMN_DECIMAL_LIMIT",

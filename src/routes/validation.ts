@@ -13,7 +13,7 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, codes:
     throw new ApiError(codes["*unknown"] ?? fallback, `${what}: unknown member ${issue.keys.map((k) => `'${k}'`).join(", ")}`);
   }
   const head = String(issue.path[0] ?? "");
-  const name = codes[head] ?? fallback;
+  const name = codes[`${head}:${issue.code}`] ?? codes[head] ?? fallback; // "name:too_big" beats "name"
   throw new ApiError(name, member ? `${what}: '${member}' ${lowerFirst(issue.message)}` : `${what}: ${lowerFirst(issue.message)}`);
 }
 

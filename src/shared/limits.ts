@@ -34,6 +34,7 @@ export const QUERY_PREDICATES_MAX = 200; // predicate objects in one query
 export const SAVED_QUERY_NAME_CHARS_MAX = 100;
 export const HISTOGRAM_BUCKETS_MAX = 1000; // interval buckets in one aggregation
 export const SQL_TEXT_CHARS_MAX = 20_000;
+export const SQL_EXTRACT_ROWS_MAX = 100_000; // 111: entities one shard may hand the edge for a SQL SELECT computed there
 
 // --- platform guards ---
 export const QUEUE_MESSAGE_BYTES_MAX = 120_000; // Queues: 128 KB per message including ~100 B metadata

@@ -1,0 +1,153 @@
+// Inserts through the Worker: the full body format of API.md §5, every validation error (the whole
+// request is refused and nothing is stored), limits, ?wait=true and Idempotency-Key.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../src/shared/limits";
+import { call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
+
+describe("insert", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase({ shards: 3 });
+    const r = await call("POST", "/v1/column", {
+      key: db.master,
+      body: [
+        { name: "Name", "api-name": "name", type: "string" },
+        { name: "Age", "api-name": "age", type: "integer" },
+        { name: "Fee", "api-name": "fee", type: "decimal", "decimal-places": 2 },
+        { name: "Active", "api-name": "active", type: "boolean" },
+        { name: "Signup", "api-name": "signup", type: "date" },
+        { name: "Seen", "api-name": "seen", type: "datetime" },
+        { name: "Logins", "api-name": "logins", type: "string-event" },
+        { name: "Clicks", "api-name": "clicks", type: "integer-event" },
+      ],
+    });
+    expect(r.status, r.text).toBe(200);
+  });
+
+  const count = async (query: unknown, dimension?: string): Promise<number> => {
+    const r = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", query, ...(dimension ? { dimension } : {}) } });
+    expect(r.status, r.text).toBe(200);
+    return r.body.result.q;
+  };
+  const countEvents = async (query: unknown): Promise<number> => {
+    const r = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", query } });
+    expect(r.status, r.text).toBe(200);
+    return r.body.result.q;
+  };
+  const insert = (body: unknown, opts: { wait?: boolean; idem?: string } = {}) =>
+    call("POST", `/v1/insert${opts.wait === false ? "" : "?wait=true"}`, { key: db.write, body, headers: opts.idem ? { "idempotency-key": opts.idem } : {} });
+
+  it("stores every type, normalised, and answers the SlicingDice insert response", async () => {
+    const r = await insert({
+      "cust-1": {
+        name: "Ana MARIA", age: 31, fee: 19.9, active: "true", signup: "2017-03-02", seen: "2018-02-02T00:00:31-03:00",
+        logins: [{ value: "Web", date: "2017-05-01T10:00:00Z" }, { value: "mobile", date: "2017-05-02T08:30:00-03:00" }],
+        clicks: { value: 3, date: "2017-05-03" },
+      },
+      "cust-2": { name: "bob", age: "40", active: false },
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ status: "success", "inserted-entities": 2, "inserted-columns": 11 });
+    expect(typeof r.body.took).toBe("number");
+    expect(await count([{ name: { equals: "ana maria" } }])).toBe(1);
+    expect(await count([{ active: { equals: "false" } }])).toBe(1);
+    expect(await count([{ age: { equals: 40 } }])).toBe(1);
+    expect(await count([{ seen: { equals: "2018-02-02T03:00:31Z" } }])).toBe(1);
+    expect(await countEvents([{ logins: { equals: "web", between: ["2017-05-01", "2017-05-02"] } }])).toBe(1);
+    expect(await countEvents([{ logins: { equals: "mobile", between: ["2017-05-02T11:30:00Z", "2017-05-02T11:30:00Z"] } }])).toBe(1);
+  });
+
+  it("stamps events without a date with the insertion time", async () => {
+    await insert({ "cust-3": { logins: { value: "tv" } } });
+    expect(await countEvents([{ logins: { equals: "tv", between: ["now", "-1min"] } }])).toBe(1);
+  });
+
+  it("re-inserting an entity overwrites latest values and appends events", async () => {
+    await insert({ over: { name: "first", clicks: [{ value: 1, date: "2017-01-01" }] } });
+    await insert({ over: { name: "second", clicks: [{ value: 1, date: "2017-01-01" }] } });
+    expect(await count([{ name: { equals: "first" } }])).toBe(0);
+    expect(await count([{ name: { equals: "second" } }])).toBe(1);
+    expect(await countEvents([{ clicks: { equals: 1, between: ["2017-01-01", "2017-01-02"] } }])).toBe(2);
+  });
+
+  it("routes entities to dimensions and auto-creates dimensions and columns with inferred types", async () => {
+    const r = await insert({
+      u1: { dimension: "users", city: "Natal", visits: 3, score: 2.5, vip: true, joined: "2017-07-17", last: "2018-01-01T10:00:00Z", views: [{ value: "home", date: "2017-05-22T00:00:00Z" }] },
+      "auto-create": ["dimension", "column"],
+    });
+    expect(r.status, r.text).toBe(200);
+    const cols = await call("GET", "/v1/column", { key: db.master });
+    const types = Object.fromEntries(cols.body.active.filter((c: { dimension: string }) => c.dimension === "users").map((c: { "api-name": string; type: string }) => [c["api-name"], c.type]));
+    expect(types).toEqual({ city: "string", visits: "integer", score: "decimal", vip: "boolean", joined: "date", last: "datetime", views: "string-event" });
+    expect(await count([{ city: { equals: "natal" } }], "users")).toBe(1);
+    expect(await count([{ "entity-id": { equals: "u1" } }])).toBe(0); // the default dimension does not hold it
+  });
+
+  const invalid: Array<[string, unknown, number]> = [
+    ["a body that is a list", [{ a: 1 }], 108],
+    ["an entity that is not an object", { e1: "x" }, 61],
+    ["an empty entity id", { "": { name: "x" } }, 58],
+    ["an unknown column", { e1: { nope: "x" } }, 67],
+    ["an unknown dimension", { e1: { name: "x", dimension: "ghosts" } }, 2010],
+    ["a bad auto-create", { e1: { name: "x" }, "auto-create": "column" }, 2011],
+    ["a number in a string column", { e1: { name: 5 } }, 63],
+    ["an empty string", { e1: { name: "" } }, 71],
+    ["a string too long", { e1: { name: "x".repeat(1001) } }, 65],
+    ["text in an integer column", { e1: { age: "old" } }, 73],
+    ["a fraction in an integer column", { e1: { age: 1.5 } }, 63],
+    ["too many decimal places", { e1: { fee: 1.234 } }, 60],
+    ["a bad boolean", { e1: { active: "yes" } }, 63],
+    ["a bad date", { e1: { signup: "2017-02-30" } }, 70],
+    ["a bad datetime", { e1: { seen: "yesterday" } }, 70],
+    ["an event without value", { e1: { logins: { date: "2017-01-01" } } }, 74],
+    ["an event with an unknown key", { e1: { logins: { value: "x", when: "2017-01-01" } } }, 72],
+    ["an event with a bad date", { e1: { logins: { value: "x", date: "soon" } } }, 66],
+  ];
+  for (const [what, body, code] of invalid) {
+    it(`refuses ${what} (code ${code}) and stores nothing of the request`, async () => {
+      // a valid entity travels with the invalid one: it must not be stored either
+      const withGood = Array.isArray(body) ? body : { "good-one": { name: `valid-${code}` }, ...(body as object) };
+      const r = await insert(withGood);
+      expect(r.status, r.text).toBe(400);
+      expect(firstError(r).code).toBe(code);
+      expect(await count([{ name: { equals: `valid-${code}` } }])).toBe(0);
+    });
+  }
+
+  it("enforces the entity, value and body-size limits with SlicingDice's codes", async () => {
+    const many = Object.fromEntries(Array.from({ length: INSERT_ENTITIES_MAX + 1 }, (_, i) => [`e${i}`, { age: i }]));
+    const r1 = await insert(many);
+    expect(firstError(r1).code).toBe(2012);
+    expect(firstError(r1).message).toContain(String(INSERT_ENTITIES_MAX));
+    const events = Array.from({ length: INSERT_VALUES_MAX + 1 }, () => ({ value: 1, date: "2017-01-01" }));
+    const r2 = await insert({ e1: { clicks: events } });
+    expect(firstError(r2).code).toBe(2013);
+    const r3 = await call("POST", "/v1/insert", { key: db.write, raw: JSON.stringify({ e1: { name: "x".repeat(INSERT_BODY_BYTES_MAX) } }) });
+    expect(r3.status).toBe(413);
+    expect(firstError(r3).code).toBe(1507);
+  });
+
+  it("applies a retried insert with the same Idempotency-Key once", async () => {
+    const body = { idem: { clicks: [{ value: 7, date: "2016-06-06T06:06:06Z" }] } };
+    const a = await insert(body, { idem: "order-77" });
+    const b = await insert(body, { idem: "order-77" });
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(await countEvents([{ clicks: { equals: 7, between: ["2016-06-06", "2016-06-07"] } }])).toBe(1);
+    await insert(body, { idem: "order-78" });
+    expect(await countEvents([{ clicks: { equals: 7, between: ["2016-06-06", "2016-06-07"] } }])).toBe(2);
+    const bad = await insert(body, { idem: "k".repeat(201) });
+    expect(firstError(bad).code).toBe(2014);
+  });
+
+  it("without ?wait=true acknowledges at once and the data arrives through the queue", async () => {
+    const r = await insert({ later: { name: "eventually" } }, { wait: false });
+    expect(r.status).toBe(200);
+    let n = 0;
+    for (let i = 0; i < 100 && n === 0; i++) {
+      n = await count([{ name: { equals: "eventually" } }]);
+      if (n === 0) await scheduler.wait(50);
+    }
+    expect(n).toBe(1);
+  });
+});
