@@ -34,8 +34,8 @@ export default defineConfig({
               bindings: { ADMIN_TOKEN: "test-admin-token", ALLOW_FAULT_INJECTION: "true", SHARD_DEADLINE_MS: "2000" },
               compatibilityFlags: ["service_binding_extra_handlers"],
               queueConsumers: {
-                "sliced-ingest": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0 },
-                "sliced-ingest-fallback": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0 },
+                "sliced-ingest": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" },
+                "sliced-ingest-fallback": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" },
                 "sliced-ingest-dlq": { maxBatchTimeout: 0.05 },
               },
             },

@@ -29,8 +29,8 @@ export interface DeadLetter {
   at: string;
   recordId: string;
   shard: number;
-  attempts: number;
-  error: string;
+  error: string; // the shard's last error when the message was given up
+
 }
 
 export class CatalogDO extends DurableObject<Env> {

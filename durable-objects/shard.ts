@@ -91,6 +91,7 @@ export class ShardDO extends DurableObject<Env> {
       appliedRecords: this.log.appliedCount(),
       outboxBacklog: this.log.outboxBacklog(),
       lastError: this.log.getMeta("last_error"),
+      errors: Number(this.log.getMeta("error_count") ?? "0"),
       lastBackupAt: this.log.getMeta("last_backup_at"),
       fault: this.fault(),
     };
@@ -172,6 +173,7 @@ export class ShardDO extends DurableObject<Env> {
     } catch (e) {
       const error: ApiErrorData = e instanceof ApiError ? e.toData() : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
       this.log.setMeta("last_error", `${new Date().toISOString()} ${error.message}`);
+      this.log.setMeta("error_count", String(Number(this.log.getMeta("error_count") ?? "0") + 1));
       return { ok: false, error };
     }
   }

@@ -46,8 +46,8 @@ export async function consumeDeadLetters(batch: MessageBatch<IngestMessage>, env
     } catch (e) {
       lastError = `shard unreachable: ${e instanceof Error ? e.message : String(e)}`;
     }
-    await catalogOf(env, m.db).recordDeadLetter({ at: new Date().toISOString(), recordId: m.recordId, shard: m.shard, attempts: msg.attempts, error: lastError });
-    console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after ${msg.attempts} attempts: ${lastError}`);
+    await catalogOf(env, m.db).recordDeadLetter({ at: new Date().toISOString(), recordId: m.recordId, shard: m.shard, error: lastError });
+    console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after its last retry: ${lastError}`);
     msg.ack();
   }
 }

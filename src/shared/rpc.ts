@@ -83,6 +83,7 @@ export interface ShardHealth {
   appliedRecords: number;
   outboxBacklog: number;
   lastError: string | null;
+  errors: number; // calls that failed on this copy since it was created
   lastBackupAt: string | null;
   fault: FaultMode;
 }
