@@ -53,6 +53,13 @@ export function success(c: AppContext, body: Record<string, unknown>, status: 20
   });
 }
 
+/** The success envelope around a body already serialised (a cached answer): `{...}` text. */
+export function successFromText(c: AppContext, bodyText: string): Response {
+  const inner = bodyText.trim().slice(1, -1).trim();
+  const text = `{"status":"success",${inner ? `${inner},` : ""}"took":${tookSeconds(c)}}`;
+  return new Response(text, { status: 200, headers: { "content-type": "application/json; charset=utf-8" } });
+}
+
 export function tookSeconds(c: AppContext): number {
   return Math.round(Date.now() - c.get("started")) / 1000;
 }

@@ -3,17 +3,19 @@
 
 import { Hono } from "hono";
 import { refreshSchema, requireLevel } from "../auth";
-import { readJson, success, type AppContext, type AppEnv } from "../http";
+import { cacheKeyOf, planHash, readCached, writeCached } from "../cache";
+import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
 import { compileAggregation } from "../query/aggregation";
 import type { CompiledQuery } from "../query/compiled";
 import { compileCountEntity } from "../query/count-entity";
 import { compileCountEvent } from "../query/count-event";
 import { compileExists } from "../query/exists";
 import { queryShards } from "../query/fanout";
+import { stringifyResponse } from "../query/json";
 import { compileTopValues } from "../query/top-values";
 import { compileTotal } from "../query/total";
 import { ApiError } from "../shared/errors";
-import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { QUERY_BODY_BYTES_MAX, RESULT_CACHE_FRESH_MS } from "../shared/limits";
 import type { SchemaIndex } from "../shared/schema";
 
 export type Compiler = (body: unknown, schema: SchemaIndex, now: number) => CompiledQuery;
@@ -33,17 +35,17 @@ for (const [path, compile, empty] of ENDPOINTS) {
   queries.post(path, async (c) => {
     requireLevel(c.get("caller"), ["read"], "run queries");
     const body = await readJson(c, QUERY_BODY_BYTES_MAX, empty);
-    return success(c, await runQuery(c, body, compile));
+    return runQuery(c, body, compile);
   });
 }
 // API.md §7.2 HIST: count entity total used to be a GET without a body.
 queries.get("/query/count/entity/total", async (c) => {
   requireLevel(c.get("caller"), ["read"], "run queries");
-  return success(c, await runQuery(c, {}, compileTotal));
+  return runQuery(c, {}, compileTotal);
 });
 
-/** Compiles (looking at a fresh schema once before calling a column unknown), fans out, merges. */
-export async function runQuery(c: AppContext, body: unknown, compile: Compiler): Promise<Record<string, unknown>> {
+/** Compiles (looking at a fresh schema once before calling a column unknown), then answers. */
+export async function runQuery(c: AppContext, body: unknown, compile: Compiler): Promise<Response> {
   const caller = c.get("caller");
   const now = Date.now();
   let compiled: CompiledQuery;
@@ -53,7 +55,25 @@ export async function runQuery(c: AppContext, body: unknown, compile: Compiler):
     if (!(e instanceof ApiError) || !SCHEMA_SENSITIVE.has(e.errorName)) throw e;
     compiled = compile(body, await refreshSchema(c.env, caller.db), now);
   }
-  return execute(c, compiled);
+  return answer(c, compiled);
+}
+
+/**
+ * Answers a compiled query from the result cache when a fresh exact answer is there (unless the
+ * request bypasses it), else fans out, merges, and stores the answer if it is exact.
+ */
+export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = RESULT_CACHE_FRESH_MS): Promise<Response> {
+  const caller = c.get("caller");
+  const key = cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
+  const now = Date.now();
+  if (!compiled.bypassCache) {
+    const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs);
+    if (hit !== null) return successFromText(c, hit);
+  }
+  const body = await execute(c, compiled);
+  const text = stringifyResponse(body);
+  if (!("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs));
+  return successFromText(c, text);
 }
 
 const SCHEMA_SENSITIVE = new Set(["QUERY_UNKNOWN_COLUMN", "QUERY_UNKNOWN_DIMENSION"]);

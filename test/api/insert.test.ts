@@ -26,12 +26,12 @@ describe("insert", () => {
   });
 
   const count = async (query: unknown, dimension?: string): Promise<number> => {
-    const r = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", query, ...(dimension ? { dimension } : {}) } });
+    const r = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", query, "bypass-cache": true, ...(dimension ? { dimension } : {}) } });
     expect(r.status, r.text).toBe(200);
     return r.body.result.q;
   };
   const countEvents = async (query: unknown): Promise<number> => {
-    const r = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", query } });
+    const r = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", query, "bypass-cache": true } });
     expect(r.status, r.text).toBe(200);
     return r.body.result.q;
   };

@@ -30,7 +30,7 @@ async function deliver(messages: IngestMessage[], attempts = 1) {
 }
 
 async function countEvents(db: TestDatabase): Promise<number> {
-  const r = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", query: [{ clicks: { equals: 1, between: ["2016-12-31", "2017-01-02"] } }] } });
+  const r = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ clicks: { equals: 1, between: ["2016-12-31", "2017-01-02"] } }] } });
   expect(r.status, r.text).toBe(200);
   return r.body.result.q;
 }
