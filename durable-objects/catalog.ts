@@ -17,12 +17,10 @@ export interface KeyRecord {
   level: KeyLevel;
 }
 
+/** A saved query's definition as the edge validated it (opaque here, keyed by name). */
 export interface SavedQuery {
   name: string;
-  type: string;
-  query: unknown;
-  dimension?: string;
-  cachePeriod: number;
+  [member: string]: unknown;
 }
 
 export interface DeadLetter {

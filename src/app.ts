@@ -8,7 +8,11 @@ import type { AppEnv } from "./http";
 import { admin } from "./routes/admin";
 import { columns } from "./routes/columns";
 import { inserts } from "./routes/insert";
+import { extraction } from "./routes/extraction";
+import { mutations } from "./routes/mutations";
 import { queries } from "./routes/query";
+import { saved } from "./routes/saved";
+import { sql } from "./routes/sql";
 import { ApiError, errorEnvelope } from "./shared/errors";
 
 /** Old spellings that existing clients still send (API.md §1.1, §10). */
@@ -53,6 +57,10 @@ app.use("/v1/*", async (c, next) => {
 app.route("/v1", columns);
 app.route("/v1", inserts);
 app.route("/v1", queries);
+app.route("/v1", extraction);
+app.route("/v1", saved);
+app.route("/v1", mutations);
+app.route("/v1", sql);
 
 app.notFound((c) => {
   const known = KNOWN_PATHS.some((p) => p.test(c.req.path));

@@ -3,13 +3,13 @@
 // value normalisation. Pure: the route asks the catalog to create what is missing, then calls again.
 
 import { API_NAME_PATTERN, DEFAULT_DIMENSION, ENTITY_ID_COLUMN, columnRef, isEventType, type ColumnType, type NewColumn } from "../shared/columns";
-import { parseAbsoluteDate } from "../shared/dates";
 import { ApiError } from "../shared/errors";
+import { show as describe } from "../query/body";
 import { COLUMN_API_NAME_CHARS_MAX, DIMENSION_NAME_CHARS_MAX, ENTITY_ID_CHARS_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../shared/limits";
 import type { AttrWrite, EntityWrite, EventWrite } from "../shared/plan";
 import type { SchemaIndex } from "../shared/schema";
 import { inferColumnType, unify } from "./infer";
-import { describe, normaliseValue } from "./values";
+import { normaliseEventTime, normaliseValue, type NormalisedValue } from "../shared/normalise";
 
 export interface RawEntity {
   id: string;
@@ -123,13 +123,19 @@ export function normaliseEntities(parsed: ParsedInsert, schema: SchemaIndex, now
         const list = Array.isArray(raw) ? raw : [raw];
         for (const item of list) events.push({ col: ref, ...normaliseEvent(col, item, e.id, now) });
       } else if (Array.isArray(raw) && col.storage === "list-of-values") {
-        for (const item of raw) attrs.push({ col: ref, ...normaliseValue(col, item) });
+        for (const item of raw) attrs.push({ col: ref, ...valueOf(normaliseValue(col, item), e.id) });
       } else {
-        attrs.push({ col: ref, ...normaliseValue(col, raw) });
+        attrs.push({ col: ref, ...valueOf(normaliseValue(col, raw), e.id) });
       }
     }
     return { dimension: e.dimension, id: e.id, attrs, events };
   });
+}
+
+/** The stored value, or the normaliser's error with the entity named. */
+function valueOf(v: NormalisedValue, entity: string): { value: AttrWrite["value"]; text?: string } {
+  if (!v.ok) throw new ApiError(v.error.name, `entity '${entity}': ${v.error.message}`, v.error.moreInfo);
+  return v.text === undefined ? { value: v.value } : { value: v.value, text: v.text };
 }
 
 function normaliseEvent(col: Parameters<typeof normaliseValue>[0], item: unknown, entity: string, now: number): { value: EventWrite["value"]; t: number } {
@@ -141,11 +147,7 @@ function normaliseEvent(col: Parameters<typeof normaliseValue>[0], item: unknown
     if (k !== "value" && k !== "date") throw new ApiError("INSERT_EVENT_KEY", `entity '${entity}', event column '${col.apiName}': unknown key '${k}' (only value and date)`);
   }
   if (!("value" in obj)) throw new ApiError("INSERT_EVENT_VALUE", `entity '${entity}', event column '${col.apiName}': an event needs a value`);
-  let t = now;
-  if (obj["date"] !== undefined) {
-    const ms = typeof obj["date"] === "string" ? parseAbsoluteDate(obj["date"]) : null;
-    if (ms === null) throw new ApiError("INSERT_EVENT_DATE", `entity '${entity}', event column '${col.apiName}': ${describe(obj["date"])} is not an ISO-8601 date`);
-    t = ms;
-  }
-  return { value: normaliseValue(col, obj["value"]).value, t };
+  const time = normaliseEventTime(obj["date"], now);
+  if (!time.ok) throw new ApiError(time.error.name, `entity '${entity}', event column '${col.apiName}': ${time.error.message}`);
+  return { value: valueOf(normaliseValue(col, obj["value"]), entity).value, t: time.t };
 }

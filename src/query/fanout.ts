@@ -26,11 +26,13 @@ export async function fanOut<T>(
   env: Env,
   db: DatabaseInfo,
   call: (stub: ReturnType<typeof shardStub>, addr: ShardAddress) => Promise<RpcResult<T>>,
+  options: { primaryOnly?: boolean } = {},
 ): Promise<FanOutResult<T>> {
   const deadline = shardDeadline(env);
+  const lastCopy = options.primaryOnly ? 0 : db.replicas; // writes go to the primary, which feeds its replicas
   const answers = await Promise.all(
     Array.from({ length: db.shards }, async (_, shard) => {
-      for (let copy = 0; copy <= db.replicas; copy++) {
+      for (let copy = 0; copy <= lastCopy; copy++) {
         const addr: ShardAddress = { db: db.id, shard, copy, replicas: db.replicas };
         const outcome = await withDeadline(() => call(shardStub(env, addr), addr), deadline);
         if (outcome.kind === "answer") return outcome.value;

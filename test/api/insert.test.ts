@@ -91,7 +91,7 @@ describe("insert", () => {
     ["an unknown column", { e1: { nope: "x" } }, 67],
     ["an unknown dimension", { e1: { name: "x", dimension: "ghosts" } }, 2010],
     ["a bad auto-create", { e1: { name: "x" }, "auto-create": "column" }, 2011],
-    ["a number in a string column", { e1: { name: 5 } }, 63],
+    ["an object in a string column", { e1: { name: { first: "x" } } }, 63],
     ["an empty string", { e1: { name: "" } }, 71],
     ["a string too long", { e1: { name: "x".repeat(1001) } }, 65],
     ["text in an integer column", { e1: { age: "old" } }, 73],

@@ -1,0 +1,65 @@
+// Saved queries (API.md §7.9): create, list, replace and delete (master key); GET executes one
+// (read key), answered from the result cache for the query's own cache-period.
+
+import { Hono } from "hono";
+import { requireLevel } from "../auth";
+import { catalogOf } from "../bindings";
+import { readJson, success, type AppEnv } from "../http";
+import { compileSavedQuery, parseSavedQuery, savedQueryEcho, validateSavedQueryName, type SavedQuery } from "../query/saved";
+import { ApiError } from "../shared/errors";
+import type { RpcResult } from "../shared/rpc";
+import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { answer } from "./query";
+
+export const saved = new Hono<AppEnv>();
+
+saved.get("/query/saved", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "list saved queries");
+  const list = (await catalogOf(c.env, caller.db).listSaved()) as unknown as SavedQuery[];
+  return success(c, { "saved-queries": list.map((q) => savedQueryEcho(q)) });
+});
+
+saved.post("/query/saved", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "create saved queries");
+  const def = parseSavedQuery(await readJson(c, QUERY_BODY_BYTES_MAX), caller.schema, Date.now());
+  const result = await catalogOf(c.env, caller.db).putSaved({ ...def }, "create");
+  if (!result.ok) throw ApiError.from(result.error);
+  return success(c, savedQueryEcho(def));
+});
+
+saved.get("/query/saved/:name", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, ["read"], "run saved queries");
+  const def = await loadSaved(c.env, caller.db, c.req.param("name"));
+  const compiled = compileSavedQuery(def, caller.schema, Date.now());
+  return answer(c, compiled, def["cache-period"] * 1000);
+});
+
+saved.put("/query/saved/:name", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "replace saved queries");
+  const def = parseSavedQuery(await readJson(c, QUERY_BODY_BYTES_MAX), caller.schema, Date.now(), c.req.param("name"));
+  const result = await catalogOf(c.env, caller.db).putSaved({ ...def }, "replace");
+  if (!result.ok) throw ApiError.from(result.error);
+  return success(c, savedQueryEcho(def, false));
+});
+
+saved.delete("/query/saved/:name", async (c) => {
+  const caller = c.get("caller");
+  requireLevel(caller, [], "delete saved queries");
+  const name = validateSavedQueryName(c.req.param("name"));
+  // The stub's RPC typing loses the result union's narrowing; the catalog answers an RpcResult.
+  const result = (await catalogOf(c.env, caller.db).deleteSaved(name)) as RpcResult<SavedQuery>;
+  if (!result.ok) throw ApiError.from(result.error);
+  const deleted = result.value;
+  return success(c, { ...savedQueryEcho(deleted), "deleted-query": name });
+});
+
+async function loadSaved(env: Env, db: string, name: string): Promise<SavedQuery> {
+  validateSavedQueryName(name);
+  const def = await catalogOf(env, db).getSaved(name);
+  if (!def) throw new ApiError("QUERY_SAVED_NOT_FOUND", `no saved query named '${name}'`);
+  return def as unknown as SavedQuery;
+}

@@ -1,0 +1,33 @@
+// POST /v1/sql (API.md §7.12): one statement as plain text (Content-Type application/sql). SELECT
+// compiles into the same plans as the JSON API (read key); INSERT becomes an insert body (write key).
+
+import { Hono } from "hono";
+import { requireLevel } from "../auth";
+import { readText, success, type AppEnv } from "../http";
+import { insert } from "../ingest/insert";
+import { compileSql } from "../sql/index";
+import { ApiError } from "../shared/errors";
+import { SQL_TEXT_CHARS_MAX } from "../shared/limits";
+import { answer } from "./query";
+
+export const sql = new Hono<AppEnv>();
+
+sql.post("/sql", async (c) => {
+  const caller = c.get("caller");
+  const type = c.req.header("content-type");
+  if (type !== undefined && !/^(application\/sql|text\/plain)\b/i.test(type.trim())) {
+    throw new ApiError("CONTENT_TYPE_INVALID", `POST /sql takes the statement as plain text with Content-Type application/sql, got '${type}'`);
+  }
+  const text = await readText(c, SQL_TEXT_CHARS_MAX * 4);
+  if (text.length > SQL_TEXT_CHARS_MAX) {
+    throw new ApiError("BODY_TOO_LARGE", `the statement has ${text.length} characters; the limit is ${SQL_TEXT_CHARS_MAX}`, { max: SQL_TEXT_CHARS_MAX });
+  }
+  const statement = compileSql(text, caller.schema, Date.now());
+  if (statement.kind === "insert") {
+    requireLevel(caller, ["write"], "insert data");
+    const wait = /^(1|true|yes)$/i.test(c.req.query("wait") ?? "");
+    return success(c, { ...(await insert(c.env, caller, statement.body, { wait, idempotencyKey: c.req.header("idempotency-key") })) });
+  }
+  requireLevel(caller, ["read"], "run queries");
+  return answer(c, statement.query);
+});

@@ -1,0 +1,67 @@
+// The typed syntax tree of the SQL dialect (API.md §7.12.1), as parser.ts builds it. Every node
+// carries `at`, the source offset of its first character, so later stages can name positions.
+// No name resolution happens here: column references are raw name parts.
+
+export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+
+export type AggregateName = "COUNT" | "AVG" | "MIN" | "MAX" | "SUM";
+
+export type SqlExpr =
+  /**
+   * `age`, `jobs.admission`, `[purchase-values.value]` → parts ["purchase-values.value"] (brackets keep dots).
+   * `doubleQuoted`: one "..." part, which may also stand for a string value where a literal is expected.
+   */
+  | { kind: "column"; parts: string[]; at: number; doubleQuoted?: boolean }
+  | { kind: "string"; value: string; at: number }
+  | { kind: "number"; value: number; text: string; at: number }
+  | { kind: "bool"; value: boolean; at: number }
+  | { kind: "null"; at: number }
+  /** COUNT(*), AVG(col), COUNT(DISTINCT col). `arg` null means `*`. */
+  | { kind: "aggregate"; name: AggregateName; arg: SqlExpr | null; distinct: boolean; at: number }
+  /** Any other call: DATEPART('dd', col), INTERVAL(col). `name` is upper-cased. */
+  | { kind: "call"; name: string; args: SqlExpr[]; at: number }
+  | { kind: "case"; whens: Array<{ cond: SqlExpr; result: SqlExpr }>; otherwise: SqlExpr | null; at: number }
+  | { kind: "compare"; op: CompareOp; left: SqlExpr; right: SqlExpr; at: number }
+  | { kind: "between"; arg: SqlExpr; low: SqlExpr; high: SqlExpr; negated: boolean; at: number }
+  | { kind: "in"; arg: SqlExpr; list: SqlExpr[]; negated: boolean; at: number }
+  | { kind: "like"; arg: SqlExpr; pattern: SqlExpr; negated: boolean; at: number }
+  | { kind: "is-null"; arg: SqlExpr; negated: boolean; at: number }
+  | { kind: "and"; args: SqlExpr[]; at: number }
+  | { kind: "or"; args: SqlExpr[]; at: number }
+  | { kind: "not"; arg: SqlExpr; at: number };
+
+export type SelectItem =
+  /** `*` or `dim.*` */
+  | { kind: "star"; qualifier: string | null; at: number }
+  | { kind: "expr"; expr: SqlExpr; alias: string | null; at: number };
+
+export interface OrderItem {
+  expr: SqlExpr;
+  dir: "asc" | "desc";
+  at: number;
+}
+
+export interface SelectStatement {
+  kind: "select";
+  distinct: boolean;
+  items: SelectItem[];
+  from: { name: string; at: number };
+  where: SqlExpr | null;
+  groupBy: SqlExpr[];
+  having: SqlExpr | null;
+  orderBy: OrderItem[];
+  /** LIMIT n or TOP n. */
+  limit: { value: number; at: number } | null;
+  offset: { value: number; at: number } | null;
+  at: number;
+}
+
+export interface InsertStatement {
+  kind: "insert";
+  table: { name: string; at: number };
+  columns: Array<{ parts: string[]; at: number }>;
+  rows: SqlExpr[][];
+  at: number;
+}
+
+export type Statement = SelectStatement | InsertStatement;

@@ -1,0 +1,44 @@
+// When the INGEST queue refuses sends, inserts go to INGEST_FALLBACK (consumed by the same consumer,
+// with the same exactly-once apply); when both refuse, the client gets a clear error and nothing is acked.
+
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { app } from "../../src/app";
+import { call, createDatabase } from "../helpers/api";
+
+const refusing = { async send() { throw new Error("queue unavailable (injected)"); }, async sendBatch() { throw new Error("queue unavailable (injected)"); } } as unknown as Queue;
+
+async function insertWith(environment: Env, key: string, body: unknown, idem?: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ctx = createExecutionContext();
+  const headers: Record<string, string> = { authorization: key, "content-type": "application/json" };
+  if (idem) headers["idempotency-key"] = idem;
+  const res = await app.fetch(new Request("http://sliced.test/v1/insert?wait=true", { method: "POST", headers, body: JSON.stringify(body) }), environment, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: await res.json() };
+}
+
+describe("ingest queue fallback", () => {
+  it("keeps accepting inserts through INGEST_FALLBACK when INGEST fails", async () => {
+    const db = await createDatabase({ shards: 2 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Clicks", "api-name": "clicks", type: "integer-event" } });
+    const body = { a: { clicks: { value: 1, date: "2017-01-01" } }, b: { clicks: { value: 1, date: "2017-01-01" } } };
+    const r = await insertWith({ ...env, INGEST: refusing }, db.write, body, "fallback-1");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // the same request retried once the main queue is back is applied once (same record ids)
+    const again = await insertWith(env, db.write, body, "fallback-1");
+    expect(again.status).toBe(200);
+    const count = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ clicks: { equals: 1, between: ["2017-01-01", "2017-01-02"] } }] } });
+    expect(count.body.result.q).toBe(2);
+  });
+
+  it("answers 503 (code 4003) when neither queue accepts, and stores nothing", async () => {
+    const db = await createDatabase({ shards: 2 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
+    const r = await insertWith({ ...env, INGEST: refusing, INGEST_FALLBACK: refusing }, db.write, { a: { plan: "lost" } });
+    expect(r.status).toBe(503);
+    expect(r.body.errors[0].code).toBe(4003);
+    const count = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "lost" } }] } });
+    expect(count.body.result.q).toBe(0);
+  });
+});

@@ -1,0 +1,218 @@
+// Merge tests: several shards, ties, zero matches, approximation when shards are missing, exact JSON
+// number types in the serialised output, and result/score paging across shards with page tokens.
+
+import { afterAll, describe, expect, it } from "vitest";
+import { compileAggregation } from "../../src/query/aggregation";
+import { compileCountEntity } from "../../src/query/count-entity";
+import { compileCountEvent } from "../../src/query/count-event";
+import { compileExists } from "../../src/query/exists";
+import { compileResult, compileScore } from "../../src/query/extraction";
+import { Float, stringifyResponse } from "../../src/query/json";
+import { mergePages } from "../../src/query/merge/pages";
+import { compileTopValues } from "../../src/query/top-values";
+import { compileTotal } from "../../src/query/total";
+import type { AggNode, ExtractRow, MetricPartial, ShardAnswer } from "../../src/shared/plan";
+import { Cluster, insertToWrites } from "./helpers/cluster";
+import { expectCode } from "./helpers/errors";
+import { fullSchema, makeSchema } from "./helpers/schema";
+import { Num, typedResponse } from "./helpers/typed-json";
+
+const schema = fullSchema();
+const NOW = Date.parse("2020-06-15T12:00:00Z");
+const ctx = (total: number, missing: number[] = []) => ({ totalShards: total, missingShards: missing });
+const counts = (kind: "count-entity" | "count-event" | "total", ...c: number[]): ShardAnswer => ({ kind, counts: c });
+const P = (count: number, sum: number, min: number | null, max: number | null): MetricPartial => ({ count, sum, min, max });
+const node = (quantity: number, metrics: AggNode["metrics"] = [], children: AggNode["children"] = []): AggNode => ({ quantity, metrics, children });
+
+describe("counts", () => {
+  const c = compileCountEntity([{ "query-name": "a", query: [{ name: { equals: "x" } }] }, { "query-name": "b", query: [{ age: { gt: 1 } }] }], schema, NOW);
+  it("add across shards, exact answers carry no flag", () => {
+    expect(c.merge([counts("count-entity", 10, 0), counts("count-entity", 5, 0), counts("count-entity", 0, 0)], ctx(3))).toEqual({ result: { a: 15, b: 0 } });
+  });
+  it("extrapolate missing shards, rounded, with the flag", () => {
+    expect(c.merge([counts("count-entity", 10, 1), null, counts("count-entity", 5, 2)], ctx(3, [1]))).toEqual({
+      result: { a: 23, b: 5 }, approximate: true, "missing-shards": 1,
+    });
+  });
+  it("refuse when no shard answered", () => expectCode(() => c.merge([null, null], ctx(2, [0, 1])), 4001, /0, 1/));
+  it("refuse an answer of the wrong kind", () => expectCode(() => c.merge([{ kind: "exists", ids: [] }], ctx(1)), 130));
+  it("count events and totals the same way", () => {
+    const e = compileCountEvent({ "query-name": "e", query: [{ clicks: { between: ["today"] } }] }, schema, NOW);
+    expect(e.merge([counts("count-event", 150), counts("count-event", 3)], ctx(2))).toEqual({ result: { e: 153 } });
+    const t = compileTotal({}, schema, NOW);
+    expect(t.merge([counts("total", 7), null, null, counts("total", 3)], ctx(4, [1, 2]))).toEqual({ result: { total: 20 }, approximate: true, "missing-shards": 2 });
+  });
+});
+
+describe("exists", () => {
+  const c = compileExists({ ids: ["b", "a", "c"] }, schema, NOW);
+  it("keeps the request order", () => {
+    expect(c.merge([{ kind: "exists", ids: ["a"] }, { kind: "exists", ids: ["c"] }], ctx(2))).toEqual({ exists: ["a", "c"], "not-exists": ["b"] });
+  });
+  it("refuses when a shard is missing", () => expectCode(() => c.merge([{ kind: "exists", ids: [] }, null], ctx(2, [1])), 4001, /shard 1 of 2/));
+});
+
+describe("top values", () => {
+  const c = compileTopValues({ t: { name: 2 }, none: { uid: 3 } }, schema, NOW);
+  it("merges per-value counts before cutting, ties by value", () => {
+    const a: ShardAnswer = { kind: "top-values", values: [[["x", 3], ["y", 2]], []] };
+    const b: ShardAnswer = { kind: "top-values", values: [[["z", 4], ["y", 2]], []] };
+    expect(c.merge([a, b], ctx(2))).toEqual({ result: { t: { name: [{ value: "y", quantity: 4 }, { value: "z", quantity: 4 }] }, none: { uid: [] } } });
+  });
+  it("scales quantities when shards are missing", () => {
+    const a: ShardAnswer = { kind: "top-values", values: [[["x", 3]], []] };
+    expect(c.merge([a, null], ctx(2, [1]))).toEqual({ result: { t: { name: [{ value: "x", quantity: 6 }] }, none: { uid: [] } }, approximate: true, "missing-shards": 1 });
+  });
+});
+
+describe("aggregation", () => {
+  const json = (body: unknown) => stringifyResponse(body);
+
+  it("prints integer-column min/max/sum as integers and avg always as a float", () => {
+    const q = compileAggregation({ query: [{ age: "min" }, { age: "max" }, { age: "sum" }, { age: "avg" }] }, schema, NOW);
+    const body = q.merge([
+      { kind: "aggregation", root: node(2, [P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000)]) },
+      { kind: "aggregation", root: node(0, [P(0, 0, null, null), P(0, 0, null, null), P(0, 0, null, null), P(0, 0, null, null)]) },
+    ], ctx(2));
+    expect(json(body)).toBe('{"result":{"age":{"min":1000000,"max":2000000,"sum":3000000,"avg":1500000.0}}}');
+  });
+
+  it("prints decimal metrics as floats even when integral, count-events as integers", () => {
+    const q = compileAggregation({ query: [{ spend: "sum", between: ["2016-01-01", "2016-01-07"] }, { spend: "count-events", between: ["2016-01-01", "2016-01-07"] }] }, schema, NOW);
+    const body = q.merge([{ kind: "aggregation", root: node(1, [P(2, 3, 1, 2), P(2, 3, 1, 2)]) }], ctx(1));
+    const typed = typedResponse(body) as { result: { spend: { sum: Num; "count-events": Num } } };
+    expect(typed.result.spend.sum).toEqual(new Num(3, true));
+    expect(typed.result.spend["count-events"]).toEqual(new Num(2, false));
+  });
+
+  it("shows null metrics at the root when nothing matched, and [] for an empty top level", () => {
+    const q = compileAggregation({ query: [{ age: "avg" }, { age: "sum" }] }, schema, NOW);
+    expect(q.merge([{ kind: "aggregation", root: node(0, [P(0, 0, null, null), P(0, 0, null, null)]) }], ctx(1))).toEqual({ result: { age: { avg: null, sum: 0 } } });
+    const g = compileAggregation({ query: [{ name: 3 }] }, schema, NOW);
+    expect(g.merge([{ kind: "aggregation", root: node(0) }, { kind: "aggregation", root: node(0) }], ctx(2))).toEqual({ result: { name: [] } });
+  });
+
+  it("merges nested groups across shards before cutting each level, metrics innermost", () => {
+    const q = compileAggregation({ query: [{ name: 1 }, { uid: 2 }, { age: "max" }] }, schema, NOW);
+    const a = node(5, [], [
+      ["gold", node(3, [], [["u1", node(2, [P(2, 10, 4, 6)])], ["u2", node(1, [P(1, 1, 1, 1)])]])],
+      ["silver", node(2, [], [["u3", node(2, [P(0, 0, null, null)])]])],
+    ]);
+    const b = node(4, [], [["silver", node(4, [], [["u3", node(4, [P(4, 40, 7, 12)])]])]]);
+    expect(q.merge([{ kind: "aggregation", root: a }, { kind: "aggregation", root: b }], ctx(2))).toEqual({
+      result: { name: [{ value: "silver", quantity: 6, uid: [{ value: "u3", quantity: 6, age: { max: 12 } }] }] },
+    });
+    // A bucket whose metric saw no value omits it rather than showing null.
+    expect(q.merge([{ kind: "aggregation", root: a }], ctx(1))).toEqual({
+      result: { name: [{ value: "gold", quantity: 3, uid: [{ value: "u1", quantity: 2, age: { max: 6 } }, { value: "u2", quantity: 1, age: { max: 1 } }] }] },
+    });
+  });
+
+  it("lists only non-empty histogram buckets with their bounds, partials merged per bucket", () => {
+    const q = compileAggregation({ query: [{ views: "avg", between: ["2016-01-01", "2016-01-07"], interval: "days" }] }, schema, NOW);
+    const body = q.merge([
+      { kind: "aggregation", root: node(1, [[[0, P(2, 3_000_000, 1_000_000, 2_000_000)], [3, P(1, 5, 5, 5)]]]) },
+      { kind: "aggregation", root: node(1, [[[0, P(2, 3_000_000, 1_000_000, 2_000_000)]]]) },
+    ], ctx(2));
+    expect(stringifyResponse(body)).toBe(
+      '{"result":{"views":[{"avg":1500000.0,"between":["2016-01-01T00:00:00Z","2016-01-02T00:00:00Z"]},{"avg":5.0,"between":["2016-01-04T00:00:00Z","2016-01-05T00:00:00Z"]}]}}',
+    );
+  });
+
+  it("extrapolates quantities and sums but not min/max/avg", () => {
+    const q = compileAggregation({ query: [{ name: 2 }, { age: "sum" }, { age: "min" }, { age: "avg" }] }, schema, NOW);
+    const a = node(2, [], [["x", node(2, [P(2, 5, 2, 3), P(2, 5, 2, 3), P(2, 5, 2, 3)])]]);
+    const body = q.merge([{ kind: "aggregation", root: a }, null, null], ctx(3, [1, 2]));
+    expect(stringifyResponse(body)).toBe('{"result":{"name":[{"value":"x","quantity":6,"age":{"sum":15,"min":2,"avg":2.5}}]},"approximate":true,"missing-shards":2}');
+  });
+});
+
+describe("stringifyResponse", () => {
+  it("prints Float with a decimal point and everything else like JSON.stringify", () => {
+    const body = { a: new Float(1500000), b: new Float(1.25), c: 3, d: [new Float(-2), null, "x"], e: undefined, f: new Float(1e21), g: new Float(NaN) };
+    expect(stringifyResponse(body)).toBe('{"a":1500000.0,"b":1.25,"c":3,"d":[-2.0,null,"x"],"f":1e+21,"g":null}');
+    expect(JSON.stringify(body)).toBe('{"a":1500000,"b":1.25,"c":3,"d":[-2,null,"x"],"f":1e+21,"g":null}');
+  });
+});
+
+describe("extraction paging across shards", () => {
+  const s = makeSchema([{ apiName: "n", type: "integer" }, { apiName: "s", type: "string" }, { apiName: "ev", type: "string-event" }], ["default"], 3);
+  const cluster = new Cluster(3);
+  const insert: Record<string, unknown> = {};
+  for (let i = 0; i < 25; i++) {
+    insert[`e${i}`] = {
+      n: i % 4,
+      ...(i % 5 === 0 ? {} : { s: `V${i}` }),
+      ev: i % 2 === 0 ? [{ value: "a", date: "2016-01-01" }, { value: "a", date: "2016-01-01" }] : [{ value: "a", date: "2016-01-01" }, { value: "b", date: "2016-01-02T10:00:00Z" }],
+    };
+  }
+  cluster.write(insertToWrites(insert, s, NOW));
+  afterAll(() => cluster.close());
+
+  const pageThrough = (body: Record<string, unknown>, compile = compileResult) => {
+    const pages: Array<Record<string, unknown>> = [];
+    let next = cluster.run(compile(body, s, NOW));
+    pages.push(next);
+    while (next["next-page"] !== null) {
+      const { limit: _ignored, ...rest } = body;
+      next = cluster.run(compile({ ...rest, "page-token": next["next-page"] }, s, NOW));
+      pages.push(next);
+    }
+    return pages;
+  };
+
+  it("returns every entity once, in order, page after page", () => {
+    const pages = pageThrough({ query: [{ n: { gte: 0 } }], columns: ["entity-id", "n"], order: [{ n: "desc" }], limit: 4 });
+    expect(pages.map((p) => p["page"])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const rows = pages.flatMap((p) => p["data"] as Array<{ "entity-id": string; n: string }>);
+    expect(rows).toHaveLength(25);
+    const expected = Array.from({ length: 25 }, (_, i) => ({ id: `e${i}`, n: i % 4 }))
+      .sort((a, b) => b.n - a.n || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r) => ({ "entity-id": r.id, n: String(r.n) }));
+    expect(rows).toEqual(expected);
+  });
+
+  it("formats rows: strings, missing values omitted, entity-id only when asked, events collapsed", () => {
+    const body = cluster.run(compileResult({ query: [{ "entity-id": { equals: "e0" } }, "or", { "entity-id": { equals: "e1" } }], columns: ["s", { ev: ["2016-01-01", "2016-01-07"] }] }, s, NOW));
+    expect(body).toEqual({
+      data: [
+        { ev: { value: "a", date: "2016-01-01T00:00:00Z" } },
+        { s: "v1", ev: [{ value: "a", date: "2016-01-01T00:00:00Z" }, { value: "b", date: "2016-01-02T10:00:00Z" }] },
+      ],
+      page: 1,
+      "next-page": null,
+    });
+  });
+
+  it("scores as integers, ordered by score", () => {
+    const body = cluster.run(compileScore({ query: [{ n: { equals: 1 } }, "or", { n: { gte: 1 } }], columns: ["entity-id"], limit: 3 }, s, NOW));
+    expect(stringifyResponse(body)).toMatch(/^\{"data":\[\{"entity-id":"e1","score":2\},\{"entity-id":"e13","score":2\},\{"entity-id":"e17","score":2\}\],"page":1,"next-page":"/);
+  });
+
+  it("refuses a token of another query, a token with limit, and missing shards", () => {
+    const first = cluster.run(compileResult({ query: [{ n: { gte: 0 } }], limit: 2 }, s, NOW));
+    const token = first["next-page"];
+    expect(typeof token).toBe("string");
+    expectCode(() => compileResult({ query: [{ n: { gte: 1 } }], "page-token": token }, s, NOW), 113, /different query/);
+    expectCode(() => compileScore({ query: [{ n: { gte: 0 } }], "page-token": token }, s, NOW), 113);
+    expectCode(() => compileResult({ query: [{ n: { gte: 0 } }], "page-token": token, limit: 2 }, s, NOW), 112);
+    const again = cluster.run(compileResult({ query: [{ n: { gte: 0 } }], "page-token": token }, s, NOW));
+    expect(again["page"]).toBe(2);
+    expect(again["data"]).toHaveLength(2);
+    const c = compileResult({ query: [{ n: { gte: 0 } }] }, s, NOW);
+    expectCode(() => c.merge(cluster.answers(c, [2]), ctx(3, [2])), 4001, /shard 2 of 3/);
+  });
+
+  it("returns an empty page with no token when nothing matches", () => {
+    expect(cluster.run(compileResult({ query: [{ n: { equals: 99 } }], columns: ["entity-id"] }, s, NOW))).toEqual({ data: [], page: 1, "next-page": null });
+  });
+});
+
+describe("mergePages", () => {
+  const row = (id: string, ...sort: Array<number | null>): ExtractRow => ({ id, sort, values: {} });
+  it("puts missing values last in either direction and breaks ties by id", () => {
+    const merged = mergePages([[row("b", 2), row("d", null)], [row("a", 2), row("c", 1)]], [{ by: "column", col: { id: 1, type: "integer", storage: "latest-value" }, dir: "desc" }], 10);
+    expect(merged.rows.map((r) => r.id)).toEqual(["a", "b", "c", "d"]);
+    expect(merged.taken).toEqual([2, 2]);
+  });
+});
