@@ -1,6 +1,7 @@
 // Calls every shard of a database in parallel with a deadline; a copy that errors or misses the
-// deadline is replaced by the next copy (primary, then replicas). A shard none of whose copies
-// answered comes back as null, and the merge decides (extrapolate and flag, or refuse).
+// deadline is replaced by the next copy (primary, then replicas), copies that failed recently are
+// tried last, and runtime-retryable errors are retried within a budget. A shard none of whose
+// copies answered comes back as null, and the merge decides (extrapolate and flag, or refuse).
 
 import { shardStub } from "../bindings";
 import { ApiError, type ApiErrorData } from "../shared/errors";
@@ -8,33 +9,35 @@ import { SHARD_DEADLINE_MS_DEFAULT } from "../shared/limits";
 import type { ShardAnswer, ShardQuery } from "../shared/plan";
 import type { RpcResult, ShardAddress } from "../shared/rpc";
 import type { DatabaseInfo } from "../shared/schema";
+import { backoffMs, CopyHealth, isRetryable, RetryBudget } from "./shard-health";
 
 /** Errors that mean "this copy is unavailable", as opposed to "the plan is wrong" (which a replica would repeat). */
 const AVAILABILITY_ERRORS = new Set<ApiErrorData["name"]>(["SHARDS_UNAVAILABLE", "INTERNAL"]);
+const RETRIES_PER_COPY_MAX = 2;
+
+const health = new CopyHealth();
+const budget = new RetryBudget();
 
 export interface FanOutResult<T> {
   answers: Array<T | null>;
   missingShards: number[];
 }
 
+type ShardCall<T> = (stub: ReturnType<typeof shardStub>, addr: ShardAddress) => Promise<RpcResult<T>>;
+
 export function shardDeadline(env: Env): number {
   const ms = Number(env.SHARD_DEADLINE_MS);
   return Number.isFinite(ms) && ms > 0 ? ms : SHARD_DEADLINE_MS_DEFAULT;
 }
 
-export async function fanOut<T>(
-  env: Env,
-  db: DatabaseInfo,
-  call: (stub: ReturnType<typeof shardStub>, addr: ShardAddress) => Promise<RpcResult<T>>,
-  options: { primaryOnly?: boolean } = {},
-): Promise<FanOutResult<T>> {
+export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, options: { primaryOnly?: boolean } = {}): Promise<FanOutResult<T>> {
   const deadline = shardDeadline(env);
   const lastCopy = options.primaryOnly ? 0 : db.replicas; // writes go to the primary, which feeds its replicas
   const answers = await Promise.all(
     Array.from({ length: db.shards }, async (_, shard) => {
-      for (let copy = 0; copy <= lastCopy; copy++) {
+      for (const copy of copyOrder(db.id, shard, lastCopy)) {
         const addr: ShardAddress = { db: db.id, shard, copy, replicas: db.replicas };
-        const outcome = await withDeadline(() => call(shardStub(env, addr), addr), deadline);
+        const outcome = await callCopy(env, addr, call, deadline);
         if (outcome.kind === "answer") return outcome.value;
         if (outcome.kind === "refused") throw ApiError.from(outcome.error);
       }
@@ -50,16 +53,45 @@ export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number)
   return fanOut(env, db, (stub, addr) => stub.query(addr, planFor(addr.shard)) as Promise<RpcResult<ShardAnswer>>);
 }
 
-type Outcome<T> = { kind: "answer"; value: T } | { kind: "unavailable" } | { kind: "refused"; error: ApiErrorData };
+/** Healthy copies first (primary before replicas), recently failed ones last. */
+function copyOrder(db: string, shard: number, lastCopy: number): number[] {
+  const copies = Array.from({ length: lastCopy + 1 }, (_, c) => c);
+  const sick = (c: number) => health.isSick(copyKey(db, shard, c));
+  return [...copies.filter((c) => !sick(c)), ...copies.filter(sick)];
+}
 
-async function withDeadline<T>(call: () => Promise<RpcResult<T>>, ms: number): Promise<Outcome<T>> {
+const copyKey = (db: string, shard: number, copy: number) => `${db}/${shard}/${copy}`;
+
+type Outcome<T> = { kind: "answer"; value: T } | { kind: "unavailable" } | { kind: "refused"; error: ApiErrorData };
+type Attempt<T> = { kind: "answer"; value: T } | { kind: "unavailable"; retryable: boolean } | { kind: "refused"; error: ApiErrorData };
+
+async function callCopy<T>(env: Env, addr: ShardAddress, call: ShardCall<T>, deadline: number): Promise<Outcome<T>> {
+  const key = copyKey(addr.db, addr.shard, addr.copy);
+  for (let attempt = 0; ; attempt++) {
+    budget.recordCall();
+    const outcome = await withDeadline(() => call(shardStub(env, addr), addr), deadline);
+    if (outcome.kind !== "unavailable") {
+      health.succeeded(key);
+      return outcome;
+    }
+    const retry = outcome.retryable && attempt < RETRIES_PER_COPY_MAX && budget.tryRetry();
+    if (!retry) {
+      health.failed(key);
+      return { kind: "unavailable" };
+    }
+    await scheduler.wait(backoffMs(attempt + 1));
+  }
+}
+
+async function withDeadline<T>(call: () => Promise<RpcResult<T>>, ms: number): Promise<Attempt<T>> {
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const timeout = new Promise<Outcome<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "unavailable" }), ms);
+  const timeout = new Promise<{ kind: "unavailable"; retryable: boolean }>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: "unavailable", retryable: false }), ms);
   });
   const attempt = call().then(
-    (r): Outcome<T> => (r.ok ? { kind: "answer", value: r.value } : AVAILABILITY_ERRORS.has(r.error.name) ? { kind: "unavailable" } : { kind: "refused", error: r.error }),
-    (): Outcome<T> => ({ kind: "unavailable" }),
+    (r): Attempt<T> =>
+      r.ok ? { kind: "answer", value: r.value } : AVAILABILITY_ERRORS.has(r.error.name) ? { kind: "unavailable", retryable: false } : { kind: "refused", error: r.error },
+    (e: unknown) => ({ kind: "unavailable" as const, retryable: isRetryable(e) }),
   );
   try {
     return await Promise.race([attempt, timeout]);

@@ -1,0 +1,92 @@
+// Queries under failure, as an operator would provoke it with fault injection: a primary down or
+// slow is replaced by its replica (exact answers), a whole shard down gives flagged approximations
+// for count-like queries and a clear error for extraction, and recovery restores exact answers.
+
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { shardStub } from "../../src/bindings";
+import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
+
+const SHARDS = 4;
+const ENTITIES = 400;
+
+async function fault(db: TestDatabase, shard: number, replica: number, mode: "down" | "slow" | "none") {
+  const r = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard, replica, mode });
+  expect(r.status, r.text).toBe(200);
+}
+
+const countAll = async (db: TestDatabase) => {
+  const r = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "all", "bypass-cache": true, query: [{ kind: { equals: "k" } }] } });
+  expect(r.status, r.text).toBe(200);
+  return r.body;
+};
+
+describe("resilience under shard failures", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase({ shards: SHARDS, replicas: 1 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Kind", "api-name": "kind", type: "string" } });
+    const body = Object.fromEntries(Array.from({ length: ENTITIES }, (_, i) => [`e${i}`, { kind: "k" }]));
+    const r = await call("POST", "/v1/insert?wait=true", { key: db.write, body });
+    expect(r.status, r.text).toBe(200);
+    for (let s = 0; s < SHARDS; s++) while (await runDurableObjectAlarm(shardStub(env, { db: db.id, shard: s, copy: 0 }))) { /* replicate */ }
+  });
+
+  it("answers exactly, without a flag, when a primary is down (its replica answers)", async () => {
+    await fault(db, 1, 0, "down");
+    const body = await countAll(db);
+    expect(body.result.all).toBe(ENTITIES);
+    expect(body).not.toHaveProperty("approximate");
+    await fault(db, 1, 0, "none");
+  });
+
+  it("extrapolates and flags count-like answers when a shard's primary and replica are down", async () => {
+    await fault(db, 2, 0, "down");
+    await fault(db, 2, 1, "down");
+    const body = await countAll(db);
+    expect(body.approximate).toBe(true);
+    expect(body["missing-shards"]).toBe(1);
+    // uniform extrapolation from 3 of 4 shards: within a generous band around the truth
+    expect(body.result.all).toBeGreaterThan(ENTITIES * 0.7);
+    expect(body.result.all).toBeLessThan(ENTITIES * 1.3);
+    const total = await call("POST", "/v1/query/count/entity/total", { key: db.read, body: { "bypass-cache": true } });
+    expect(total.body.approximate).toBe(true);
+  });
+
+  it("refuses extraction with a clear error naming the unavailable shard", async () => {
+    const r = await call("POST", "/v1/data_extraction/result", { key: db.read, body: { query: [{ kind: { equals: "k" } }], columns: ["entity-id"], limit: 10 } });
+    expect(r.status).toBe(503);
+    expect(firstError(r).code).toBe(4001);
+    expect(firstError(r).message).toContain("2");
+  });
+
+  it("answers exactly again once the faults are cleared", async () => {
+    await fault(db, 2, 0, "none");
+    await fault(db, 2, 1, "none");
+    const body = await countAll(db);
+    expect(body.result.all).toBe(ENTITIES);
+    expect(body).not.toHaveProperty("approximate");
+  });
+
+  it("replaces a slow primary by its replica after the deadline, then skips it while it is sick", { timeout: 20_000 }, async () => {
+    await fault(db, 3, 0, "slow");
+    const t0 = Date.now();
+    const first = await countAll(db);
+    const firstMs = Date.now() - t0;
+    expect(first.result.all).toBe(ENTITIES);
+    expect(firstMs).toBeGreaterThanOrEqual(Number(env.SHARD_DEADLINE_MS) - 50);
+    const t1 = Date.now();
+    const second = await countAll(db);
+    expect(second.result.all).toBe(ENTITIES);
+    expect(Date.now() - t1).toBeLessThan(Number(env.SHARD_DEADLINE_MS) / 2); // the sick primary was not waited for again
+    await fault(db, 3, 0, "none");
+  });
+
+  it("refuses fault injection for shards and replicas that do not exist", async () => {
+    const r = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: SHARDS, replica: 0, mode: "down" });
+    expect(r.status).toBe(400);
+    const r2 = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 2, mode: "down" });
+    expect(r2.status).toBe(400);
+  });
+});
