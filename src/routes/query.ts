@@ -12,6 +12,7 @@ import { compileCountEvent } from "../query/count-event";
 import { compileExists } from "../query/exists";
 import { queryShards } from "../query/fanout";
 import { stringifyResponse } from "../query/json";
+import { stableJson } from "../query/page-token";
 import { compileTopValues } from "../query/top-values";
 import { compileTotal } from "../query/total";
 import { ApiError } from "../shared/errors";
@@ -55,7 +56,20 @@ export async function runQuery(c: AppContext, body: unknown, compile: Compiler):
     if (!(e instanceof ApiError) || !SCHEMA_SENSITIVE.has(e.errorName)) throw e;
     compiled = compile(body, await refreshSchema(c.env, caller.db), now);
   }
-  return answer(c, compiled);
+  // Keyed by the request, not the plan: a plan holds `now` resolved to the millisecond, which would
+  // make relative-date queries ("-1d") never hit; the request text is what "the same query" means.
+  return answer(c, { ...compiled, cacheKey: requestCacheKey(c.req.path, body) });
+}
+
+export function requestCacheKey(path: string, body: unknown): string {
+  return `${path}\u0000${stableJson(withoutBypass(body))}`;
+}
+
+/** The request minus its bypass-cache flags, so a bypassing request refreshes the entry others read. */
+function withoutBypass(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(withoutBypass);
+  if (typeof body !== "object" || body === null) return body;
+  return Object.fromEntries(Object.entries(body).filter(([k]) => k !== "bypass-cache"));
 }
 
 /**

@@ -9,7 +9,7 @@ import { compileSavedQuery, parseSavedQuery, savedQueryEcho, validateSavedQueryN
 import { ApiError } from "../shared/errors";
 import type { RpcResult } from "../shared/rpc";
 import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
-import { answer } from "./query";
+import { answer, requestCacheKey } from "./query";
 
 export const saved = new Hono<AppEnv>();
 
@@ -34,7 +34,7 @@ saved.get("/query/saved/:name", async (c) => {
   requireLevel(caller, ["read"], "run saved queries");
   const def = await loadSaved(c.env, caller.db, c.req.param("name"));
   const compiled = compileSavedQuery(def, caller.schema, Date.now());
-  return answer(c, compiled, def["cache-period"] * 1000);
+  return answer(c, { ...compiled, cacheKey: requestCacheKey(`/v1/query/saved/${def.name}`, def) }, def["cache-period"] * 1000);
 });
 
 saved.put("/query/saved/:name", async (c) => {

@@ -8,7 +8,7 @@ import { insert } from "../ingest/insert";
 import { compileSql } from "../sql/index";
 import { ApiError } from "../shared/errors";
 import { SQL_TEXT_CHARS_MAX } from "../shared/limits";
-import { answer } from "./query";
+import { answer, requestCacheKey } from "./query";
 
 export const sql = new Hono<AppEnv>();
 
@@ -29,5 +29,5 @@ sql.post("/sql", async (c) => {
     return success(c, { ...(await insert(c.env, caller, statement.body, { wait, idempotencyKey: c.req.header("idempotency-key") })) });
   }
   requireLevel(caller, ["read"], "run queries");
-  return answer(c, statement.query);
+  return answer(c, { ...statement.query, cacheKey: requestCacheKey("/v1/sql", text.trim()) });
 });
