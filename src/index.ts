@@ -2,6 +2,7 @@
 // The Durable Object classes are re-exported here because the runtime finds them on the main module.
 
 import { app } from "./app";
+import { runScheduledBackups } from "./backup/cron";
 import { consumeDeadLetters, consumeIngest } from "./ingest/consumer";
 import type { IngestMessage } from "./shared/rpc";
 
@@ -17,7 +18,8 @@ export default {
     if (batch.queue === DEAD_LETTER_QUEUE) await consumeDeadLetters(batch, env);
     else await consumeIngest(batch, env);
   },
-  async scheduled(_controller: ScheduledController, _env: Env): Promise<void> {
-    // Hourly backups arrive with the backup issue; the trigger is declared so deploys keep it.
+  /** Hourly: every primary shard is asked to back itself up; then manifests, the daily copy, retention. */
+  async scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+    await runScheduledBackups(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env, IngestMessage>;

@@ -1,0 +1,32 @@
+// An on-demand snapshot (the operator's POST .../backup): every primary shard writes its object
+// now, in parallel, and the manifest follows; the answer comes once the snapshot is complete.
+
+import { shardStub } from "../bindings";
+import { ApiError } from "../shared/errors";
+import type { ShardAddress } from "../shared/rpc";
+import type { DatabaseInfo } from "../shared/schema";
+import { manualSnapshotId } from "./keys";
+import { finalizeSnapshot, type Manifest } from "./manifest";
+
+export async function takeSnapshot(env: Env, info: DatabaseInfo, now = Date.now()): Promise<Manifest> {
+  const snapshot = manualSnapshotId(now);
+  const job = { db: info.id, snapshot, shards: info.shards };
+  const results = await Promise.all(
+    Array.from({ length: info.shards }, async (_, shard) => {
+      const addr: ShardAddress = { db: info.id, shard, copy: 0, replicas: info.replicas };
+      try {
+        return { shard, result: await shardStub(env, addr).backup(addr, job) };
+      } catch (e) {
+        return { shard, result: { ok: false as const, error: { name: "BACKUP_FAILED" as const, message: e instanceof Error ? e.message : String(e) } } };
+      }
+    }),
+  );
+  const failed = results.filter((r) => !r.result.ok);
+  if (failed.length > 0) {
+    const detail = failed.map((f) => `shard ${f.shard}: ${f.result.ok ? "" : f.result.error.message}`).join("; ");
+    throw new ApiError("BACKUP_FAILED", `snapshot ${snapshot} is incomplete: ${failed.length} of ${info.shards} shards could not write it (${detail})`, { snapshot });
+  }
+  const manifest = await finalizeSnapshot(env.BACKUPS, info.id, snapshot, info.shards);
+  if (!manifest) throw new ApiError("BACKUP_FAILED", `snapshot ${snapshot}: every shard reported its object but the manifest could not be written`, { snapshot });
+  return manifest;
+}

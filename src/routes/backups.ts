@@ -1,0 +1,49 @@
+// The operator's backup API, mounted under /admin (which enforces the bearer token): take a snapshot
+// now, list complete snapshots (hourly and on-demand in BACKUPS, daily copies in BACKUPS_REMOTE),
+// and restore every shard copy of a database from one, verified first.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { takeSnapshot } from "../backup/take";
+import { isSnapshotId } from "../backup/keys";
+import { complete, describe, listSnapshots } from "../backup/listing";
+import { restoreSnapshot } from "../backup/restore";
+import { directoryOf } from "../bindings";
+import { readJson, success, type AppContext, type AppEnv } from "../http";
+import { ApiError } from "../shared/errors";
+import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import type { DatabaseInfo } from "../shared/schema";
+import { parseWith } from "./validation";
+
+const restoreSchema = z.strictObject({
+  snapshot: z.string({ error: "is required: a snapshot id from GET /admin/databases/:id/backups" }).refine(isSnapshotId, "is not a snapshot id (hourly-YYYY-MM-DDTHH or manual-YYYY-MM-DDTHH-MM-SS-mmmZ)"),
+  location: z.enum(["local", "remote"], { error: "must be local (BACKUPS) or remote (the daily copy in BACKUPS_REMOTE)" }).optional(),
+});
+
+export const backups = new Hono<AppEnv>();
+
+backups.post("/databases/:id/backup", async (c) => {
+  const info = await databaseOr404(c);
+  const m = await takeSnapshot(c.env, info);
+  return success(c, { snapshot: m.snapshot, shards: m.shards, bytes: m.totalBytes, "format-version": m.formatVersion, "requested-at": m.requestedAt }, 201);
+});
+
+backups.get("/databases/:id/backups", async (c) => {
+  const info = await databaseOr404(c);
+  const [local, remote] = await Promise.all([listSnapshots(c.env.BACKUPS, info.id, "local"), listSnapshots(c.env.BACKUPS_REMOTE, info.id, "remote")]);
+  return success(c, { backups: complete(local).map(describe), daily: complete(remote).map(describe) });
+});
+
+backups.post("/databases/:id/restore", async (c) => {
+  const info = await databaseOr404(c);
+  const body = parseWith(restoreSchema, await readJson(c, QUERY_BODY_BYTES_MAX), {}, "ADMIN_INVALID", "restore");
+  const r = await restoreSnapshot(c.env, info, body.snapshot, body.location ?? "local");
+  return success(c, { restored: r.snapshot, location: r.location, shards: r.shards, "shard-copies": r.copies, bytes: r.bytes, rows: r.rows });
+});
+
+async function databaseOr404(c: AppContext): Promise<DatabaseInfo> {
+  const id = c.req.param("id") ?? "";
+  const info = /^[0-9a-f]{20}$/.test(id) ? await directoryOf(c.env).get(id) : null;
+  if (!info) throw new ApiError("DATABASE_NOT_FOUND", `no database with id '${id}'`);
+  return info;
+}
