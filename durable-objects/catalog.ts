@@ -7,11 +7,15 @@ import type { ColumnDef, NewColumn } from "../src/shared/columns";
 import { DEFAULT_DIMENSION } from "../src/shared/columns";
 import type { RpcResult } from "../src/shared/rpc";
 import type { DatabaseInfo, SchemaSnapshot } from "../src/shared/schema";
+import type { KeyInfo, KeyLevel, KeyPermissions, StoredKey } from "../src/shared/keys";
+import { COLUMNS_PER_DATABASE_MAX, KEYS_PER_DATABASE_MAX } from "../src/shared/limits";
 
-const SCHEMA_VERSION = 1;
+// 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions.
+const SCHEMA_VERSION = 2;
 
-export type KeyLevel = "master" | "write" | "read";
+export type { KeyLevel } from "../src/shared/keys";
 
+/** A key created with its database (admin API): named after its level. */
 export interface KeyRecord {
   hash: string;
   level: KeyLevel;
@@ -52,6 +56,26 @@ export class CatalogDO extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_saved (name TEXT PRIMARY KEY, body TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)`);
     }
+    if (version < 2) {
+      // Keys get a public id (for listing and revoking), a name and a custom key's permissions.
+      // One transaction, and every statement tolerates a half-done earlier attempt: idempotent.
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec(
+          `CREATE TABLE IF NOT EXISTS cat_api_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, level TEXT NOT NULL, name TEXT NOT NULL, permissions TEXT, created_at TEXT NOT NULL)`,
+        );
+        const old = this.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cat_keys'`).toArray().length > 0;
+        if (old) {
+          for (const r of this.sql.exec(`SELECT hash, level, created_at FROM cat_keys`).toArray()) {
+            this.sql.exec(
+              `INSERT OR IGNORE INTO cat_api_keys (id, hash, level, name, permissions, created_at) VALUES (?, ?, ?, ?, NULL, ?)`,
+              newKeyId(), r["hash"] as string, r["level"] as string, r["level"] as string, r["created_at"] as string,
+            );
+          }
+          this.sql.exec(`DROP TABLE cat_keys`);
+        }
+        this.setMeta("storage_version", "2");
+      });
+    }
     this.setMeta("storage_version", String(SCHEMA_VERSION));
   }
 
@@ -63,17 +87,58 @@ export class CatalogDO extends DurableObject<Env> {
       if (this.getMeta("database") !== null) return;
       this.setMeta("database", JSON.stringify(info));
       this.setMeta("schema_version", "1");
-      for (const k of keys) this.sql.exec(`INSERT OR IGNORE INTO cat_keys (hash, level, created_at) VALUES (?, ?, ?)`, k.hash, k.level, info.createdAt);
+      for (const k of keys) this.insertKey({ id: newKeyId(), hash: k.hash, level: k.level, name: k.level, permissions: null, createdAt: info.createdAt });
       this.sql.exec(`INSERT OR IGNORE INTO cat_dimensions (name, created_at) VALUES (?, ?)`, DEFAULT_DIMENSION, info.createdAt);
     });
   }
 
-  /** The key's level and the current schema, or an error for an unknown key. One round trip per cache miss. */
-  async authenticate(hash: string): Promise<RpcResult<{ level: KeyLevel; schema: SchemaSnapshot }>> {
-    const row = this.sql.exec(`SELECT level FROM cat_keys WHERE hash = ?`, hash).toArray()[0];
+  /**
+   * The key's id, level, permissions and the current schema, or an error for an unknown key. One round
+   * trip per cache miss. The lookup is by the SHA-256 of a 256-bit secret: its timing reveals nothing usable.
+   */
+  async authenticate(hash: string): Promise<RpcResult<{ id: string; level: KeyLevel; permissions: KeyPermissions | null; schema: SchemaSnapshot }>> {
+    const row = this.sql.exec(`SELECT id, level, permissions FROM cat_api_keys WHERE hash = ?`, hash).toArray()[0];
     const schema = this.snapshot();
     if (!row || !schema) return { ok: false, error: { name: "AUTH_INVALID_KEY", message: "the API key is not valid" } };
-    return { ok: true, value: { level: row["level"] as KeyLevel, schema } };
+    const permissions = row["permissions"] === null ? null : (JSON.parse(row["permissions"] as string) as KeyPermissions);
+    return { ok: true, value: { id: row["id"] as string, level: row["level"] as KeyLevel, permissions, schema } };
+  }
+
+  /** Every key, oldest first, without hashes. */
+  async listKeys(): Promise<KeyInfo[]> {
+    return this.sql.exec(`SELECT id, level, name, permissions, created_at FROM cat_api_keys ORDER BY created_at, id`).toArray().map(keyInfo);
+  }
+
+  /** Stores a new (non-master) key; refuses beyond KEYS_PER_DATABASE_MAX. */
+  async createKey(key: StoredKey): Promise<RpcResult<KeyInfo>> {
+    if (key.level === "master") return { ok: false, error: { name: "KEY_INVALID", message: "a database has one master key; rotate it instead of creating another" } };
+    const count = Number(this.sql.exec(`SELECT COUNT(*) AS n FROM cat_api_keys`).one()["n"]);
+    if (count >= KEYS_PER_DATABASE_MAX) {
+      return { ok: false, error: { name: "KEY_LIMIT", message: `the database has ${count} keys; the limit is ${KEYS_PER_DATABASE_MAX}: revoke one first`, moreInfo: { max: KEYS_PER_DATABASE_MAX } } };
+    }
+    this.insertKey(key);
+    return { ok: true, value: withoutHash(key) };
+  }
+
+  /** Deletes a key (immediately here; isolates that cached it forget it within AUTH_CACHE_MS). */
+  async revokeKey(id: string): Promise<RpcResult<KeyInfo>> {
+    const row = this.sql.exec(`SELECT id, level, name, permissions, created_at FROM cat_api_keys WHERE id = ?`, id).toArray()[0];
+    if (!row) return { ok: false, error: { name: "KEY_NOT_FOUND", message: `no key with id '${id}'` } };
+    if (row["level"] === "master") return { ok: false, error: { name: "KEY_MASTER_REVOKE", message: "the master key cannot be revoked; rotate it with POST /v1/keys/master/rotate" } };
+    this.sql.exec(`DELETE FROM cat_api_keys WHERE id = ?`, id);
+    return { ok: true, value: keyInfo(row) };
+  }
+
+  /**
+   * Replaces the master key's hash (same id and name). With `currentHash` (the caller's own master key)
+   * only that key can be rotated, so of two concurrent rotations one wins and the other is refused;
+   * without it (the operator API) the master is replaced whatever it was.
+   */
+  async rotateMaster(newHash: string, currentHash: string | null): Promise<RpcResult<KeyInfo>> {
+    const row = this.sql.exec(`SELECT id, hash, level, name, permissions, created_at FROM cat_api_keys WHERE level = 'master'`).toArray()[0];
+    if (!row || (currentHash !== null && row["hash"] !== currentHash)) return { ok: false, error: { name: "AUTH_INVALID_KEY", message: "the API key is not valid" } };
+    this.sql.exec(`UPDATE cat_api_keys SET hash = ? WHERE id = ?`, newHash, row["id"] as string);
+    return { ok: true, value: keyInfo(row) };
   }
 
   async schema(): Promise<SchemaSnapshot | null> {
@@ -91,6 +156,7 @@ export class CatalogDO extends DurableObject<Env> {
     try {
       this.ctx.storage.transactionSync(() => {
         let changed = false;
+        let active: number | undefined; // counted once, on the first new column
         for (const c of columns) {
           const existing = this.activeColumn(c.dimension, c.apiName);
           if (existing) {
@@ -104,6 +170,12 @@ export class CatalogDO extends DurableObject<Env> {
                 : `column '${c.apiName}' already exists in dimension '${c.dimension}'`,
             );
           }
+          // Every column costs catalog rows, schema-snapshot bytes in every isolate and shard segments: bounded.
+          active ??= Number(this.sql.exec(`SELECT COUNT(*) AS n FROM cat_columns WHERE active = 1`).one()["n"]);
+          if (active >= COLUMNS_PER_DATABASE_MAX) {
+            throw new CatalogError("COLUMN_LIMIT", `the database has ${active} active columns; the limit is ${COLUMNS_PER_DATABASE_MAX}`);
+          }
+          active++;
           this.sql.exec(`INSERT OR IGNORE INTO cat_dimensions (name, created_at) VALUES (?, ?)`, c.dimension, now);
           const id = Number(this.sql.exec(`INSERT INTO cat_columns (dimension, api_name, active, def) VALUES (?, ?, 1, '{}') RETURNING id`, c.dimension, c.apiName).one()["id"]);
           const def: ColumnDef = { ...c, id, active: true, createdAt: now };
@@ -113,7 +185,9 @@ export class CatalogDO extends DurableObject<Env> {
         if (changed) this.bumpSchema(now);
       });
     } catch (e) {
-      if (e instanceof CatalogError) return { ok: false, error: { name: e.errorName, message: e.message } };
+      if (e instanceof CatalogError) {
+        return { ok: false, error: e.errorName === "COLUMN_LIMIT" ? { name: e.errorName, message: e.message, moreInfo: { max: COLUMNS_PER_DATABASE_MAX } } : { name: e.errorName, message: e.message } };
+      }
       throw e;
     }
     return { ok: true, value: this.snapshot()! };
@@ -200,6 +274,13 @@ export class CatalogDO extends DurableObject<Env> {
 
   // ----------------------------------------------------------------------------------------------
 
+  private insertKey(k: StoredKey): void {
+    this.sql.exec(
+      `INSERT OR IGNORE INTO cat_api_keys (id, hash, level, name, permissions, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      k.id, k.hash, k.level, k.name, k.permissions === null ? null : JSON.stringify(k.permissions), k.createdAt,
+    );
+  }
+
   private snapshot(): SchemaSnapshot | null {
     const db = this.getMeta("database");
     if (db === null) return null;
@@ -233,6 +314,25 @@ export class CatalogDO extends DurableObject<Env> {
   }
 }
 
+/** A key id made here (the DO imports only src/shared): same shape as src/keys.ts newKeyId. */
+function newKeyId(): string {
+  return `k_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function keyInfo(r: Record<string, SqlStorageValue>): KeyInfo {
+  return {
+    id: r["id"] as string,
+    name: r["name"] as string,
+    level: r["level"] as KeyLevel,
+    permissions: r["permissions"] === null || r["permissions"] === undefined ? null : (JSON.parse(r["permissions"] as string) as KeyPermissions),
+    createdAt: r["created_at"] as string,
+  };
+}
+
+function withoutHash(k: StoredKey): KeyInfo {
+  return { id: k.id, name: k.name, level: k.level, permissions: k.permissions, createdAt: k.createdAt };
+}
+
 function sameDefinition(a: ColumnDef, b: NewColumn): boolean {
   const keys = ["name", "type", "storage", "cardinality", "decimalPlaces", "description"] as const;
   return keys.every((k) => a[k] === b[k]) && JSON.stringify(a.range ?? null) === JSON.stringify(b.range ?? null);
@@ -240,7 +340,7 @@ function sameDefinition(a: ColumnDef, b: NewColumn): boolean {
 
 /** Thrown inside a transaction to roll it back; turned into an RpcResult error before leaving the object. */
 class CatalogError extends Error {
-  constructor(readonly errorName: "COLUMN_EXISTS" | "INSERT_VALUE_TYPE", message: string) {
+  constructor(readonly errorName: "COLUMN_EXISTS" | "INSERT_VALUE_TYPE" | "COLUMN_LIMIT", message: string) {
     super(message);
   }
 }

@@ -7,16 +7,26 @@ import { ApiError } from "./shared/errors";
 import { AUTH_CACHE_MS } from "./shared/limits";
 import { SchemaIndex, type SchemaSnapshot } from "./shared/schema";
 import { databaseOfKey, sha256Hex, type KeyLevel } from "./keys";
+import type { KeyPermissions } from "./shared/keys";
 
 export interface Caller {
   db: string;
   level: KeyLevel;
   schema: SchemaIndex;
+  /** The key's public id (rate limiting, audit); never its secret. */
+  keyId: string;
+  /** SHA-256 hex of the presented key (master rotation proves it is rotating itself). */
+  keyHash: string;
+  /** A custom key's grants (src/permissions.ts); null for master/write/read. */
+  permissions: KeyPermissions | null;
 }
 
+// Revocation and rotation reach other isolates when their entry expires: at most AUTH_CACHE_MS.
 interface CachedKey {
   db: string;
+  id: string;
   level: KeyLevel;
+  permissions: KeyPermissions | null;
   until: number;
 }
 
@@ -32,14 +42,22 @@ export async function authenticate(env: Env, header: string | undefined): Promis
   const hash = await sha256Hex(key);
   const now = Date.now();
   const cached = keys.get(hash);
-  if (cached && cached.until > now) return { db, level: cached.level, schema: await schemaOf(env, db) };
+  if (cached && cached.until > now) {
+    return { db, level: cached.level, keyId: cached.id, keyHash: hash, permissions: cached.permissions, schema: await schemaOf(env, db) };
+  }
   const result = await catalogOf(env, db).authenticate(hash);
   if (!result.ok) {
     keys.delete(hash);
     throw ApiError.from(result.error);
   }
-  remember(keys, hash, { db, level: result.value.level, until: now + AUTH_CACHE_MS });
-  return { db, level: result.value.level, schema: rememberSchema(db, result.value.schema) };
+  const { id, level, permissions } = result.value;
+  remember(keys, hash, { db, id, level, permissions, until: now + AUTH_CACHE_MS });
+  return { db, level, keyId: id, keyHash: hash, permissions, schema: rememberSchema(db, result.value.schema) };
+}
+
+/** Forgets this isolate's cached keys of a database (one was revoked or rotated here). */
+export function forgetKeys(db: string): void {
+  for (const [hash, k] of keys) if (k.db === db) keys.delete(hash);
 }
 
 /** The database's schema from the isolate cache, fetched from its catalog when stale. */
@@ -68,7 +86,7 @@ export function rememberSchema(db: string, snapshot: SchemaSnapshot): SchemaInde
 /** Forgets everything about a database (it was deleted). */
 export function forgetDatabase(db: string): void {
   schemas.delete(db);
-  for (const [hash, k] of keys) if (k.db === db) keys.delete(hash);
+  forgetKeys(db);
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
@@ -76,8 +94,17 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-/** Key levels per endpoint (API.md §1.2): master may call anything. */
+/**
+ * Key levels per endpoint (API.md §1.2): master may call anything. A custom key may call the data
+ * endpoints (those open to read or write keys, or listing "custom"), where src/permissions.ts then
+ * checks every column it touches; master-only endpoints refuse it with code 19.
+ */
 export function requireLevel(caller: Caller, allowed: readonly KeyLevel[], what: string): void {
   if (caller.level === "master" || allowed.includes(caller.level)) return;
-  throw new ApiError("AUTH_WRONG_LEVEL", `a ${caller.level} key cannot ${what}; use a ${allowed.join(" or ")} key (or the master key)`);
+  if (caller.level === "custom") {
+    if (allowed.includes("read") || allowed.includes("write")) return;
+    throw new ApiError("CUSTOM_KEY_ROUTE", `a custom key cannot ${what}; use the master key`);
+  }
+  const levels = allowed.filter((l) => l !== "custom");
+  throw new ApiError("AUTH_WRONG_LEVEL", levels.length > 0 ? `a ${caller.level} key cannot ${what}; use a ${levels.join(" or ")} key (or the master key)` : `a ${caller.level} key cannot ${what}; use the master key`);
 }

@@ -17,13 +17,41 @@ export type AppContext = Context<AppEnv>;
 export async function readText(c: AppContext, maxBytes: number): Promise<string> {
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared, maxBytes);
-  const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > maxBytes) throw tooLarge(buf.byteLength, maxBytes);
+  const buf = await readCapped(c.req.raw.body, maxBytes);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf);
   } catch {
     throw new ApiError("INVALID_JSON", "the body is not valid UTF-8");
   }
+}
+
+/**
+ * The body's bytes, stopping as soon as they pass `maxBytes`: a chunked body has no Content-Length,
+ * and reading it whole first would let one request fill the isolate's 128 MB before being refused.
+ */
+async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new ApiError("BODY_TOO_LARGE", `the body has more than ${maxBytes} bytes; this endpoint accepts at most ${maxBytes}`, { max: maxBytes });
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 function tooLarge(bytes: number, max: number): ApiError {

@@ -3,7 +3,7 @@
 
 const encoder = new TextEncoder();
 
-export type KeyLevel = "master" | "write" | "read";
+export type { KeyLevel } from "./shared/keys";
 
 /** A new database id: 20 lower-case hex characters. */
 export function newDatabaseId(): string {
@@ -15,6 +15,13 @@ export function newApiKey(db: string): string {
   const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   return `sk_${db}_${secret}`;
 }
+
+/** A key's public id (GET/DELETE /v1/keys): `k_` + 16 hex characters, unrelated to its secret. */
+export function newKeyId(): string {
+  return `k_${hex(crypto.getRandomValues(new Uint8Array(8)))}`;
+}
+
+export const KEY_ID_PATTERN = /^k_[0-9a-f]{16}$/;
 
 /** The database a key names, or null when the key is not one of ours. */
 export function databaseOfKey(key: string): string | null {

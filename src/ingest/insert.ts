@@ -5,6 +5,7 @@
 import { refreshSchema, rememberSchema, type Caller } from "../auth";
 import { catalogOf, shardStub } from "../bindings";
 import { sha256Hex } from "../keys";
+import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../shared/errors";
 import { IDEMPOTENCY_KEY_CHARS_MAX, INSERT_WAIT_MS } from "../shared/limits";
 import type { IngestMessage } from "../shared/rpc";
@@ -25,6 +26,9 @@ export interface InsertOutcome {
 
 export async function insert(env: Env, caller: Caller, body: unknown, options: InsertOptions): Promise<InsertOutcome> {
   const parsed = parseInsertBody(body);
+  // Security: a custom key may write only the dimensions and columns it was granted (403 / code 16);
+  // checked by name before anything is auto-created. Covers POST /insert and SQL INSERT.
+  enforce(caller, "insert", insertTouches(parsed.entities));
   const requestId = await requestIdOf(caller.db, options.idempotencyKey);
   const schema = await schemaWithEverything(env, caller, parsed);
   const entities = normaliseEntities(parsed, schema, Date.now());
@@ -48,6 +52,11 @@ async function schemaWithEverything(env: Env, caller: Caller, parsed: ParsedInse
     // Another isolate may have just created what is missing: look again before refusing.
     schema = await refreshSchema(env, caller.db);
     missing = missingSchema(parsed, schema);
+  }
+  if (caller.level === "custom" && (missing.dimensions.length > 0 || missing.columns.length > 0)) {
+    // Security: custom keys never change the schema (API.md §2.4 code 15), even with a "*" grant.
+    const what = missing.columns[0] ? `column '${missing.columns[0].apiName}' of dimension '${missing.columns[0].dimension}'` : `dimension '${missing.dimensions[0]}'`;
+    throw new ApiError("CUSTOM_KEY_COLUMN_CREATION", `a custom key cannot create ${what}; create it with the master or a write key first`);
   }
   if (missing.dimensions.length > 0) schema = rememberSchema(caller.db, await catalogOf(env, caller.db).ensureDimensions(missing.dimensions));
   if (missing.columns.length > 0) {

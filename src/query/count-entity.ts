@@ -25,11 +25,8 @@ export function countEntityPlan(names: string[], queries: NamedExpr[], bypassCac
     merge(answers, ctx) {
       const counts = answersOfKind(answers, "count-entity");
       const approx = approximation(counts, ctx, "count entity");
-      const result: Record<string, number> = {};
-      names.forEach((name, i) => {
-        const sum = counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0);
-        result[name] = scaleCount(sum, approx);
-      });
+      // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
+      const result = Object.fromEntries(names.map((name, i) => [name, scaleCount(counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0), approx)]));
       return { result, ...approx.flag };
     },
     cacheKey: JSON.stringify(["count-entity", names, plan]),

@@ -24,10 +24,8 @@ export function compileCountEvent(body: unknown, schema: SchemaIndex, now: numbe
     merge(answers, ctx) {
       const counts = answersOfKind(answers, "count-event");
       const approx = approximation(counts, ctx, "count event");
-      const result: Record<string, number> = {};
-      names.forEach((name, i) => {
-        result[name] = scaleCount(counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0), approx);
-      });
+      // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
+      const result = Object.fromEntries(names.map((name, i) => [name, scaleCount(counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0), approx)]));
       return { result, ...approx.flag };
     },
     cacheKey: JSON.stringify(["count-event", names, plan]),

@@ -50,12 +50,14 @@ export function compileTopValues(body: unknown, schema: SchemaIndex, now: number
     merge(answers, ctx) {
       const all = answersOfKind(answers, "top-values");
       const approx = approximation(all, ctx, "top values");
-      const result: Record<string, unknown> = {};
-      subs.forEach((s, i) => {
-        const merged = mergeValueCounts(all.flatMap((a) => (a ? [a.values[i] ?? []] : [])));
-        const items = [...merged].map(([value, q]) => ({ value, quantity: scaleCount(q, approx) }));
-        result[s.name] = { [s.column]: rankValues(items, s.n) };
-      });
+      // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
+      const result = Object.fromEntries(
+        subs.map((s, i) => {
+          const merged = mergeValueCounts(all.flatMap((a) => (a ? [a.values[i] ?? []] : [])));
+          const items = [...merged].map(([value, q]) => ({ value, quantity: scaleCount(q, approx) }));
+          return [s.name, { [s.column]: rankValues(items, s.n) }];
+        }),
+      );
       return { result, ...approx.flag };
     },
     cacheKey: JSON.stringify(["top-values", subs, plan]),

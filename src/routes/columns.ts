@@ -11,6 +11,8 @@ import { ApiError } from "../shared/errors";
 import { COLUMN_DESCRIPTION_CHARS_MAX, COLUMN_NAME_CHARS_MAX, COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../shared/limits";
 import { parseColumn } from "./column-schema";
 import { parseWith } from "./validation";
+import { firstDenied } from "../permissions";
+import type { Caller } from "../auth";
 
 export const columns = new Hono<AppEnv>();
 
@@ -30,13 +32,15 @@ columns.get("/database", (c) => {
 columns.get("/column", (c) => {
   const caller = c.get("caller");
   requireLevel(caller, ["read"], "list columns");
-  const all = caller.schema.snapshot.columns;
+  // A custom key sees only the columns it may query or insert into.
+  const all = caller.schema.snapshot.columns.filter((col) => mayTouch(caller, col));
   return success(c, { active: all.filter((x) => x.active).map(columnJson), inactive: all.filter((x) => !x.active).map(columnJson) });
 });
 
 columns.post("/column", async (c) => {
   const caller = c.get("caller");
   requireLevel(caller, ["write"], "create columns");
+  if (caller.level === "custom") throw new ApiError("CUSTOM_KEY_COLUMN_CREATION", "a custom key cannot create columns; use the master or a write key");
   const body = await readJson(c, QUERY_BODY_BYTES_MAX);
   const list = Array.isArray(body) ? body : [body];
   if (list.length === 0) throw new ApiError("COLUMN_MISSING_PARAM", "the list of columns is empty");
@@ -100,4 +104,10 @@ export function columnJson(col: ColumnDef): Record<string, unknown> {
   if (col.decimalPlaces !== undefined) out["decimal-places"] = col.decimalPlaces;
   if (col.range !== undefined) out["range"] = col.range;
   return out;
+}
+
+function mayTouch(caller: Caller, col: ColumnDef): boolean {
+  if (caller.level !== "custom" || caller.permissions === null) return caller.level !== "custom";
+  const t = { kind: "column", dimension: col.dimension, column: col.apiName } as const;
+  return firstDenied(caller.permissions, "query", [t]) === null || firstDenied(caller.permissions, "insert", [t]) === null;
 }

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { refreshSchema, requireLevel } from "../auth";
 import { cacheKeyOf, planHash, readCached, writeCached } from "../cache";
 import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
+import { checkQuery } from "../permissions";
 import { compileAggregation } from "../query/aggregation";
 import type { CompiledQuery } from "../query/compiled";
 import { compileCountEntity } from "../query/count-entity";
@@ -54,7 +55,10 @@ export async function runQuery(c: AppContext, body: unknown, compile: Compiler):
     compiled = compile(body, caller.schema, now);
   } catch (e) {
     if (!(e instanceof ApiError) || !SCHEMA_SENSITIVE.has(e.errorName)) throw e;
-    compiled = compile(body, await refreshSchema(c.env, caller.db), now);
+    const schema = await refreshSchema(c.env, caller.db);
+    compiled = compile(body, schema, now);
+    // Security: the permission check and cache key below must see the schema the plan was compiled with.
+    c.set("caller", { ...caller, schema });
   }
   // Keyed by the request, not the plan: a plan holds `now` resolved to the millisecond, which would
   // make relative-date queries ("-1d") never hit; the request text is what "the same query" means.
@@ -78,6 +82,9 @@ function withoutBypass(body: unknown): unknown {
  */
 export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = RESULT_CACHE_FRESH_MS): Promise<Response> {
   const caller = c.get("caller");
+  // Security: a custom key may read only the columns it was granted (403 / code 16), checked on the
+  // compiled plan before the cache so a cached answer cannot leak either. Covers JSON, saved and SQL queries.
+  checkQuery(caller, compiled);
   const key = cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
   const now = Date.now();
   if (!compiled.bypassCache) {

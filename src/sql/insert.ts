@@ -20,11 +20,13 @@ export function compileInsert(stmt: InsertStatement, source: string): Record<str
   });
   // Columns written as base.value / base.date are event columns.
   const eventBase = (n: string) => /^(.+)\.(value|date)$/i.exec(n);
-  const body: Record<string, Record<string, unknown>> = {};
+  // Null-prototype records: entity ids and column names are user text, and on a plain object an id
+  // like "__proto__" or "constructor" would reach Object.prototype (polluting every object in the isolate).
+  const body: Record<string, Record<string, unknown>> = Object.create(null) as Record<string, Record<string, unknown>>;
   for (const row of stmt.rows) {
     const idExpr = row[idIndex]!;
     const id = entityId(idExpr, source);
-    const entity = body[id] ?? (body[id] = {});
+    const entity = body[id] ?? (body[id] = Object.create(null) as Record<string, unknown>);
     const events = new Map<string, { value?: unknown; date?: unknown }>();
     row.forEach((expr, i) => {
       if (i === idIndex) return;

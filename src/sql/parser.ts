@@ -3,6 +3,8 @@
 // parses the dialect but gives an untyped AST without positions, keeps '' escapes raw and accepts joins/subqueries.
 
 import type { AggregateName, CompareOp, InsertStatement, OrderItem, SelectItem, SelectStatement, SqlExpr, Statement } from "./ast";
+import { ApiError } from "../shared/errors";
+import { SQL_NESTING_MAX } from "../shared/limits";
 import { sqlError, tokenize, type Token } from "./tokens";
 
 /** Bare words that end a clause or expression, so they cannot be bare column names or implicit aliases. */
@@ -24,6 +26,7 @@ export function parseSql(source: string): Statement {
 class Parser {
   private readonly tokens: Token[];
   private i = 0;
+  private depth = 0; // open parentheses / NOT / CASE / call arguments: bounded so recursion cannot overflow the stack
 
   constructor(private readonly source: string) {
     this.tokens = tokenize(source);
@@ -261,7 +264,19 @@ class Parser {
 
   private expression(context: string): SqlExpr {
     if (this.peek().kind === "eof") throw this.unexpected(`an expression ${context}`);
-    return this.orExpr(context);
+    return this.nested(() => this.orExpr(context));
+  }
+
+  /** Runs a recursive step, refusing (127) beyond SQL_NESTING_MAX levels instead of exhausting the stack (a 500). */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > SQL_NESTING_MAX) {
+      throw new ApiError("QUERY_DEPTH", `SQL: the statement nests deeper than ${SQL_NESTING_MAX} levels (parentheses, NOT, CASE and function calls count)`, { max: SQL_NESTING_MAX });
+    }
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private orExpr(context: string): SqlExpr {
@@ -282,7 +297,7 @@ class Parser {
 
   private notExpr(context: string): SqlExpr {
     const t = this.acceptWord("NOT");
-    if (t) return { kind: "not", arg: this.notExpr("after NOT"), at: t.start };
+    if (t) return { kind: "not", arg: this.nested(() => this.notExpr("after NOT")), at: t.start };
     return this.predicate(context);
   }
 
@@ -368,7 +383,7 @@ class Parser {
       this.next();
       return { kind: "bool", value: word === "TRUE", at: t.start };
     }
-    if (word === "CASE") return this.caseExpr();
+    if (word === "CASE") return this.nested(() => this.caseExpr()); // THEN/ELSE operands nest CASEs without expression()
     if (this.isOp("(", 1)) return this.call();
     if (RESERVED.has(word)) throw this.unexpected(`a value ${context}`);
     return this.columnRef();

@@ -235,3 +235,20 @@ describe("syntax errors name the construct and position", () => {
     }
   });
 });
+
+describe("nesting limit (the parser recurses: a deep statement must be a 127, not a stack overflow)", () => {
+  const depthError = (text: string) => {
+    try {
+      parseSql(text);
+    } catch (e) {
+      return (e as { code?: number }).code;
+    }
+    return null;
+  };
+  it(`refuses more than SQL_NESTING_MAX levels of parentheses, NOT and CASE`, () => {
+    expect(depthError(`SELECT COUNT(*) FROM default WHERE ${"(".repeat(5000)}age = 1${")".repeat(5000)}`)).toBe(127);
+    expect(depthError(`SELECT COUNT(*) FROM default WHERE ${"NOT ".repeat(5000)}age = 1`)).toBe(127);
+    expect(depthError(`SELECT ${"CASE WHEN age = 1 THEN ".repeat(3000)}1${" END".repeat(3000)} FROM default`)).toBe(127);
+    expect(depthError(`SELECT COUNT(*) FROM default WHERE ${"(".repeat(20)}age = 1${")".repeat(20)}`)).toBeNull();
+  });
+});
