@@ -1,9 +1,9 @@
-// Which storage engine a shard runs. The reference row engine is the obviously-correct baseline;
-// the encoded segment engine replaces it once it matches the reference on the random tests.
+// Which storage engine a shard runs: the encoded segment engine (bitmaps, bit-sliced indexes, event
+// postings; durable-objects/engine/index.ts). The reference row engine stays as its test oracle.
 
 import type { ShardEngine, SqlLike } from "../../src/shared/rpc";
-import { createReferenceEngine } from "./reference/index";
+import { createSegmentEngine } from "./index";
 
 export function createShardEngine(sql: SqlLike): ShardEngine {
-  return createReferenceEngine(sql);
+  return createSegmentEngine(sql);
 }

@@ -1,0 +1,387 @@
+// One chunk of a bit-sliced index (FeatureBase's int layout): an exists bitmap, a sign bitmap and
+// one bitmap per magnitude bit, plus "odd" values that do not fit a scaled integer below 2^52
+// (kept exactly, evaluated one by one). Datetime columns also carry a forward array of text codes.
+// Range, min, max and sum cost a fixed number of bitmap passes per slice, whatever the selectivity.
+//
+// Chunk payload (segment kind "column chunk", key (column, chunk)):
+//   u8 layout = 2 | u8 has-forward, [forward: u8 width, [u32 n, n words]] | exists: u8 present, [container] |
+//   sign: u8 present, [container] | u8 slice count B | B x (u8 present, [container]) |
+//   u32 odd count | odd x (u16 entity, f64 value)
+
+import { BITSET, BITSET_WORDS, type Container, containerAdd, containerHas, containerHeapBytes, containerRemove, fromWords, orIntoWords, popcount32, singleton } from "../bitmap/container";
+import { andC, andCountC, andNotC } from "../bitmap/container-ops";
+import { ByteWriter, FormatError } from "../format/bytes";
+import { SegmentKind, frameSegment } from "../format/segment";
+import type { SegKey } from "../store/blobs";
+import type { Segment } from "../store/cache";
+import { openChunkPayload } from "./column-base";
+import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
+import { PackedCodes } from "./packed";
+
+const LAYOUT = 2;
+/** Stored integers stay below this magnitude so every step of the arithmetic is exact in a double. */
+export const BSI_MAGNITUDE_LIMIT = 2 ** 52;
+const POW2: number[] = Array.from({ length: 54 }, (_, j) => 2 ** j);
+const ZERO_WORDS = new Uint32Array(BITSET_WORDS);
+/** Scratch rows of the comparison kernel (single-threaded: reused by every call). */
+const SCRATCH = Array.from({ length: 2 }, () => new Uint32Array(BITSET_WORDS));
+
+/** Word views of a chunk for the kernels, built on first query and dropped by any write. */
+interface BsiViews {
+  ints: Uint32Array; // entities holding a stored integer (exists minus odd)
+  intsC: Container | null;
+  sign: Uint32Array;
+  slices: Uint32Array[];
+  signed: Int32Array[]; // the same slice words seen as int32 (what the kernel reads)
+}
+
+export class BsiChunk implements Segment {
+  private views: BsiViews | null = null;
+
+  constructor(
+    readonly key: SegKey,
+    public exists: Container | null,
+    public sign: Container | null,
+    public slices: Array<Container | null>,
+    public odd: Map<number, number>,
+    public fwd: PackedCodes | null,
+  ) {}
+
+  static empty(key: SegKey, withForward: boolean): BsiChunk {
+    return new BsiChunk(key, null, null, [], new Map(), withForward ? PackedCodes.empty() : null);
+  }
+
+  present(local: number): boolean {
+    return this.exists !== null && containerHas(this.exists, local);
+  }
+
+  /** Stores the signed integer n (|n| < 2^52) for the entity, replacing what it had. */
+  setInt(local: number, n: number): void {
+    this.views = null;
+    const had = this.present(local) && !this.odd.delete(local);
+    const mag = Math.abs(n);
+    while (this.slices.length < 53 && POW2[this.slices.length]! <= mag) this.slices.push(null);
+    let rest = mag;
+    for (let j = 0; j < this.slices.length; j++) {
+      const bit = rest % 2;
+      rest = (rest - bit) / 2;
+      if (bit === 1) this.slices[j] = add(this.slices[j]!, local);
+      else if (had) this.slices[j] = remove(this.slices[j]!, local);
+    }
+    if (n < 0) this.sign = add(this.sign, local);
+    else if (had) this.sign = remove(this.sign, local);
+    this.exists = add(this.exists, local);
+  }
+
+  /** Stores a value that has no exact scaled-integer form. */
+  setOdd(local: number, v: number): void {
+    this.views = null;
+    if (this.present(local) && !this.odd.has(local)) this.clearBits(local);
+    this.odd.set(local, v);
+    this.exists = add(this.exists, local);
+  }
+
+  /** Removes the entity's value; answers whether it had one. */
+  clear(local: number): boolean {
+    if (!this.present(local)) return false;
+    this.views = null;
+    if (!this.odd.delete(local)) this.clearBits(local);
+    this.exists = remove(this.exists, local);
+    this.fwd?.set(local, 0);
+    return true;
+  }
+
+  private clearBits(local: number): void {
+    for (let j = 0; j < this.slices.length; j++) this.slices[j] = remove(this.slices[j]!, local);
+    this.sign = remove(this.sign, local);
+  }
+
+  /** The stored integer of one entity (undefined: none or odd). */
+  intAt(local: number): number | undefined {
+    if (!this.present(local) || this.odd.has(local)) return undefined;
+    let n = 0;
+    for (let j = 0; j < this.slices.length; j++) {
+      const s = this.slices[j];
+      if (s != null && containerHas(s, local)) n += POW2[j]!;
+    }
+    return this.sign !== null && containerHas(this.sign, local) ? -n : n;
+  }
+
+  /** Bitset words of the stored-integer set, the sign and every slice (cached until a write). */
+  wordViews(): BsiViews {
+    if (this.views !== null) return this.views;
+    const ints = new Uint32Array(BITSET_WORDS);
+    if (this.exists !== null) orIntoWords(ints, this.exists);
+    for (const local of this.odd.keys()) ints[local >>> 5] = ints[local >>> 5]! & ~(1 << (local & 31));
+    this.views = {
+      ints,
+      intsC: wordsToContainer(ints.slice()),
+      sign: this.sign === null ? ZERO_WORDS : sliceWords(this.sign),
+      slices: this.slices.map((c) => sliceWords(c)),
+      signed: [],
+    };
+    this.views.signed = this.views.slices.map((w) => new Int32Array(w.buffer, w.byteOffset, BITSET_WORDS));
+    return this.views;
+  }
+
+  heapBytes(): number {
+    let n = 128 + 40 * this.odd.size + (this.fwd?.heapBytes() ?? 0) + (this.views === null ? 0 : 8192 * (2 + this.slices.length));
+    for (const c of [this.exists, this.sign, ...this.slices]) if (c != null) n += containerHeapBytes(c);
+    return n;
+  }
+
+  flush(write: (key: SegKey, framed: Uint8Array) => void): void {
+    write(this.key, this.encode());
+  }
+
+  encode(): Uint8Array {
+    const w = new ByteWriter(4096);
+    w.u8(LAYOUT);
+    if (this.fwd === null) w.u8(0);
+    else {
+      w.u8(1);
+      this.fwd.write(w);
+    }
+    writeMaybeContainer(w, this.exists);
+    writeMaybeContainer(w, this.sign);
+    // Trailing all-zero slices carry nothing; dropping them keeps encodings canonical.
+    let b = this.slices.length;
+    while (b > 0 && this.slices[b - 1] == null) b--;
+    w.u8(b);
+    for (let j = 0; j < b; j++) writeMaybeContainer(w, this.slices[j] ?? null);
+    const odd = [...this.odd].sort((x, y) => x[0] - y[0]);
+    w.u32(odd.length);
+    for (const [local, v] of odd) {
+      w.u16(local);
+      w.f64(v);
+    }
+    return frameSegment(SegmentKind.columnChunk, w.finish());
+  }
+
+  static decode(key: SegKey, framed: Uint8Array): BsiChunk {
+    const r = openChunkPayload(framed, LAYOUT, `column ${key.a} chunk ${key.b}`);
+    const hasFwd = r.u8();
+    if (hasFwd > 1) throw new FormatError(`bad forward flag ${hasFwd}`);
+    const fwd = hasFwd === 1 ? PackedCodes.read(r) : null;
+    const exists = readMaybeContainer(r);
+    const sign = readMaybeContainer(r);
+    const b = r.u8();
+    if (b > 53) throw new FormatError(`${b} slices in a bit-sliced index`);
+    const slices: Array<Container | null> = [];
+    for (let j = 0; j < b; j++) slices.push(readMaybeContainer(r));
+    const nOdd = r.u32();
+    const odd = new Map<number, number>();
+    for (let i = 0; i < nOdd; i++) odd.set(r.u16(), r.f64());
+    if (r.remaining !== 0) throw new FormatError(`trailing bytes in bit-sliced chunk ${key.b} of column ${key.a}`);
+    return new BsiChunk(key, exists, sign, slices, odd, fwd);
+  }
+}
+
+function add(c: Container | null, v: number): Container {
+  return c === null ? singleton(v) : containerAdd(c, v);
+}
+
+function remove(c: Container | null, v: number): Container | null {
+  return c === null ? null : containerRemove(c, v);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Kernels over one chunk (bitset words)
+// ------------------------------------------------------------------------------------------------
+
+function sliceWords(c: Container | null | undefined): Uint32Array {
+  if (c == null) return ZERO_WORDS;
+  if (c.kind === BITSET) return c.words;
+  const w = new Uint32Array(BITSET_WORDS);
+  orIntoWords(w, c);
+  return w;
+}
+
+/**
+ * Entities of `mask` whose magnitude lies in [lo, hi] (bounds may be infinite), OR-ed into `out`.
+ * One pass per slice from the top bit down, tracking "greater than lo so far" / "equal to lo's
+ * prefix" and "less than hi" / "equal to hi's prefix" (O'Neil & Quass bit-sliced comparison).
+ */
+export function magnitudeRange(ch: BsiChunk, mask: Uint32Array, lo: number, hi: number, out: Uint32Array): void {
+  const B = ch.slices.length;
+  const max = POW2[B]! - 1;
+  if (lo < 0) lo = 0;
+  if (hi > max) hi = max;
+  if (lo > hi) return;
+  const useLo = lo > 0;
+  const useHi = hi < max;
+  if (!useLo && !useHi) {
+    for (let i = 0; i < BITSET_WORDS; i++) out[i] = out[i]! | mask[i]!;
+    return;
+  }
+  // Per slice (top bit first): all-ones masks of lo's and hi's bits, so the word loop is branchless.
+  const loM = new Int32Array(B);
+  const hiM = new Int32Array(B);
+  let loRest = lo;
+  let hiRest = hi;
+  for (let j = B - 1; j >= 0; j--) {
+    const p = POW2[j]!;
+    if (loRest >= p) {
+      loRest -= p;
+      loM[j] = -1;
+    }
+    if (hiRest >= p) {
+      hiRest -= p;
+      hiM[j] = -1;
+    }
+  }
+  const slices = ch.wordViews().signed;
+  const m32 = new Int32Array(mask.buffer, mask.byteOffset, BITSET_WORDS);
+  // Word-major: each output word keeps its comparison state in registers across the slices, and
+  // stops as soon as every entity in it is decided. Int32 views: no uint32-to-double conversions.
+  for (let w = 0; w < BITSET_WORDS; w++) {
+    const m = m32[w]!;
+    if (m === 0) continue;
+    let gt = 0;
+    let eqL = useLo ? m : 0;
+    let lt = 0;
+    let eqH = useHi ? m : 0;
+    for (let j = B - 1; j >= 0; j--) {
+      const x = slices[j]![w]!;
+      const lm = loM[j]!;
+      const hm = hiM[j]!;
+      gt |= eqL & x & ~lm; // lo has 0 here, value has 1: greater from now on
+      eqL &= ~(x ^ lm);
+      lt |= eqH & ~x & hm; // hi has 1 here, value has 0: less from now on
+      eqH &= ~(x ^ hm);
+      if ((eqL | eqH) === 0) break; // every entity of the word is decided
+    }
+    const ge = useLo ? gt | eqL : m;
+    const le = useHi ? lt | eqH : m;
+    out[w] = out[w]! | (ge & le);
+  }
+}
+
+/** Entities of `scope` whose stored integer n satisfies L <= n <= H, as bitset words. */
+export function intRange(ch: BsiChunk, L: number, H: number, scope: Uint32Array): Uint32Array {
+  const out = new Uint32Array(BITSET_WORDS);
+  if (ch.exists === null || L > H) return out;
+  const { ints, sign } = ch.wordViews();
+  if (H >= 0) {
+    const pos = SCRATCH[0]!;
+    for (let i = 0; i < BITSET_WORDS; i++) pos[i] = ints[i]! & ~sign[i]! & scope[i]!;
+    magnitudeRange(ch, pos, Math.max(L, 0), H, out);
+  }
+  if (L < 0 && ch.sign !== null) {
+    const neg = SCRATCH[1]!;
+    for (let i = 0; i < BITSET_WORDS; i++) neg[i] = ints[i]! & sign[i]! & scope[i]!;
+    magnitudeRange(ch, neg, Math.max(-H, 0), -L, out);
+  }
+  return out;
+}
+
+export function wordsToContainer(w: Uint32Array): Container | null {
+  let n = 0;
+  for (let i = 0; i < BITSET_WORDS; i++) n += popcount32(w[i]!);
+  return fromWords(w, n);
+}
+
+/** Integer sum, count, min and max of the stored integers of `sel` (odd values excluded). */
+export interface IntStats {
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+}
+
+export function intStats(ch: BsiChunk, sel: Container): IntStats {
+  const ints = ch.wordViews().intsC;
+  const s = ints === null ? null : andC(sel, ints);
+  if (s === null) return { count: 0, sum: 0, min: null, max: null };
+  const neg = ch.sign === null ? null : andC(s, ch.sign);
+  const pos = neg === null ? s : andNotC(s, neg);
+  let sum = 0;
+  for (let j = 0; j < ch.slices.length; j++) {
+    const sl = ch.slices[j];
+    if (sl == null) continue;
+    const p = pos === null ? 0 : andCountC(sl, pos);
+    const q = neg === null ? 0 : andCountC(sl, neg);
+    sum += POW2[j]! * (p - q);
+  }
+  const max = pos !== null ? maxMagnitude(ch, pos) : -minMagnitude(ch, neg!);
+  const min = neg !== null ? -maxMagnitude(ch, neg) : minMagnitude(ch, pos!);
+  return { count: s.n, sum, min, max };
+}
+
+function maxMagnitude(ch: BsiChunk, set: Container): number {
+  let cand = set;
+  let m = 0;
+  for (let j = ch.slices.length - 1; j >= 0; j--) {
+    const sl = ch.slices[j];
+    if (sl == null) continue;
+    const t = andC(cand, sl);
+    if (t !== null) {
+      cand = t;
+      m += POW2[j]!;
+    }
+  }
+  return m;
+}
+
+function minMagnitude(ch: BsiChunk, set: Container): number {
+  let cand = set;
+  let m = 0;
+  for (let j = ch.slices.length - 1; j >= 0; j--) {
+    const sl = ch.slices[j];
+    if (sl == null) continue;
+    const t = andNotC(cand, sl);
+    if (t !== null) cand = t;
+    else m += POW2[j]!;
+  }
+  return m;
+}
+
+/** Stored integers of the entities of `sel` (odd ones excluded): parallel arrays, ascending locals. */
+export function intsOf(ch: BsiChunk, sel: Container): { locals: Uint16Array; ints: Float64Array } {
+  const intsC = ch.wordViews().intsC;
+  const s = intsC === null ? null : andC(sel, intsC);
+  if (s === null) return { locals: new Uint16Array(0), ints: new Float64Array(0) };
+  const acc = new Float64Array(65536);
+  for (let j = 0; j < ch.slices.length; j++) {
+    const sl = ch.slices[j];
+    if (sl == null) continue;
+    const x = andC(sl, s);
+    if (x === null) continue;
+    const p = POW2[j]!;
+    forEachIn(x, (l) => {
+      acc[l]! += p;
+    });
+  }
+  const locals = new Uint16Array(s.n);
+  const ints = new Float64Array(s.n);
+  let k = 0;
+  forEachIn(s, (l) => {
+    locals[k] = l;
+    ints[k] = acc[l]!;
+    k++;
+  });
+  if (ch.sign !== null) {
+    for (let i = 0; i < k; i++) if (containerHas(ch.sign, locals[i]!)) ints[i] = -ints[i]!;
+  }
+  return { locals, ints };
+}
+
+function forEachIn(c: Container, fn: (v: number) => void): void {
+  if (c.kind === BITSET) {
+    const w = c.words;
+    for (let i = 0; i < BITSET_WORDS; i++) {
+      let x = w[i]!;
+      while (x !== 0) {
+        const t = x & -x;
+        fn((i << 5) | (31 - Math.clz32(t)));
+        x ^= t;
+      }
+    }
+  } else if (c.kind === 1) for (let i = 0; i < c.n; i++) fn(c.data[i]!);
+  else
+    for (let r = 0; r < c.nRuns; r++) {
+      const s = c.runs[2 * r]!;
+      const e = s + c.runs[2 * r + 1]!;
+      for (let v = s; v <= e; v++) fn(v);
+    }
+}

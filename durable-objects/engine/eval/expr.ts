@@ -1,0 +1,183 @@
+// Evaluates plan.ts expressions on one dimension with bitmap algebra: leaves come from column codecs
+// (value bitmaps, bit-sliced ranges, event postings counted per chunk), and/or/not combine them, and
+// everything stays inside the dimension's live entities. Also the result/score `score` of entities.
+
+import type { Expr, ValueTest } from "../../../src/shared/plan";
+import { Bitmap } from "../bitmap/bitmap";
+import { fromWords } from "../bitmap/container";
+import { andC } from "../bitmap/container-ops";
+import type { Shard } from "../shard";
+import { compileTest } from "./value-test";
+
+export class Evaluator {
+  private readonly memo = new Map<Expr, Bitmap>();
+  readonly live: Bitmap;
+  private readonly dimOrd: number;
+
+  constructor(
+    private readonly shard: Shard,
+    readonly dimension: string,
+  ) {
+    this.live = shard.live(dimension);
+    this.dimOrd = shard.dim(dimension)?.ord ?? -1;
+  }
+
+  /** Live entities for which `expr` holds (memoised per sub-expression object). */
+  matches(expr: Expr): Bitmap {
+    let b = this.memo.get(expr);
+    if (b === undefined) {
+      b = this.compute(expr);
+      this.memo.set(expr, b);
+    }
+    return b;
+  }
+
+  private compute(expr: Expr): Bitmap {
+    const live = this.live;
+    switch (expr.op) {
+      case "all":
+        return live;
+      case "and":
+        return this.and(expr.args);
+      case "or":
+        return Bitmap.orMany(expr.args.map((a) => this.matches(a)));
+      case "not":
+        return live.andNot(this.matches(expr.arg));
+      case "id":
+        return this.ids(expr.test);
+      case "attr": {
+        const c = this.shard.codec(expr.col);
+        if (c === null || c.event) return new Bitmap();
+        // A column's bitmaps only ever hold live entities of its own dimension (deletes purge them).
+        return c.meta.dim === this.dimOrd ? c.select(expr.test) : c.select(expr.test).and(live);
+      }
+      case "has": {
+        const c = this.shard.codec(expr.col);
+        if (c === null) return new Bitmap();
+        return c.meta.dim === this.dimOrd ? c.has() : c.has().and(live);
+      }
+      case "events":
+        return this.events(expr.terms, expr.minfreq);
+    }
+  }
+
+  /**
+   * Conjunction: the cheap arguments first (smallest first), then attribute tests of encodings that
+   * evaluate faster inside a restriction (bit-sliced ranges) within what is left.
+   */
+  private and(args: readonly Expr[]): Bitmap {
+    if (args.length === 0) return this.live;
+    const restricted: Array<{ codec: { selectWithin(t: ValueTest, w: Bitmap): Bitmap }; test: ValueTest }> = [];
+    const plain: Bitmap[] = [];
+    for (const a of args) {
+      if (a.op === "attr") {
+        const c = this.shard.codec(a.col);
+        if (c !== null && !c.event && c.selectWithin !== undefined && !this.memo.has(a)) {
+          restricted.push({ codec: c as { selectWithin(t: ValueTest, w: Bitmap): Bitmap }, test: a.test });
+          continue;
+        }
+      }
+      plain.push(this.matches(a));
+    }
+    plain.sort((a, b) => a.size - b.size);
+    let acc = plain.length > 0 ? plain[0]! : this.live;
+    for (let i = 1; i < plain.length && !acc.isEmpty(); i++) acc = acc.and(plain[i]!);
+    for (const r of restricted) {
+      if (acc.isEmpty()) break;
+      acc = r.codec.selectWithin(r.test, acc);
+    }
+    return acc;
+  }
+
+  private ids(test: Extract<Expr, { op: "id" }>["test"]): Bitmap {
+    if (this.dimOrd < 0) return new Bitmap();
+    const exact = exactValuesCaseSensitive(test);
+    if (exact !== null) {
+      const texts = exact.filter((v): v is string => typeof v === "string");
+      const found = this.shard.entities.lookup(this.dimOrd, texts);
+      return Bitmap.fromValues([...found.values()]).and(this.live);
+    }
+    const pass = compileTest(test, false);
+    const hits: number[] = [];
+    for (const [id, ext] of this.shard.entities.all(this.dimOrd)) if (pass(ext)) hits.push(id);
+    return Bitmap.fromValues(hits).and(this.live);
+  }
+
+  /** Entities whose matching events, summed over the terms, reach minfreq: counted per chunk. */
+  private events(terms: Extract<Expr, { op: "events" }>["terms"], minfreq: number): Bitmap {
+    const out = new Bitmap();
+    const codecs = terms.map((t) => {
+      const c = this.shard.codec(t.col);
+      return c !== null && c.event ? c : null;
+    });
+    if (codecs.every((c) => c === null)) return out;
+    const threshold = Math.max(1, minfreq);
+    const { counts, touched } = eventScratch();
+    for (let i = 0; i < this.live.keys.length; i++) {
+      const k = this.live.keys[i]!;
+      terms.forEach((t, j) => codecs[j]?.accumulate(t.test, t.window, k, counts, touched));
+      const w = new Uint32Array(2048);
+      let n = 0;
+      // Visit only counted entities, resetting the scratch for the next chunk as we go.
+      for (let x = 0; x < 2048; x++) {
+        let bits = touched[x]!;
+        if (bits === 0) continue;
+        touched[x] = 0;
+        while (bits !== 0) {
+          const t = bits & -bits;
+          bits ^= t;
+          const l = (x << 5) | (31 - Math.clz32(t));
+          if (counts[l]! >= threshold) {
+            w[x] = w[x]! | t;
+            n++;
+          }
+          counts[l] = 0;
+        }
+      }
+      const c = fromWords(w, n);
+      if (c !== null) {
+        const live = andC(c, this.live.cs[i]!);
+        if (live !== null) out.push(k, live);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * plan.ts score for each entity of `ids` (ascending, all matching `expr`): `or` sums its true
+   * arguments' scores, everything else scores 1, so a score is the number of flattened or-terms
+   * holding the entity.
+   */
+  scores(expr: Expr, ids: Uint32Array): Float64Array {
+    const out = new Float64Array(ids.length);
+    const terms: Expr[] = [];
+    const flatten = (e: Expr): void => {
+      if (e.op === "or") e.args.forEach(flatten);
+      else terms.push(e);
+    };
+    flatten(expr);
+    const sel = Bitmap.fromSorted(ids);
+    for (const t of terms) {
+      const hit = this.matches(t).and(sel).toArray();
+      let j = 0;
+      for (let i = 0; i < hit.length; i++) {
+        while (ids[j]! < hit[i]!) j++;
+        out[j]!++;
+      }
+    }
+    return out;
+  }
+}
+
+/** Per-chunk event counters, shared by every evaluation (left zeroed after each chunk). */
+let scratch: { counts: Uint32Array; touched: Uint32Array } | null = null;
+export function eventScratch(): { counts: Uint32Array; touched: Uint32Array } {
+  if (scratch === null) scratch = { counts: new Uint32Array(65536), touched: new Uint32Array(2048) };
+  return scratch;
+}
+
+function exactValuesCaseSensitive(test: Extract<Expr, { op: "id" }>["test"]) {
+  if (test.op === "eq") return [test.value];
+  if (test.op === "in") return test.values;
+  return null;
+}

@@ -1,0 +1,161 @@
+// The external-id map in SQLite: (dimension ordinal, external id) ↔ dense entity id, with small LRU
+// caches in front. Every statement stays under the platform's bound-parameter limit.
+
+import { SQL_BOUND_PARAMETERS_MAX } from "../../../src/shared/limits";
+import type { SqlLike } from "../../../src/shared/rpc";
+
+const LRU_ENTRIES = 50_000;
+const IN_BATCH = SQL_BOUND_PARAMETERS_MAX - 1;
+
+/**
+ * An approximate LRU in two generations: hits in the old generation are promoted, and when the young
+ * one fills up it becomes the old one. O(1) per operation (evicting the front of one big Map is not:
+ * V8 skips the deleted slots on every keys().next()).
+ */
+class Lru<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+  constructor(private readonly cap: number) {}
+  get(k: K): V | undefined {
+    const v = this.young.get(k);
+    if (v !== undefined) return v;
+    const o = this.old.get(k);
+    if (o !== undefined) this.set(k, o);
+    return o;
+  }
+  set(k: K, v: V): void {
+    this.young.set(k, v);
+    if (this.young.size >= this.cap / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+  delete(k: K): void {
+    this.young.delete(k);
+    this.old.delete(k);
+  }
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+}
+
+export class EntityMap {
+  private readonly byExt = new Lru<string, number>(LRU_ENTRIES);
+  private readonly byId = new Lru<number, string>(LRU_ENTRIES);
+
+  constructor(private readonly sql: SqlLike) {}
+
+  private static key(dim: number, ext: string): string {
+    return `${dim}\u0000${ext}`;
+  }
+
+  /** Dense ids of the live external ids among `exts` (absent ones are missing from the answer). */
+  lookup(dim: number, exts: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const ext of new Set(exts)) {
+      const id = this.byExt.get(EntityMap.key(dim, ext));
+      if (id !== undefined) out.set(ext, id);
+      else missing.push(ext);
+    }
+    for (let i = 0; i < missing.length; i += IN_BATCH) {
+      const batch = missing.slice(i, i + IN_BATCH);
+      const rows = this.sql
+        .exec(`SELECT id, ext FROM seg_entities WHERE dim = ? AND ext IN (${batch.map(() => "?").join(",")})`, dim, ...batch)
+        .toArray();
+      for (const r of rows) {
+        const id = Number(r.id);
+        const ext = String(r.ext);
+        out.set(ext, id);
+        this.remember(dim, ext, id);
+      }
+    }
+    return out;
+  }
+
+  private remember(dim: number, ext: string, id: number): void {
+    this.byExt.set(EntityMap.key(dim, ext), id);
+    this.byId.set(id, ext);
+  }
+
+  insert(dim: number, rows: ReadonlyArray<readonly [ext: string, id: number]>): void {
+    const per = Math.floor(SQL_BOUND_PARAMETERS_MAX / 3);
+    for (let i = 0; i < rows.length; i += per) {
+      const batch = rows.slice(i, i + per);
+      const args: unknown[] = [];
+      for (const [ext, id] of batch) args.push(id, dim, ext);
+      this.sql.exec(`INSERT INTO seg_entities (id, dim, ext) VALUES ${batch.map(() => "(?,?,?)").join(",")}`, ...args);
+      for (const [ext, id] of batch) this.remember(dim, ext, id);
+    }
+  }
+
+  remove(dim: number, ids: ArrayLike<number>): void {
+    const list = Array.from(ids);
+    for (let i = 0; i < list.length; i += IN_BATCH) {
+      const batch = list.slice(i, i + IN_BATCH);
+      const rows = this.sql.exec(`SELECT ext FROM seg_entities WHERE id IN (${batch.map(() => "?").join(",")})`, ...batch).toArray();
+      for (const r of rows) this.byExt.delete(EntityMap.key(dim, String(r.ext)));
+      for (const id of batch) this.byId.delete(id);
+      this.sql.exec(`DELETE FROM seg_entities WHERE id IN (${batch.map(() => "?").join(",")})`, ...batch);
+    }
+  }
+
+  /** External ids of dense ids (all must exist). */
+  extsOf(ids: ArrayLike<number>): Map<number, string> {
+    const out = new Map<number, string>();
+    const missing: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const ext = this.byId.get(id);
+      if (ext !== undefined) out.set(id, ext);
+      else missing.push(id);
+    }
+    for (let i = 0; i < missing.length; i += IN_BATCH) {
+      const batch = missing.slice(i, i + IN_BATCH);
+      const rows = this.sql.exec(`SELECT id, ext FROM seg_entities WHERE id IN (${batch.map(() => "?").join(",")})`, ...batch).toArray();
+      for (const r of rows) out.set(Number(r.id), String(r.ext));
+    }
+    return out;
+  }
+
+  /** Every (id, ext) of a dimension (entity-id tests that are not exact lookups). */
+  all(dim: number): Array<[number, string]> {
+    return this.sql
+      .exec(`SELECT id, ext FROM seg_entities WHERE dim = ?`, dim)
+      .toArray()
+      .map((r) => [Number(r.id), String(r.ext)]);
+  }
+
+  /** Up to `limit` (id, ext) of a dimension in external-id order after (or before, descending) `from`. */
+  ordered(dim: number, from: string | null, limit: number, desc: boolean): Array<[number, string]> {
+    const rows =
+      from === null
+        ? this.sql.exec(`SELECT id, ext FROM seg_entities WHERE dim = ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ?`, dim, limit)
+        : this.sql.exec(
+            `SELECT id, ext FROM seg_entities WHERE dim = ? AND ext ${desc ? "<" : ">"} ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ?`,
+            dim,
+            from,
+            limit,
+          );
+    return rows.toArray().map((r) => [Number(r.id), String(r.ext)]);
+  }
+
+  /** Rows [offset, offset + limit) of a dimension in external-id order. */
+  orderedPage(dim: number, offset: number, limit: number, desc: boolean): Array<[number, string]> {
+    return this.sql
+      .exec(`SELECT id, ext FROM seg_entities WHERE dim = ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ? OFFSET ?`, dim, limit, offset)
+      .toArray()
+      .map((r): [number, string] => {
+        const id = Number(r.id);
+        const ext = String(r.ext);
+        this.remember(dim, ext, id);
+        return [id, ext];
+      });
+  }
+
+  clear(): void {
+    this.byExt.clear();
+    this.byId.clear();
+  }
+}
