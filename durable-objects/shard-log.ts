@@ -108,6 +108,11 @@ export class ShardLog {
     if (Number.isFinite(lowest)) this.sql.exec(`DELETE FROM shard_outbox WHERE seq <= ?`, lowest);
   }
 
+  /** The newest outbox sequence number (0 when empty): replicas learn from it whether they are caught up. */
+  outboxHead(): number {
+    return Number(this.sql.exec(`SELECT COALESCE(MAX(seq), 0) AS s FROM shard_outbox`).one()["s"]);
+  }
+
   outboxBacklog(): number {
     return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM shard_outbox`).one()["n"]);
   }

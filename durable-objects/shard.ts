@@ -9,10 +9,16 @@ import type { FaultMode, IngestMessage, RpcResult, ShardAddress, ShardEngine, Sh
 import { shardObjectName } from "../src/shared/rpc";
 import { createShardEngine } from "./engine/select";
 import { ShardLog, type OutboxEntry } from "./shard-log";
+// ---- backup (issue "Hourly backups to R2"): R2 transfer helpers that run inside this DO ----
+import { backupShard, commitRestore, stageRestore, type BackupJob, type RestoreSource } from "../src/backup/shard-io";
+import { finalizeSnapshot, type ManifestEntry } from "../src/backup/manifest";
+import { BACKUP_ATTEMPTS_MAX, BACKUP_RETRY_MAX_MS } from "../src/shared/limits";
+import { clearStage, type SnapshotSummary } from "./shard-snapshot";
 
 /** How long a "slow" fault holds a call: longer than any shard deadline, finite so workerd keeps it alive. */
 const SLOW_FAULT_MS = 60_000;
 const OUTBOX_BATCH_ENTRIES = 50;
+const FORWARD_NOW_MS = 2_000; // how long a write waits for its replicas before leaving them to the alarm
 const REPLICATION_RETRY_MAX_MS = 60_000;
 
 export interface ApplyOutcome {
@@ -37,7 +43,7 @@ export class ShardDO extends DurableObject<Env> {
   async apply(addr: ShardAddress, messages: IngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
     return this.guarded(addr, () => {
       const outcome: ApplyOutcome = { applied: [], skipped: [] };
-      this.ctx.storage.transactionSync(() => {
+      this.transaction(() => {
         for (const [i, m] of messages.entries()) {
           if (this.failApplyAfter !== null && i >= this.failApplyAfter) throw new Error("injected apply failure");
           const mutation: Mutation = { kind: "write", entities: m.entities };
@@ -45,20 +51,18 @@ export class ShardDO extends DurableObject<Env> {
           else outcome.applied.push(m.recordId);
         }
       });
-      this.scheduleReplication(addr);
       return outcome;
-    });
+    }, () => this.forwardNow(addr));
   }
 
   /** Applies a delete/update once per record id; a repeated call answers the first outcome. */
   async mutate(addr: ShardAddress, recordId: string, mutation: Mutation): Promise<RpcResult<{ entities: number }>> {
     return this.guarded(addr, () => {
-      const entities = this.ctx.storage.transactionSync(() => {
+      const entities = this.transaction(() => {
         return this.applyOnce(addr, recordId, mutation) ?? this.log.appliedEntities(recordId);
       });
-      this.scheduleReplication(addr);
       return { entities };
-    });
+    }, () => this.forwardNow(addr));
   }
 
   /** Which of these record ids this copy has applied (for ?wait=true). */
@@ -67,18 +71,34 @@ export class ShardDO extends DurableObject<Env> {
   }
 
   async query(addr: ShardAddress, plan: ShardQuery): Promise<RpcResult<ShardAnswer>> {
-    return this.guarded(addr, () => this.engine.query(plan));
+    return this.guarded(addr, () => {
+      // A replica that knows it missed changes must not pass stale data off as an exact answer:
+      // the fan-out then treats this shard as missing and flags the answer as approximate.
+      if (addr.copy > 0 && this.log.getMeta("behind") !== null) {
+        throw new ApiError("SHARDS_UNAVAILABLE", `shard ${addr.shard} replica ${addr.copy} is catching up with its primary`);
+      }
+      return this.engine.query(plan);
+    });
   }
 
   /** Entries forwarded by the primary's outbox, applied in order, each once. */
-  async replicate(addr: ShardAddress, entries: OutboxEntry[]): Promise<RpcResult<number>> {
+  async replicate(addr: ShardAddress, entries: OutboxEntry[], headSeq: number): Promise<RpcResult<number>> {
+    // Refused while down (injected fault): remember that changes were missed until the primary catches us up.
+    if (this.fault() === "down") this.log.setMeta("behind", "missed replication while down");
     return this.guarded(addr, () => {
       let applied = 0;
-      this.ctx.storage.transactionSync(() => {
+      this.transaction(() => {
         for (const e of entries) if (this.applyOnce(addr, e.recordId, e.mutation) !== null) applied++;
+        const last = entries[entries.length - 1]?.seq ?? 0;
+        this.log.setMeta("behind", last >= headSeq ? null : `applied up to ${last} of ${headSeq}`);
       });
       return applied;
     });
+  }
+
+  /** Answers at once: the floor of a fan-out (the no-op benchmark call), with the fault checks of a query. */
+  async ping(addr: ShardAddress): Promise<RpcResult<number>> {
+    return this.guarded(addr, () => addr.shard);
   }
 
   async health(addr: ShardAddress): Promise<ShardHealth> {
@@ -111,10 +131,26 @@ export class ShardDO extends DurableObject<Env> {
     this.engine = createShardEngine(this.ctx.storage.sql);
   }
 
-  /** Drains the outbox to every replica copy, in order; failures back off and try again. */
+  /**
+   * The object's single alarm serves two jobs: draining the replication outbox, then a pending
+   * backup. Each answers when it wants to run again and the earliest wins (setAlarm replaces the one
+   * alarm); writes or backup requests that arrived while this ran ask for an immediate run.
+   */
   override async alarm(): Promise<void> {
+    const replication = await this.drainOutbox();
+    const backup = await this.runPendingBackup();
     const addr = this.log.identity();
-    if (!addr || addr.copy !== 0 || addr.replicas === 0) return;
+    const fresh = backup !== null || this.log.getMeta("backup_pending") === null ? null : Date.now();
+    // Only when replication was idle: a failing replica keeps its backoff.
+    const behind = replication === null && addr && addr.copy === 0 && addr.replicas > 0 && this.log.outboxBacklog() > 0 ? Date.now() : null;
+    const wanted = [replication, backup, behind, fresh].filter((t): t is number => t !== null);
+    if (wanted.length > 0) await this.ctx.storage.setAlarm(Math.min(...wanted));
+  }
+
+  /** Drains the outbox to every replica copy, in order; failures back off. Answers when to run again. */
+  private async drainOutbox(): Promise<number | null> {
+    const addr = this.log.identity();
+    if (!addr || addr.copy !== 0 || addr.replicas === 0) return null;
     let pending = false;
     for (let copy = 1; copy <= addr.replicas; copy++) {
       const entries = this.log.outboxAfter(copy, OUTBOX_BATCH_ENTRIES);
@@ -122,7 +158,7 @@ export class ShardDO extends DurableObject<Env> {
       const replica = this.env.SHARD.get(this.env.SHARD.idFromName(shardObjectName(addr.db, addr.shard, copy)));
       let result: RpcResult<number>;
       try {
-        result = await replica.replicate({ ...addr, copy }, entries);
+        result = await replica.replicate({ ...addr, copy }, entries, this.log.outboxHead());
       } catch (e) {
         result = { ok: false, error: { name: "INTERNAL", message: String(e) } };
       }
@@ -130,18 +166,129 @@ export class ShardDO extends DurableObject<Env> {
         this.log.setMeta("last_error", `replica ${copy}: ${result.error.message}`);
         const attempts = Number(this.log.getMeta("replication_failures") ?? "0") + 1;
         this.log.setMeta("replication_failures", String(attempts));
-        await this.ctx.storage.setAlarm(Date.now() + Math.min(REPLICATION_RETRY_MAX_MS, 250 * 2 ** Math.min(attempts, 8)));
-        return;
+        return Date.now() + Math.min(REPLICATION_RETRY_MAX_MS, 250 * 2 ** Math.min(attempts, 8));
       }
       this.log.ackOutbox(copy, entries[entries.length - 1]!.seq);
       if (entries.length === OUTBOX_BATCH_ENTRIES) pending = true;
     }
     this.log.setMeta("replication_failures", null);
     this.log.pruneOutbox(addr.replicas);
-    if (pending || this.log.outboxBacklog() > 0) await this.ctx.storage.setAlarm(Date.now());
+    return pending || this.log.outboxBacklog() > 0 ? Date.now() : null;
   }
 
+  // ---- backup and restore (issue "Hourly backups to R2"; the work lives in src/backup/shard-io.ts) ----
+
+  /** Test hook: transfer sizes for this object's backups (null: the production limits). */
+  backupSizes: Parameters<typeof backupShard>[4] | null = null;
+
+  /** Writes this shard's snapshot object now (the operator's POST .../backup); answers its manifest entry. */
+  async backup(addr: ShardAddress, job: BackupJob): Promise<RpcResult<ManifestEntry>> {
+    this.log.identify(addr);
+    return this.rpc(async () => {
+      const entry = await backupShard(this.ctx.storage, this.env.BACKUPS, job, addr.shard, this.backupSizes ?? undefined);
+      this.log.setMeta("last_backup_at", entry.takenAt);
+      return entry;
+    });
+  }
+
+  /** The cron's cheap ask: remember the job and let the alarm do it (then write the manifest if last). */
+  async requestBackup(addr: ShardAddress, job: BackupJob): Promise<void> {
+    this.log.identify(addr);
+    this.log.setMeta("backup_pending", JSON.stringify(job));
+    this.log.setMeta("backup_attempts", null);
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Restore, phase 1: fetch and verify a snapshot object into staging; live tables untouched. */
+  async stageRestore(addr: ShardAddress, src: RestoreSource): Promise<RpcResult<SnapshotSummary>> {
+    this.log.identify(addr);
+    const bucket = src.location === "remote" ? this.env.BACKUPS_REMOTE : this.env.BACKUPS;
+    return this.rpc(() => stageRestore(this.ctx.storage, bucket, src));
+  }
+
+  /** Restore, phase 2: swap every table for the staged snapshot in one transaction, then reset caches. */
+  async commitRestore(addr: ShardAddress, job: string): Promise<RpcResult<SnapshotSummary>> {
+    return this.rpc(async () => {
+      const sql = this.ctx.storage.sql;
+      // shard_meta describes this object (identity, faults, errors, backups), not the data: keep it.
+      const local = sql.exec(`SELECT key, value FROM shard_meta WHERE key <> 'schema_version'`).toArray();
+      const { summary, after } = commitRestore(this.ctx.storage, job, () => {
+        sql.exec(`DELETE FROM shard_meta WHERE key <> 'schema_version'`);
+        for (const r of local) sql.exec(`INSERT INTO shard_meta (key, value) VALUES (?, ?)`, r["key"], r["value"]);
+        // Every copy now holds the snapshot's state, so nothing is owed to the replicas.
+        sql.exec(`DELETE FROM shard_outbox`);
+        sql.exec(`DELETE FROM shard_outbox_acks`);
+        const log = new ShardLog(sql); // migrates a snapshot taken by an older build
+        log.identify(addr);
+        log.setMeta("last_restore", `${new Date().toISOString()} ${job}`);
+        return { log, engine: createShardEngine(sql) };
+      });
+      this.log = after.log;
+      this.engine = after.engine; // a fresh engine: nothing cached from the replaced tables survives
+      return summary;
+    });
+  }
+
+  /** Drops a staged restore that will not be committed (another shard failed its checks). */
+  async abortRestore(addr: ShardAddress, job: string): Promise<void> {
+    this.log.identify(addr);
+    clearStage(this.ctx.storage.sql, job);
+  }
+
+  /** Runs the backup the cron asked for; answers when to retry, or null when done or given up. */
+  private async runPendingBackup(): Promise<number | null> {
+    const pending = this.log.getMeta("backup_pending");
+    const addr = this.log.identity();
+    if (!pending || !addr) return null;
+    const job = JSON.parse(pending) as BackupJob;
+    try {
+      const entry = await backupShard(this.ctx.storage, this.env.BACKUPS, job, addr.shard, this.backupSizes ?? undefined);
+      this.log.setMeta("last_backup_at", entry.takenAt);
+      await finalizeSnapshot(this.env.BACKUPS, job.db, job.snapshot, job.shards);
+      if (this.log.getMeta("backup_pending") === pending) this.log.setMeta("backup_pending", null);
+      this.log.setMeta("backup_attempts", null);
+      return null;
+    } catch (e) {
+      const attempts = Number(this.log.getMeta("backup_attempts") ?? "0") + 1;
+      this.log.setMeta("last_error", `${new Date().toISOString()} backup ${job.snapshot} attempt ${attempts}: ${e instanceof Error ? e.message : String(e)}`);
+      if (attempts >= BACKUP_ATTEMPTS_MAX) {
+        this.log.setMeta("backup_pending", null); // the next hour's snapshot starts afresh
+        this.log.setMeta("backup_attempts", null);
+        return null;
+      }
+      this.log.setMeta("backup_attempts", String(attempts));
+      return Date.now() + Math.min(BACKUP_RETRY_MAX_MS, 1000 * 2 ** attempts);
+    }
+  }
+
+  /** Backup/restore RPCs are async (R2); domain errors travel as data, like guarded(). */
+  private async rpc<T>(work: () => Promise<T> | T): Promise<RpcResult<T>> {
+    try {
+      return { ok: true, value: await work() };
+    } catch (e) {
+      if (e instanceof ApiError) return { ok: false, error: e.toData() }; // a refused snapshot is not this shard's fault
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.setMeta("last_error", `${new Date().toISOString()} ${message}`);
+      return { ok: false, error: { name: "BACKUP_FAILED", message } };
+    }
+  }
+  // ---- end backup and restore ----
+
   // ----------------------------------------------------------------------------------------------
+
+  /**
+   * One storage transaction around engine writes. When it rolls back, the engine's in-memory segments
+   * may hold writes that storage no longer has, so its caches are dropped before the error goes on.
+   */
+  private transaction<T>(work: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(work);
+    } catch (e) {
+      this.engine.dropCaches();
+      throw e;
+    }
+  }
 
   /** Applies a mutation unless its record id was applied; returns entities touched, or null if skipped. */
   private applyOnce(addr: ShardAddress, recordId: string, mutation: Mutation): number | null {
@@ -152,24 +299,40 @@ export class ShardDO extends DurableObject<Env> {
     return outcome.entities;
   }
 
-  private scheduleReplication(addr: ShardAddress): void {
+  /**
+   * Forwards the outbox to the replicas before the write is acknowledged, so a replica that answers
+   * in place of its primary has what the primary acknowledged. A replica that cannot take it in time
+   * is caught up by the alarm (and refuses queries meanwhile, see query()).
+   */
+  private async forwardNow(addr: ShardAddress): Promise<void> {
     if (addr.copy !== 0 || addr.replicas === 0 || this.log.outboxBacklog() === 0) return;
-    // Fire-and-forget is safe: the alarm write is part of the same output gate as the data.
-    void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now()) : undefined));
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), FORWARD_NOW_MS);
+    });
+    const next = await Promise.race([this.drainOutbox(), deadline]);
+    if (timer !== null) clearTimeout(timer);
+    if (next === null) return;
+    const at = next === "late" ? Date.now() + FORWARD_NOW_MS : next;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
+
 
   private fault(): FaultMode {
     return (this.log.getMeta("fault") as FaultMode | null) ?? "none";
   }
 
   /** Identity, fault injection and error capture shared by every RPC entry point. */
-  private async guarded<T>(addr: ShardAddress, work: () => T): Promise<RpcResult<T>> {
+  private async guarded<T>(addr: ShardAddress, work: () => T, after?: () => Promise<void>): Promise<RpcResult<T>> {
     this.log.identify(addr);
     const fault = this.fault();
     if (fault === "down") return { ok: false, error: { name: "SHARDS_UNAVAILABLE", message: `shard ${addr.shard} copy ${addr.copy} is down (injected fault)` } };
     if (fault === "slow") await scheduler.wait(SLOW_FAULT_MS);
     try {
-      return { ok: true, value: work() };
+      const value = work();
+      if (after) await after();
+      return { ok: true, value };
     } catch (e) {
       const error: ApiErrorData = e instanceof ApiError ? e.toData() : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
       this.log.setMeta("last_error", `${new Date().toISOString()} ${error.message}`);

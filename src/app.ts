@@ -8,6 +8,8 @@ import type { AppEnv } from "./http";
 import { admin } from "./routes/admin";
 import { columns } from "./routes/columns";
 import { inserts } from "./routes/insert";
+import { keys } from "./routes/keys";
+import { enforceRateLimit } from "./rate-limit";
 import { extraction } from "./routes/extraction";
 import { mutations } from "./routes/mutations";
 import { queries } from "./routes/query";
@@ -33,10 +35,11 @@ export function normalisePath(pathname: string): string {
 
 /** Every route, for telling "wrong method" (25) from "no such route" (26). */
 const KNOWN_PATHS = [
-  /^\/$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop))?)?$/,
+  /^\/$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop|keys\/master\/rotate))?)?$/,
   /^\/v1\/(database|column|insert|sql|delete|update)$/, /^\/v1\/column\/[^/]+$/,
   /^\/v1\/query\/(count\/entity|count\/entity\/total|count\/event|exists\/entity|top_values|aggregation|saved)$/,
   /^\/v1\/query\/saved\/[^/]+$/, /^\/v1\/data_extraction\/(result|score)$/,
+  /^\/v1\/keys(\/[^/]+|\/master\/rotate)?$/,
 ];
 
 export const app = new Hono<AppEnv>({ getPath: (req) => normalisePath(new URL(req.url).pathname) });
@@ -51,7 +54,9 @@ app.get("/", (c) => c.json({ service: "sliced", description: "SlicingDice-compat
 app.route("/admin", admin);
 
 app.use("/v1/*", async (c, next) => {
-  c.set("caller", await authenticate(c.env, c.req.header("authorization")));
+  const caller = await authenticate(c.env, c.req.header("authorization"));
+  c.set("caller", caller);
+  await enforceRateLimit(c, caller); // per key, after authentication: 429 / 1502
   await next();
 });
 app.route("/v1", columns);
@@ -61,6 +66,7 @@ app.route("/v1", extraction);
 app.route("/v1", saved);
 app.route("/v1", mutations);
 app.route("/v1", sql);
+app.route("/v1", keys);
 
 app.notFound((c) => {
   const known = KNOWN_PATHS.some((p) => p.test(c.req.path));

@@ -4,15 +4,16 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { forgetDatabase } from "../auth";
+import { forgetDatabase, forgetKeys } from "../auth";
 import { catalogOf, directoryOf, shardStub } from "../bindings";
 import { readJson, success, type AppContext, type AppEnv } from "../http";
 import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from "../keys";
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../shared/errors";
-import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../shared/limits";
 import type { ShardAddress, ShardHealth } from "../shared/rpc";
 import type { DatabaseInfo } from "../shared/schema";
+import { backups } from "./backups";
 import { parseWith } from "./validation";
 
 const SHARDS_DEFAULT = 8;
@@ -108,12 +109,32 @@ admin.post("/databases/:id/faults", async (c) => {
   return success(c, { shard: f.shard, replica: f.replica, mode: f.mode });
 });
 
+/** Recovery when a database's master key is lost or leaked: a new master, the old one invalid (within AUTH_CACHE_MS everywhere). */
+admin.post("/databases/:id/keys/master/rotate", async (c) => {
+  const info = await databaseOr404(c);
+  const secret = newApiKey(info.id);
+  const result = await catalogOf(c.env, info.id).rotateMaster(await sha256Hex(secret), null);
+  if (!result.ok) throw ApiError.from(result.error);
+  forgetKeys(info.id);
+  return success(c, { id: result.value.id, level: "master", "api-key": secret });
+});
+
+admin.route("/", backups); // POST /databases/:id/backup, GET /databases/:id/backups, POST /databases/:id/restore
+
 /** The platform's floor for query latency: every shard is called and answers at once. */
 admin.post("/databases/:id/noop", async (c) => {
-  const info = await databaseOr404(c);
-  const result = await fanOut(c.env, info, async (stub, addr) => ({ ok: true as const, value: (await stub.health(addr)).shard }));
+  // Like a query, it must not pay a directory round trip per call: the database is cached briefly.
+  const id = c.req.param("id");
+  let info = noopDatabases.get(id);
+  if (!info || info.until < Date.now()) {
+    info = { db: await databaseOr404(c), until: Date.now() + AUTH_CACHE_MS };
+    noopDatabases.set(id, info);
+  }
+  const result = await fanOut(c.env, info.db, (stub, addr) => stub.ping(addr));
   return success(c, { shards: result.answers.length });
 });
+
+const noopDatabases = new Map<string, { db: DatabaseInfo; until: number }>();
 
 async function databaseOr404(c: AppContext): Promise<DatabaseInfo> {
   const id = c.req.param("id") ?? "";

@@ -7,7 +7,9 @@ export const ERRORS = {
   AUTH_MISSING_HEADER: { code: 10, status: 401, when: "no Authorization header" },
   AUTH_INVALID_KEY: { code: 12, status: 401, when: "the API key is unknown or revoked" },
   AUTH_WRONG_LEVEL: { code: 13, status: 403, when: "the key's level may not use this endpoint" },
-  CUSTOM_KEY_COLUMN: { code: 16, status: 403, when: "a custom key touches a column it may not" },
+  CUSTOM_KEY_COLUMN_CREATION: { code: 15, status: 403, when: "a custom key tried to create a column or dimension (POST /column or insert auto-create)" },
+  CUSTOM_KEY_COLUMN: { code: 16, status: 403, when: "a custom key touches a column (or dimension) its permissions do not grant; the message names it" },
+  CUSTOM_KEY_ROUTE: { code: 19, status: 403, when: "a custom key called an endpoint only the master key may use" },
   CONTENT_TYPE_MISSING: { code: 21, status: 415, when: "Content-Type absent on a request with a body" },
   CONTENT_TYPE_INVALID: { code: 22, status: 415, when: "Content-Type is not application/json (or application/sql for /sql)" },
   INVALID_JSON: { code: 24, status: 400, when: "the body is not valid JSON" },
@@ -104,6 +106,17 @@ export const ERRORS = {
   ADMIN_INVALID: { code: 3003, status: 400, when: "an operator request with an invalid body" },
   DATABASE_NOT_FOUND: { code: 3004, status: 404, when: "no database with that id" },
   FAULTS_DISABLED: { code: 3005, status: 404, when: "fault injection is not enabled" },
+  // --- API key management (ours; src/routes/keys.ts) ---
+  KEY_INVALID: { code: 3201, status: 400, when: "a key definition (name, level, permissions) is not valid" },
+  KEY_NOT_FOUND: { code: 3202, status: 404, when: "no key with that id in this database" },
+  KEY_LIMIT: { code: 3203, status: 400, when: "the database already has the maximum number of keys" },
+  KEY_MASTER_REVOKE: { code: 3204, status: 409, when: "the master key cannot be revoked, only rotated" },
+  // --- backups (ours; src/backup, durable-objects/shard-snapshot.ts) ---
+  BACKUP_NOT_FOUND: { code: 3101, status: 404, when: "no snapshot with that id for this database" },
+  BACKUP_INCOMPLETE: { code: 3102, status: 409, when: "the snapshot has no manifest or misses a shard object; nothing was restored" },
+  BACKUP_CORRUPT: { code: 3103, status: 422, when: "a snapshot object fails its SHA-256, size or format check; nothing was restored" },
+  BACKUP_INCOMPATIBLE: { code: 3104, status: 409, when: "the snapshot's format version or shard count does not fit this database; nothing was restored" },
+  BACKUP_FAILED: { code: 3105, status: 503, when: "a shard could not write its snapshot (or apply a verified one); the message names the shards" },
   // --- availability (ours) ---
   SHARDS_UNAVAILABLE: { code: 4001, status: 503, when: "no copy of one or more shards answered; the message names them" },
   INSERT_WAIT_TIMEOUT: { code: 4002, status: 504, when: "?wait=true gave up waiting; the data stays queued and will be applied" },

@@ -34,6 +34,7 @@ export const QUERY_PREDICATES_MAX = 200; // predicate objects in one query
 export const SAVED_QUERY_NAME_CHARS_MAX = 100;
 export const HISTOGRAM_BUCKETS_MAX = 1000; // interval buckets in one aggregation
 export const SQL_TEXT_CHARS_MAX = 20_000;
+export const SQL_NESTING_MAX = 64; // 127: parentheses / NOT / CASE / call levels in one SQL statement (the parser recurses)
 export const SQL_EXTRACT_ROWS_MAX = 100_000; // 111: entities one shard may hand the edge for a SQL SELECT computed there
 
 // --- platform guards ---
@@ -43,6 +44,29 @@ export const QUEUE_SEND_BATCH_BYTES_MAX = 250_000;
 export const SEGMENT_BYTES_MAX = 1_900_000; // DO SQLite: 2 MB per row/BLOB (not enforced locally)
 export const SQL_BOUND_PARAMETERS_MAX = 100;
 export const RPC_BYTES_MAX = 30_000_000; // DO RPC: 32 MiB per call
+
+// --- backups (src/backup, durable-objects/shard-snapshot.ts) ---
+export const SNAPSHOT_CHUNK_BYTES = 1_048_576; // one staged piece of a snapshot: a DO row, so under the 2 MB row limit
+export const BACKUP_PART_BYTES = 8 * SNAPSHOT_CHUNK_BYTES; // R2 multipart part: >= 5 MiB, all equal but the last; whole chunks
+export const BACKUP_SINGLE_PUT_BYTES_MAX = BACKUP_PART_BYTES; // larger snapshots go multipart (memory stays at one part)
+export const SNAPSHOT_ROW_BYTES_MAX = 2_000_000; // a restored row must fit the DO's 2 MB row limit
+export const BACKUP_HOURLY_KEEP_DEFAULT = 48; // BACKUP_HOURLY_KEEP: complete snapshots kept in BACKUPS per database
+export const BACKUP_DAILY_KEEP_DEFAULT = 30; // BACKUP_DAILY_KEEP: daily copies kept in BACKUPS_REMOTE per database
+export const BACKUP_DAILY_INTERVAL_MS = 86_400_000; // a new daily copy once the newest is this much older than the newest snapshot
+export const BACKUP_INCOMPLETE_GRACE_MS = 6 * 3_600_000; // an unfinished snapshot younger than this may still be in progress
+export const BACKUP_ATTEMPTS_MAX = 6; // alarm-driven shard backup attempts before the shard gives up on that snapshot
+export const BACKUP_RETRY_MAX_MS = 300_000;
+export const BACKUP_CRON_SHARD_CALLS_IN_FLIGHT = 50; // DO calls the cron keeps open while asking shards to back up
+export const BACKUP_R2_CALLS_IN_FLIGHT = 4; // under the Worker's 6 simultaneous connections
+export const BACKUP_CRON_COPY_BUDGET_MS = 600_000; // daily copies stop starting after this; the next hour catches up
+
+// --- API keys and request rate (src/routes/keys.ts, src/rate-limit.ts) ---
+export const KEYS_PER_DATABASE_MAX = 100; // 3203: keys of every level, the master included
+export const KEY_NAME_CHARS_MAX = 100;
+export const KEY_PERMISSION_DIMENSIONS_MAX = 100; // 3201: dimensions named in one custom key's query or insert grants
+export const KEY_PERMISSION_COLUMNS_MAX = 1000; // 3201: column names in one custom key's grants, all dimensions together
+export const KEY_REQUESTS_PER_PERIOD_MAX = 1000; // 1502: requests one API key may make per period; MUST equal [[ratelimits]] simple.limit in wrangler.toml
+export const KEY_RATE_PERIOD_S = 10; // MUST equal [[ratelimits]] simple.period (the binding allows 10 or 60)
 
 // --- time ---
 export const AUTH_CACHE_MS = 5_000; // isolate cache of API keys and schemas

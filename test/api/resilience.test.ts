@@ -2,7 +2,7 @@
 // slow is replaced by its replica (exact answers), a whole shard down gives flagged approximations
 // for count-like queries and a clear error for extraction, and recovery restores exact answers.
 
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shardStub } from "../../src/bindings";
@@ -88,5 +88,27 @@ describe("resilience under shard failures", () => {
     expect(r.status).toBe(400);
     const r2 = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 2, mode: "down" });
     expect(r2.status).toBe(400);
+  });
+
+  it("never passes a replica that missed changes off as exact: it refuses until caught up", async () => {
+    const small = await createDatabase({ shards: 2, replicas: 1 });
+    await call("POST", "/v1/column", { key: small.master, body: { name: "Kind", "api-name": "kind", type: "string" } });
+    await fault(small, 0, 1, "down");
+    const body = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`e${i}`, { kind: "k" }]));
+    const r = await call("POST", "/v1/insert?wait=true", { key: small.write, body });
+    expect(r.status, r.text).toBe(200); // the primary acknowledges; the replica is left to the alarm
+    const replica = shardStub(env, { db: small.id, shard: 0, copy: 1 });
+    const behind = await runInDurableObject(replica, (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT value FROM shard_meta WHERE key = 'behind'").toArray().length);
+    expect(behind).toBe(1);
+    await fault(small, 0, 1, "none");
+    await fault(small, 0, 0, "down");
+    const stale = await countAll(small);
+    expect(stale.approximate).toBe(true); // not the replica's stale count presented as exact
+    expect(stale["missing-shards"]).toBe(1);
+    while (await runDurableObjectAlarm(shardStub(env, { db: small.id, shard: 0, copy: 0 }))) { /* the primary catches its replica up */ }
+    const caughtUp = await countAll(small);
+    expect(caughtUp.result.all).toBe(20);
+    expect(caughtUp).not.toHaveProperty("approximate");
+    await fault(small, 0, 0, "none");
   });
 });
