@@ -69,7 +69,7 @@ export function requestCacheKey(path: string, body: unknown): string {
   return `${path}\u0000${stableJson(withoutBypass(body))}`;
 }
 
-/** The request minus its bypass-cache flags, so a bypassing request refreshes the entry others read. */
+/** The request minus its bypass-cache flags: the flag says how to use the cache, not which query it is. */
 function withoutBypass(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(withoutBypass);
   if (typeof body !== "object" || body === null) return body;
@@ -78,7 +78,7 @@ function withoutBypass(body: unknown): unknown {
 
 /**
  * Answers a compiled query from the result cache when a fresh exact answer is there (unless the
- * request bypasses it), else fans out, merges, and stores the answer if it is exact.
+ * request bypasses it), else fans out, merges, and stores the answer if it is exact and not bypassing.
  */
 export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = RESULT_CACHE_FRESH_MS): Promise<Response> {
   const caller = c.get("caller");
@@ -93,7 +93,8 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
   }
   const body = await execute(c, compiled);
   const text = stringifyResponse(body);
-  if (!("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs));
+  // A bypassing request skips the cache both ways (no KV write on its hot path); approximate answers are never kept.
+  if (!compiled.bypassCache && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs));
   return successFromText(c, text);
 }
 
