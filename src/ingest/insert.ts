@@ -35,7 +35,7 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   const db = schema.database;
   const messages = packMessages(db, requestId, entities);
   await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
-  if (options.wait) await waitUntilApplied(env, db.replicas, messages);
+  if (options.wait) await waitUntilApplied(env, db.replicas, messages, insertWaitMs(env));
   return {
     "inserted-entities": parsed.entities.length,
     "inserted-columns": parsed.entities.reduce((n, e) => n + e.fields.length, 0),
@@ -77,7 +77,12 @@ async function requestIdOf(db: string, idempotencyKey: string | undefined): Prom
 }
 
 /** Polls the primaries until every record id is applied, or gives up with a timeout error (data stays queued). */
-async function waitUntilApplied(env: Env, replicas: number, messages: IngestMessage[]): Promise<void> {
+function insertWaitMs(env: Env): number {
+  const ms = Number(env.INSERT_WAIT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : INSERT_WAIT_MS;
+}
+
+async function waitUntilApplied(env: Env, replicas: number, messages: IngestMessage[], waitMs: number): Promise<void> {
   const pending = new Map<number, Set<string>>();
   for (const m of messages) {
     let set = pending.get(m.shard);
@@ -86,7 +91,7 @@ async function waitUntilApplied(env: Env, replicas: number, messages: IngestMess
   }
   const db = messages[0]?.db;
   if (db === undefined) return;
-  const giveUpAt = Date.now() + INSERT_WAIT_MS;
+  const giveUpAt = Date.now() + waitMs;
   let delay = 10;
   while (pending.size > 0) {
     await Promise.all(
@@ -103,7 +108,7 @@ async function waitUntilApplied(env: Env, replicas: number, messages: IngestMess
     );
     if (pending.size === 0) return;
     if (Date.now() + delay > giveUpAt) {
-      throw new ApiError("INSERT_WAIT_TIMEOUT", `the insert was accepted but ${[...pending.values()].reduce((n, s) => n + s.size, 0)} of its parts were not applied within ${INSERT_WAIT_MS / 1000} s; they stay queued and will be applied`, { "pending-shards": [...pending.keys()] });
+      throw new ApiError("INSERT_WAIT_TIMEOUT", `the insert was accepted but ${[...pending.values()].reduce((n, s) => n + s.size, 0)} of its parts were not applied within ${waitMs / 1000} s; they stay queued and will be applied`, { "pending-shards": [...pending.keys()] });
     }
     await scheduler.wait(delay);
     delay = Math.min(200, delay * 2);

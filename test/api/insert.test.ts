@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../src/shared/limits";
-import { call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
+import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 describe("insert", () => {
   let db: TestDatabase;
@@ -149,5 +149,27 @@ describe("insert", () => {
       if (n === 0) await scheduler.wait(50);
     }
     expect(n).toBe(1);
+  });
+});
+
+describe("insert ?wait=true when a primary shard is down", () => {
+  it("answers 504 (code 4002) after the bounded wait, and the queued data is applied once the shard is back", { timeout: 30_000 }, async () => {
+    const db = await createDatabase({ shards: 1, replicas: 0 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
+    await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "down" });
+    const started = Date.now();
+    const r = await call("POST", "/v1/insert?wait=true", { key: db.write, body: { late: { plan: "queued" } } });
+    expect(r.status, r.text).toBe(504);
+    expect(firstError(r).code).toBe(4002);
+    expect(firstError(r).message).toMatch(/stay queued/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "none" });
+    let n = 0;
+    for (let i = 0; i < 150 && n === 0; i++) {
+      await scheduler.wait(100);
+      const q = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "queued" } }] } });
+      n = q.body.result.q;
+    }
+    expect(n).toBe(1); // redelivered by the queue after the outage, applied once
   });
 });
