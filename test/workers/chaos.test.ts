@@ -12,6 +12,7 @@ import worker from "../../src/index";
 import { catalogOf, shardStub } from "../../src/bindings";
 import type { ColumnRef } from "../../src/shared/columns";
 import type { IngestMessage, ShardAddress } from "../../src/shared/rpc";
+import { mulberry32 } from "../engine/helpers/seeded";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
 
 const SEED = 20261127;
@@ -19,16 +20,6 @@ const STEPS = 60;
 const SHARDS = 3;
 const LOST_VALUE = 999_999; // only ever sent in requests that were refused
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const refusingQueue = { async send() { throw new Error("injected queue outage"); }, async sendBatch() { throw new Error("injected queue outage"); } } as unknown as Queue;
 
