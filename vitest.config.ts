@@ -22,7 +22,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/engine/**/*.test.ts", "test/query/**/*.test.ts", "test/sql/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: ["test/engine/**/*.test.ts", "test/query/**/*.test.ts", "test/sql/**/*.test.ts", "test/unit/**/*.test.ts", "test/bench/**/*.test.ts"],
           environment: "node",
         },
       },
@@ -31,7 +31,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ADMIN_TOKEN: "test-admin-token", ALLOW_FAULT_INJECTION: "true", SHARD_DEADLINE_MS: "2000", INSERT_WAIT_MS: "3000" },
+              bindings: { ADMIN_TOKEN: "test-admin-token", ALLOW_FAULT_INJECTION: "true", SHARD_DEADLINE_MS: "2000", INSERT_WAIT_MS: "3000", DATA_KEY_SECRET: "test-data-key-secret" },
               compatibilityFlags: ["service_binding_extra_handlers"],
               queueConsumers: {
                 "sliced-ingest": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" },

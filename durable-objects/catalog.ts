@@ -82,10 +82,11 @@ export class CatalogDO extends DurableObject<Env> {
   // ---- database and keys ------------------------------------------------------------------------
 
   /** Creates the database's catalog; idempotent for the same id (a retried admin request). */
-  async init(info: DatabaseInfo, keys: KeyRecord[]): Promise<void> {
+  async init(info: DatabaseInfo, keys: KeyRecord[], wrappedDataKey: string | null = null): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       if (this.getMeta("database") !== null) return;
       this.setMeta("database", JSON.stringify(info));
+      if (wrappedDataKey !== null) this.setMeta("data_key", wrappedDataKey);
       this.setMeta("schema_version", "1");
       for (const k of keys) this.insertKey({ id: newKeyId(), hash: k.hash, level: k.level, name: k.level, permissions: null, createdAt: info.createdAt });
       this.sql.exec(`INSERT OR IGNORE INTO cat_dimensions (name, created_at) VALUES (?, ?)`, DEFAULT_DIMENSION, info.createdAt);
@@ -144,6 +145,36 @@ export class CatalogDO extends DurableObject<Env> {
   async schema(): Promise<SchemaSnapshot | null> {
     return this.snapshot();
   }
+
+  // ---- encryption at rest (docs/security.md): the data key, stored only wrapped by DATA_KEY_SECRET ----
+  // No storage migration: cat_meta 'data_key' is absent in databases created before encryption, and
+  // ensureDataKey() gives them one on first use.
+
+  /** The wrapped data key, or null (encryption off when it was created, or no such database). */
+  async dataKey(): Promise<string | null> {
+    return this.getMeta("data_key");
+  }
+
+  /** The stored wrapped key, storing `candidate` first if there is none; null when the database does not exist. */
+  async ensureDataKey(candidate: string): Promise<string | null> {
+    return this.ctx.storage.transactionSync(() => {
+      if (this.getMeta("database") === null) return null;
+      const existing = this.getMeta("data_key");
+      if (existing !== null) return existing;
+      this.setMeta("data_key", candidate);
+      return candidate;
+    });
+  }
+
+  /** Rotation: replaces the wrapped key only if it is still `expected` (a concurrent rotation wins otherwise). */
+  async replaceDataKey(expected: string, next: string): Promise<boolean> {
+    return this.ctx.storage.transactionSync(() => {
+      if (this.getMeta("data_key") !== expected) return false;
+      this.setMeta("data_key", next);
+      return true;
+    });
+  }
+  // ---- end encryption at rest ----
 
   // ---- columns and dimensions -------------------------------------------------------------------
 

@@ -14,6 +14,12 @@ import { backupShard, commitRestore, stageRestore, type BackupJob, type RestoreS
 import { finalizeSnapshot, type ManifestEntry } from "../src/backup/manifest";
 import { BACKUP_ATTEMPTS_MAX, BACKUP_RETRY_MAX_MS } from "../src/shared/limits";
 import { clearStage, type SnapshotSummary } from "./shard-snapshot";
+// ---- encryption at rest (docs/security.md "Encryption at rest") ----
+import { importDataKey, type BackupSeal } from "../src/crypto/backup-cipher";
+import { secretsOf, type MasterSecrets } from "../src/crypto/data-keys";
+import { createSegmentCipher } from "../src/crypto/segment-cipher";
+import { loadDataKey } from "../src/crypto/shard-key";
+import type { SegmentCipher } from "./engine/index";
 
 /** How long a "slow" fault holds a call: longer than any shard deadline, finite so workerd keeps it alive. */
 const SLOW_FAULT_MS = 60_000;
@@ -28,7 +34,6 @@ export interface ApplyOutcome {
 
 export class ShardDO extends DurableObject<Env> {
   private log: ShardLog;
-  private engine: ShardEngine;
   /** Test hook: throw inside the apply transaction after this many messages (then roll back). */
   failApplyAfter: number | null = null;
 
@@ -36,8 +41,48 @@ export class ShardDO extends DurableObject<Env> {
     super(ctx, env);
     // Both migrate idempotently and synchronously; nothing else can run before the constructor returns.
     this.log = new ShardLog(ctx.storage.sql);
-    this.engine = createShardEngine(ctx.storage.sql);
+    // The engine waits for the data key (an async catalog call): built by ready() on first use.
   }
+
+  // ---- encryption at rest: the data key lives in memory only, the engine is built around its cipher ----
+
+  /** Test hook: master secrets to use instead of the environment's (rotation and wrong-secret tests). */
+  keySecrets: MasterSecrets | null = null;
+  private keys: { db: string; cipher: SegmentCipher | null; backup: BackupSeal | null } | null = null;
+  private engineState: ShardEngine | null = null;
+  private readying: Promise<void> | null = null;
+
+  private get engine(): ShardEngine {
+    if (this.engineState === null) throw new Error("shard engine used before its data key was loaded");
+    return this.engineState;
+  }
+
+  private set engine(e: ShardEngine) {
+    this.engineState = e;
+  }
+
+  /** Loads the data key once (concurrent callers share the load) and builds the engine around it. */
+  private async ready(addr: ShardAddress): Promise<void> {
+    if (this.engineState !== null && this.keys?.db === addr.db) return;
+    this.readying ??= (async () => {
+      const raw = await loadDataKey(this.env, addr.db, this.keySecrets ?? secretsOf(this.env));
+      const context = `${addr.db}/${addr.shard}`; // bound into every AAD: rows and objects stay in their shard
+      const keys = { db: addr.db, cipher: raw && createSegmentCipher(raw, context), backup: raw && { key: await importDataKey(raw), context } };
+      raw?.fill(0);
+      this.keys = keys;
+      this.engine = this.ctx.storage.transactionSync(() => createShardEngine(this.ctx.storage.sql, keys.cipher));
+    })().finally(() => {
+      this.readying = null;
+    });
+    await this.readying;
+  }
+
+  /** Drops the in-memory key and engine; the next call fetches and unwraps the key again (tests, after a rotation). */
+  async forgetDataKey(): Promise<void> {
+    this.keys = null;
+    this.engineState = null;
+  }
+  // ---- end encryption at rest ----
 
   /** Applies queued insert messages; each record id is applied at most once, all in one transaction. */
   async apply(addr: ShardAddress, messages: IngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
@@ -103,14 +148,15 @@ export class ShardDO extends DurableObject<Env> {
 
   async health(addr: ShardAddress): Promise<ShardHealth> {
     this.log.identify(addr);
-    const stats = this.engine.stats();
+    const keyError = await this.ready(addr).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+    const stats = this.engineState?.stats() ?? { entities: 0 };
     return {
       shard: addr.shard,
       copy: addr.copy,
       entities: stats.entities,
       appliedRecords: this.log.appliedCount(),
       outboxBacklog: this.log.outboxBacklog(),
-      lastError: this.log.getMeta("last_error"),
+      lastError: keyError ?? this.log.getMeta("last_error"),
       errors: Number(this.log.getMeta("error_count") ?? "0"),
       lastBackupAt: this.log.getMeta("last_backup_at"),
       fault: this.fault(),
@@ -126,9 +172,11 @@ export class ShardDO extends DurableObject<Env> {
   /** Removes every byte this copy holds (database deletion). */
   async destroy(): Promise<void> {
     await this.ctx.storage.deleteAll();
-    // The object lives on: recreate empty tables so a late message or query sees an empty shard, not an error.
+    // The object lives on: recreate empty tables so a late message or query sees an empty shard, not an error
+    // (the engine is rebuilt by ready(), without a key once the catalog is gone).
     this.log = new ShardLog(this.ctx.storage.sql);
-    this.engine = createShardEngine(this.ctx.storage.sql);
+    this.keys = null;
+    this.engineState = null;
   }
 
   /**
@@ -185,7 +233,8 @@ export class ShardDO extends DurableObject<Env> {
   async backup(addr: ShardAddress, job: BackupJob): Promise<RpcResult<ManifestEntry>> {
     this.log.identify(addr);
     return this.rpc(async () => {
-      const entry = await backupShard(this.ctx.storage, this.env.BACKUPS, job, addr.shard, this.backupSizes ?? undefined);
+      await this.ready(addr);
+      const entry = await backupShard(this.ctx.storage, this.env.BACKUPS, job, addr.shard, this.backupSizes ?? undefined, this.keys?.backup ?? null);
       this.log.setMeta("last_backup_at", entry.takenAt);
       return entry;
     });
@@ -204,12 +253,17 @@ export class ShardDO extends DurableObject<Env> {
   async stageRestore(addr: ShardAddress, src: RestoreSource): Promise<RpcResult<SnapshotSummary>> {
     this.log.identify(addr);
     const bucket = src.location === "remote" ? this.env.BACKUPS_REMOTE : this.env.BACKUPS;
-    return this.rpc(() => stageRestore(this.ctx.storage, bucket, src));
+    return this.rpc(async () => {
+      await this.ready(addr);
+      return stageRestore(this.ctx.storage, bucket, src, undefined, this.keys?.backup ?? null);
+    });
   }
 
   /** Restore, phase 2: swap every table for the staged snapshot in one transaction, then reset caches. */
   async commitRestore(addr: ShardAddress, job: string): Promise<RpcResult<SnapshotSummary>> {
     return this.rpc(async () => {
+      await this.ready(addr);
+      const cipher = this.keys?.cipher ?? null;
       const sql = this.ctx.storage.sql;
       // shard_meta describes this object (identity, faults, errors, backups), not the data: keep it.
       const local = sql.exec(`SELECT key, value FROM shard_meta WHERE key <> 'schema_version'`).toArray();
@@ -222,7 +276,7 @@ export class ShardDO extends DurableObject<Env> {
         const log = new ShardLog(sql); // migrates a snapshot taken by an older build
         log.identify(addr);
         log.setMeta("last_restore", `${new Date().toISOString()} ${job}`);
-        return { log, engine: createShardEngine(sql) };
+        return { log, engine: createShardEngine(sql, cipher) }; // seals a plaintext (older) snapshot's segments
       });
       this.log = after.log;
       this.engine = after.engine; // a fresh engine: nothing cached from the replaced tables survives
@@ -243,7 +297,8 @@ export class ShardDO extends DurableObject<Env> {
     if (!pending || !addr) return null;
     const job = JSON.parse(pending) as BackupJob;
     try {
-      const entry = await backupShard(this.ctx.storage, this.env.BACKUPS, job, addr.shard, this.backupSizes ?? undefined);
+      await this.ready(addr);
+      const entry = await backupShard(this.ctx.storage, this.env.BACKUPS, job, addr.shard, this.backupSizes ?? undefined, this.keys?.backup ?? null);
       this.log.setMeta("last_backup_at", entry.takenAt);
       await finalizeSnapshot(this.env.BACKUPS, job.db, job.snapshot, job.shards);
       if (this.log.getMeta("backup_pending") === pending) this.log.setMeta("backup_pending", null);
@@ -285,7 +340,7 @@ export class ShardDO extends DurableObject<Env> {
     try {
       return this.ctx.storage.transactionSync(work);
     } catch (e) {
-      this.engine.dropCaches();
+      this.engineState?.dropCaches();
       throw e;
     }
   }
@@ -330,6 +385,7 @@ export class ShardDO extends DurableObject<Env> {
     if (fault === "down") return { ok: false, error: { name: "SHARDS_UNAVAILABLE", message: `shard ${addr.shard} copy ${addr.copy} is down (injected fault)` } };
     if (fault === "slow") await scheduler.wait(SLOW_FAULT_MS);
     try {
+      await this.ready(addr);
       const value = work();
       if (after) await after();
       return { ok: true, value };

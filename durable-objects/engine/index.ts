@@ -10,12 +10,16 @@ import { countEntities, countEvents, exists, total } from "./queries/counts";
 import { extract } from "./queries/extract";
 import { topValues } from "./queries/top-values";
 import { DEFAULT_CACHE_BYTES, Shard } from "./shard";
+import type { SegmentCipher } from "./store/sealed";
 
 export { SCHEMA_VERSION } from "./store/schema";
+export { SegmentSealError, type SegmentCipher } from "./store/sealed";
 
 export interface SegmentEngineOptions {
   /** Budget of the decoded-segment cache in bytes (default 64 MiB). */
   cacheBytes?: number;
+  /** Seals every segment row (AES-256-GCM in the DO); absent: plaintext, as before encryption existed. */
+  cipher?: SegmentCipher | null;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface SegmentEngineOptions {
  * it must call dropCaches() so the engine re-reads storage.
  */
 export function createSegmentEngine(sql: SqlLike, options: SegmentEngineOptions = {}): ShardEngine {
-  const shard = new Shard(sql, options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const shard = new Shard(sql, options.cacheBytes ?? DEFAULT_CACHE_BYTES, options.cipher ?? null);
   return {
     apply(mutation: Mutation): MutationOutcome {
       try {

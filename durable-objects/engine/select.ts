@@ -2,8 +2,9 @@
 // postings; durable-objects/engine/index.ts). The reference row engine stays as its test oracle.
 
 import type { ShardEngine, SqlLike } from "../../src/shared/rpc";
-import { createSegmentEngine } from "./index";
+import { createSegmentEngine, type SegmentCipher } from "./index";
 
-export function createShardEngine(sql: SqlLike): ShardEngine {
-  return createSegmentEngine(sql);
+/** `cipher`: the database's segment cipher when encryption at rest is on (docs/security.md). */
+export function createShardEngine(sql: SqlLike, cipher: SegmentCipher | null = null): ShardEngine {
+  return createSegmentEngine(sql, { cipher });
 }

@@ -9,6 +9,7 @@ import { deserializePortable, serializePortable } from "./bitmap/portable";
 import { RUN, unrun } from "./bitmap/container";
 import { SegmentKind, frameSegment, unframeSegment } from "./format/segment";
 import { BlobStore, type SegKey } from "./store/blobs";
+import type { SegmentCipher } from "./store/sealed";
 import { type Segment, SegmentCache } from "./store/cache";
 import { EntityMap } from "./store/entities";
 import { getMeta, migrate, setMeta } from "./store/schema";
@@ -69,9 +70,11 @@ export class Shard implements ShardIO {
   constructor(
     readonly sql: SqlLike,
     cacheBytes: number,
+    cipher: SegmentCipher | null = null, // encryption at rest (store/sealed.ts); null: plaintext segments
   ) {
     migrate(sql);
-    this.blobs = new BlobStore(sql);
+    this.blobs = new BlobStore(sql, cipher);
+    this.blobs.sealLegacy(); // no-op without a cipher or once sealed
     this.cache = new SegmentCache(this.blobs, cacheBytes);
     this.entities = new EntityMap(sql);
     this.loadCore();

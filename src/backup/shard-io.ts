@@ -2,11 +2,13 @@
 // one synchronous transaction, then hash and upload them to R2 (multipart when large); on restore,
 // stream the object into staged chunks, verify size, SHA-256 and format, and only then load it.
 // Memory stays at one R2 part whatever the shard's size; the DO talks to R2 itself (no 32 MiB RPC cap).
+// With a data key, staged chunks are sealed before hashing and upload (src/crypto/backup-cipher.ts).
 
 import {
   clearStage, decodeSnapshot, loadTables, SNAPSHOT_FORMAT_VERSION, SnapshotFormatError, stageChunk, stagedChunk, stagedReader, stageDump,
-  type SnapshotSql, type SnapshotSummary,
+  type SnapshotSql, type SnapshotSummary, STAGE_TABLE,
 } from "../../durable-objects/shard-snapshot";
+import { BackupOpener, BackupSealError, sealRecord, type BackupSeal } from "../crypto/backup-cipher";
 import { ApiError } from "../shared/errors";
 import { BACKUP_PART_BYTES, BACKUP_SINGLE_PUT_BYTES_MAX, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_ROW_BYTES_MAX } from "../shared/limits";
 import { shardFile, snapshotPrefix, type BackupLocation } from "./keys";
@@ -44,7 +46,7 @@ export const DEFAULT_SIZES: TransferSizes = { chunkBytes: SNAPSHOT_CHUNK_BYTES, 
 const LIMITS = { rowBytesMax: SNAPSHOT_ROW_BYTES_MAX };
 
 /** Takes this shard's consistent snapshot and writes it to `bucket`; answers its manifest entry. */
-export async function backupShard(storage: ShardStorage, bucket: R2Bucket, job: BackupJob, shard: number, sizes: TransferSizes = DEFAULT_SIZES): Promise<ManifestEntry> {
+export async function backupShard(storage: ShardStorage, bucket: R2Bucket, job: BackupJob, shard: number, sizes: TransferSizes = DEFAULT_SIZES, seal: BackupSeal | null = null): Promise<ManifestEntry> {
   if (sizes.partBytes % sizes.chunkBytes !== 0) throw new Error("backup: the part size must be a whole number of chunks");
   // Written already (a re-run cron, a retried alarm): overwriting it would break a finished manifest.
   const done = await bucket.head(snapshotPrefix(job.db, job.snapshot, "local") + shardFile(shard));
@@ -55,6 +57,8 @@ export async function backupShard(storage: ShardStorage, bucket: R2Bucket, job: 
   // The only synchronous, consistent step: writes keep flowing around the awaits that follow.
   const staged = storage.transactionSync(() => stageDump(storage.sql, stageJob, takenAt, sizes.chunkBytes));
   try {
+    // Sealed in place, one chunk at a time: size, SHA-256 and upload below all describe the ciphertext.
+    if (seal !== null) staged.bytes = await sealStage(storage.sql, stageJob, staged.chunks, seal);
     const chunk = (i: number): Uint8Array => {
       const c = stagedChunk(storage.sql, stageJob, i);
       if (!c) throw new Error(`backup: staged chunk ${i} of ${staged.chunks} vanished`);
@@ -95,7 +99,7 @@ async function multipartUpload(bucket: R2Bucket, key: string, customMetadata: Re
  * magic, version, structure, CRC) without touching a live table. Throws ApiError BACKUP_INCOMPLETE
  * or BACKUP_CORRUPT; the staged bytes are dropped on any failure.
  */
-export async function stageRestore(storage: ShardStorage, bucket: R2Bucket, src: RestoreSource, chunkBytes = SNAPSHOT_CHUNK_BYTES): Promise<SnapshotSummary> {
+export async function stageRestore(storage: ShardStorage, bucket: R2Bucket, src: RestoreSource, chunkBytes = SNAPSHOT_CHUNK_BYTES, seal: BackupSeal | null = null): Promise<SnapshotSummary> {
   clearStage(storage.sql, src.job);
   try {
     const obj = await bucket.get(src.key);
@@ -107,10 +111,8 @@ export async function stageRestore(storage: ShardStorage, bucket: R2Bucket, src:
     const buf = new Uint8Array(chunkBytes);
     let fill = 0;
     let seq = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      await hashing.write(value);
+    const opener = new BackupOpener(seal); // the SHA-256 covers the object as stored; staging gets plaintext
+    const stage = (value: Uint8Array): void => {
       for (let off = 0; off < value.length; ) {
         const n = Math.min(chunkBytes - fill, value.length - off);
         buf.set(value.subarray(off, off + n), fill);
@@ -121,11 +123,30 @@ export async function stageRestore(storage: ShardStorage, bucket: R2Bucket, src:
           fill = 0;
         }
       }
+    };
+    // A decryption failure is reported after the SHA-256 check: a damaged object is named as such first.
+    let sealError: BackupSealError | null = null;
+    const open = async (work: () => Promise<Uint8Array[]> | Uint8Array[]): Promise<void> => {
+      if (sealError !== null) return;
+      try {
+        for (const plain of await work()) stage(plain);
+      } catch (e) {
+        if (!(e instanceof BackupSealError)) throw e;
+        sealError = e;
+      }
+    };
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await hashing.write(value);
+      await open(() => opener.push(value));
     }
-    if (fill > 0) stageChunk(storage.sql, src.job, seq++, buf.slice(0, fill));
+    await open(() => opener.finish());
     await hashing.close();
     const sha256 = toHex(new Uint8Array(await digest.digest));
     if (sha256 !== src.sha256) throw new ApiError("BACKUP_CORRUPT", `${src.key} fails its SHA-256 check (manifest ${src.sha256.slice(0, 12)}…, object ${sha256.slice(0, 12)}…)`);
+    if (sealError !== null) throw new ApiError("BACKUP_CORRUPT", `${src.key}: ${(sealError as BackupSealError).message}`);
+    if (fill > 0) stageChunk(storage.sql, src.job, seq++, buf.slice(0, fill));
     try {
       return decodeSnapshot(stagedReader(storage.sql, src.job), { table() {}, row() {}, endTable() {} }, LIMITS);
     } catch (e) {
@@ -150,6 +171,19 @@ export function commitRestore<T>(storage: ShardStorage, job: string, afterLoad: 
     clearStage(storage.sql, job);
     return { summary, after };
   });
+}
+
+/** Replaces each staged chunk by its sealed record; answers the sealed total size. */
+async function sealStage(sql: SnapshotSql, job: string, chunks: number, seal: BackupSeal): Promise<number> {
+  let bytes = 0;
+  for (let i = 0; i < chunks; i++) {
+    const plain = stagedChunk(sql, job, i);
+    if (!plain) throw new Error(`backup: staged chunk ${i} of ${chunks} vanished`);
+    const sealed = await sealRecord(seal, i, i === chunks - 1, plain);
+    sql.exec(`UPDATE ${STAGE_TABLE} SET bytes = ? WHERE job = ? AND seq = ?`, sealed, job, i);
+    bytes += sealed.length;
+  }
+  return bytes;
 }
 
 async function sha256Hex(chunks: number, chunk: (i: number) => Uint8Array): Promise<string> {

@@ -14,6 +14,9 @@ import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../shared/limits";
 import type { ShardAddress, ShardHealth } from "../shared/rpc";
 import type { DatabaseInfo } from "../shared/schema";
 import { backups } from "./backups";
+// ---- encryption at rest (docs/security.md) ----
+import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../crypto/data-keys";
+import { rotateDataKeys } from "../crypto/rotate";
 import { parseWith } from "./validation";
 
 const SHARDS_DEFAULT = 8;
@@ -56,7 +59,10 @@ admin.post("/databases", async (c) => {
   };
   const keys = { master: newApiKey(info.id), write: newApiKey(info.id), read: newApiKey(info.id) };
   const hashed = await Promise.all((Object.entries(keys) as Array<[KeyLevel, string]>).map(async ([level, key]) => ({ level, hash: await sha256Hex(key) })));
-  await catalogOf(c.env, info.id).init(info, hashed);
+  // The data key is born with the database and stored only wrapped (none while DATA_KEY_SECRET is unset).
+  const secret = secretsOf(c.env).current;
+  const wrappedKey = secret === null ? null : await wrapDataKey(secret, info.id, newDataKey());
+  await catalogOf(c.env, info.id).init(info, hashed, wrappedKey);
   await directoryOf(c.env).register(info);
   return success(c, { database: databaseJson(info), "api-keys": keys }, 201);
 });
@@ -90,7 +96,10 @@ admin.get("/databases/:id/health", async (c) => {
     }
   }
   const deadLetters = await catalogOf(c.env, info.id).deadLetters();
-  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length });
+  const encryption = secretsOf(c.env).current === null
+    ? "off: DATA_KEY_SECRET is not set, segments and backups are written in plaintext"
+    : (await catalogOf(c.env, info.id).dataKey()) === null ? "pending: the data key is created on the first write" : "on";
+  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, encryption });
 });
 
 admin.get("/databases/:id/dead-letters", async (c) => {
@@ -117,6 +126,20 @@ admin.post("/databases/:id/keys/master/rotate", async (c) => {
   if (!result.ok) throw ApiError.from(result.error);
   forgetKeys(info.id);
   return success(c, { id: result.value.id, level: "master", "api-key": secret });
+});
+
+/**
+ * Master-secret rotation (docs/security.md): deploy the new DATA_KEY_SECRET with the old one as
+ * DATA_KEY_SECRET_PREVIOUS, call this until `failed` is empty, then delete DATA_KEY_SECRET_PREVIOUS.
+ */
+admin.post("/rotate-data-key-secret", async (c) => {
+  try {
+    const r = await rotateDataKeys(c.env, secretsOf(c.env));
+    return success(c, { secret: r.secret, databases: r.databases, rewrapped: r.rewrapped, "already-current": r.alreadyCurrent, "without-key": r.withoutKey, failed: r.failed });
+  } catch (e) {
+    if (e instanceof DataKeyError) throw new ApiError("ADMIN_INVALID", e.message);
+    throw e;
+  }
 });
 
 admin.route("/", backups); // POST /databases/:id/backup, GET /databases/:id/backups, POST /databases/:id/restore
