@@ -35,7 +35,8 @@ export function normalisePath(pathname: string): string {
 
 /** Every route, for telling "wrong method" (25) from "no such route" (26). */
 const KNOWN_PATHS = [
-  /^\/$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop|keys\/master\/rotate))?)?$/,
+  /^\/$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop|backup|backups|restore|keys\/master\/rotate))?)?$/,
+  /^\/admin\/rotate-data-key-secret$/,
   /^\/v1\/(database|column|insert|sql|delete|update)$/, /^\/v1\/column\/[^/]+$/,
   /^\/v1\/query\/(count\/entity|count\/entity\/total|count\/event|exists\/entity|top_values|aggregation|saved)$/,
   /^\/v1\/query\/saved\/[^/]+$/, /^\/v1\/data_extraction\/(result|score)$/,

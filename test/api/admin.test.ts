@@ -68,4 +68,15 @@ describe("operator API", () => {
     const primaries = h.body.shards.filter((s: { copy: number }) => s.copy === 0);
     expect(primaries.reduce((n: number, s: { entities: number }) => n + s.entities, 0)).toBe(2);
   });
+
+  it("answers 405 for a wrong method on every operator route and 404 for unknown ones", async () => {
+    const db = await createDatabase({ shards: 1 });
+    for (const path of ["health", "faults", "dead-letters", "noop", "backup", "backups", "restore", "keys/master/rotate"]) {
+      const r = await adminCall("PUT", `/admin/databases/${db.id}/${path}`);
+      expect(r.status, path).toBe(405);
+      expect(firstError(r).code).toBe(25);
+    }
+    expect((await adminCall("PUT", "/admin/rotate-data-key-secret")).status).toBe(405);
+    expect(firstError(await adminCall("GET", `/admin/databases/${db.id}/nothing`)).code).toBe(26);
+  });
 });
