@@ -269,10 +269,16 @@ export async function sqlite(data: Dataset, withIndexes = true): Promise<Peer | 
 
 // --- ClickHouse (chDB) ------------------------------------------------------------------------------------
 
+/** The slice of chdb's API used here: chdb is installed on demand (`npm run bench:setup`), not a dev dependency. */
+interface ChdbModule {
+  Session: new (path: string) => { query(sql: string, format?: string): string; cleanup(): void };
+}
+
 export async function chdb(data: Dataset, threads: number[] = [1, 2]): Promise<Peer | string> {
-  let mod: typeof import("chdb");
+  let mod: ChdbModule;
   try {
-    mod = await import("chdb");
+    const specifier = "chdb"; // not a literal import: the type checker must not require the package
+    mod = (await import(specifier)) as ChdbModule;
   } catch (err) {
     return `chDB skipped: chdb is not installed or libchdb does not load (${errorText(err)})`;
   }

@@ -2,6 +2,7 @@
 // postings; durable-objects/engine/index.ts). The reference row engine stays as its test oracle.
 
 import type { ShardEngine, SqlLike } from "../../src/shared/rpc";
+import "./kernel/worker"; // installs the WebAssembly kernel (bitset ops, bit-sliced range counts) for every engine of the isolate
 import { createSegmentEngine, type SegmentCipher } from "./index";
 
 /** `cipher`: the database's segment cipher when encryption at rest is on (docs/security.md). */

@@ -2,7 +2,7 @@
 // queries of every kind after each step must give identical answers (float sums within 1e-9), also
 // from a fresh engine over the same SQLite (cold cache) and with a tiny cache budget (paging).
 
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShardEngine } from "../../src/shared/rpc";
 import type { Mutation, ShardQuery } from "../../src/shared/plan";
 import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
@@ -11,6 +11,8 @@ import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { randomMutation, randomQuery } from "./helpers/random-plans";
 import { firstDifference } from "./helpers/compare";
+import { useKernel } from "../../durable-objects/engine/kernel/kernel";
+import { loadWasmKernelNode } from "./helpers/wasm-kernel";
 
 /** More seeds for a deeper hunt: ENGINE_SEEDS=500 npx vitest run --project unit test/engine/equivalence.test.ts */
 const SEEDS = Number(process.env.ENGINE_SEEDS ?? 30);
@@ -31,7 +33,10 @@ function compareQuery(ref: ShardEngine, seg: ShardEngine, q: ShardQuery, label: 
   if (d !== null) throw new Error(`${label}: query ${JSON.stringify(q).slice(0, 3000)}\n${d}`);
 }
 
-describe("segment engine = reference engine on random data and plans", () => {
+// Every seed runs with the pure-JS word kernel and again with the WASM one installed.
+describe.each(["js", "wasm"] as const)("segment engine (%s kernel) = reference engine on random data and plans", (k) => {
+  beforeAll(() => useKernel(k === "wasm" ? loadWasmKernelNode() : null));
+  afterAll(() => useKernel(null));
   for (let seed = 1; seed <= SEEDS; seed++) {
     it(`seed ${seed}`, () => {
       const rng = new Rng(seed * 7919);

@@ -14,14 +14,12 @@ import {
   forEachInWords,
   fromWords,
   optimize,
-  orIntoWords,
-  popcount32,
   singleton,
   toValues,
   BITSET,
   ARRAY,
 } from "./container";
-import { andC, andCountC, andNotC, orC, xorC } from "./container-ops";
+import { andC, andCountC, andNotC, orC, unionMany, xorC } from "./container-ops";
 
 export class Bitmap {
   constructor(
@@ -266,7 +264,7 @@ export class Bitmap {
     return this.size + o.size - 2 * this.andCount(o);
   }
 
-  /** Union of many bitmaps, chunk by chunk into one scratch bitset (cheaper than pairwise ors). */
+  /** Union of many bitmaps, chunk by chunk (see unionMany: pairwise for a few, one scratch row for many). */
   static orMany(list: readonly Bitmap[]): Bitmap {
     if (list.length === 0) return new Bitmap();
     if (list.length === 1) return list[0]!;
@@ -286,11 +284,7 @@ export class Bitmap {
         out.push(k, cs[0]!);
         continue;
       }
-      const w = new Uint32Array(BITSET_WORDS);
-      for (const c of cs) orIntoWords(w, c);
-      let n = 0;
-      for (let i = 0; i < BITSET_WORDS; i++) n += popcount32(w[i]!);
-      out.push(k, fromWords(w, n));
+      out.push(k, unionMany(cs));
     }
     return out;
   }

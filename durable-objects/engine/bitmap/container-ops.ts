@@ -12,12 +12,15 @@ import {
   RUN,
   type Container,
   fromWords,
+  orIntoWords,
   popcount32,
   toWords,
   unrun,
 } from "./container";
+import { kernel } from "../kernel/kernel";
 
 const FULL = 65536;
+const AND_SCRATCH = new Uint32Array(BITSET_WORDS);
 
 export function andC(x: Container, y: Container): Container | null {
   if (x.kind === RUN && x.n === FULL) return y;
@@ -29,16 +32,10 @@ export function andC(x: Container, y: Container): Container | null {
     return filterArray(a, b, true);
   }
   if (b.kind === ARRAY) return filterArray(b, a, true);
-  const out = new Uint32Array(BITSET_WORDS);
-  const aw = a.words;
-  const bw = b.words;
-  let n = 0;
-  for (let i = 0; i < BITSET_WORDS; i++) {
-    const v = aw[i]! & bw[i]!;
-    out[i] = v;
-    n += popcount32(v);
-  }
-  return fromWords(out, n);
+  // Bitset ∧ bitset: the word kernel (WASM when the host installed it), into a scratch row that is
+  // copied only when the result stays a bitset (an array result does not keep it).
+  const n = kernel().and(a.words, b.words, AND_SCRATCH);
+  return fromWords(n > ARRAY_MAX ? AND_SCRATCH.slice() : AND_SCRATCH, n);
 }
 
 export function orC(x: Container, y: Container): Container {
@@ -59,14 +56,8 @@ export function orC(x: Container, y: Container): Container {
     other = a;
   }
   let n = 0;
-  if (other.kind === BITSET) {
-    const o = other.words;
-    for (let i = 0; i < BITSET_WORDS; i++) {
-      const v = w[i]! | o[i]!;
-      w[i] = v;
-      n += popcount32(v);
-    }
-  } else {
+  if (other.kind === BITSET) n = kernel().or(w, other.words, w);
+  else {
     const d = other.data;
     for (let i = 0; i < other.n; i++) {
       const v = d[i]!;
@@ -75,6 +66,21 @@ export function orC(x: Container, y: Container): Container {
     for (let i = 0; i < BITSET_WORDS; i++) n += popcount32(w[i]!);
   }
   return fromWords(w, n)!;
+}
+
+/** Union of a chunk's containers: pairwise (array merges, kernel ORs) for a few, one scratch row for many. */
+export function unionMany(parts: readonly Container[]): Container | null {
+  if (parts.length === 0) return null;
+  let acc = parts[0]!;
+  if (parts.length <= 4) {
+    for (let i = 1; i < parts.length; i++) acc = orC(acc, parts[i]!);
+    return acc;
+  }
+  const w = new Uint32Array(BITSET_WORDS);
+  for (const c of parts) orIntoWords(w, c);
+  let n = 0;
+  for (let i = 0; i < BITSET_WORDS; i++) n += popcount32(w[i]!);
+  return fromWords(w, n);
 }
 
 export function andNotC(x: Container, y: Container): Container | null {
@@ -99,14 +105,7 @@ export function andNotC(x: Container, y: Container): Container | null {
     }
     return fromWords(w, n);
   }
-  const bw = b.words;
-  n = 0;
-  for (let i = 0; i < BITSET_WORDS; i++) {
-    const v = w[i]! & ~bw[i]!;
-    w[i] = v;
-    n += popcount32(v);
-  }
-  return fromWords(w, n);
+  return fromWords(w, kernel().andNot(w, b.words, w));
 }
 
 export function xorC(x: Container, y: Container): Container | null {
@@ -148,11 +147,7 @@ export function andCountC(x: Container, y: Container): number {
     return countInWords(a, b.words);
   }
   if (b.kind === ARRAY) return countInWords(b, a.words);
-  const aw = a.words;
-  const bw = b.words;
-  let n = 0;
-  for (let i = 0; i < BITSET_WORDS; i++) n += popcount32(aw[i]! & bw[i]!);
-  return n;
+  return kernel().andCount(a.words, b.words);
 }
 
 function countInWords(a: ArrayContainer, w: Uint32Array): number {

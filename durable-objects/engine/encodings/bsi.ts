@@ -16,6 +16,7 @@ import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
 import { openChunkPayload } from "./column-base";
 import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
+import { kernel } from "../kernel/kernel";
 import { PackedCodes } from "./packed";
 
 const LAYOUT = 2;
@@ -23,8 +24,6 @@ const LAYOUT = 2;
 export const BSI_MAGNITUDE_LIMIT = 2 ** 52;
 const POW2: number[] = Array.from({ length: 54 }, (_, j) => 2 ** j);
 const ZERO_WORDS = new Uint32Array(BITSET_WORDS);
-/** Scratch rows of the comparison kernel (single-threaded: reused by every call). */
-const SCRATCH = Array.from({ length: 2 }, () => new Uint32Array(BITSET_WORDS));
 
 /** Word views of a chunk for the kernels, built on first query and dropped by any write. */
 interface BsiViews {
@@ -32,7 +31,6 @@ interface BsiViews {
   intsC: Container | null;
   sign: Uint32Array;
   slices: Uint32Array[];
-  signed: Int32Array[]; // the same slice words seen as int32 (what the kernel reads)
 }
 
 export class BsiChunk implements Segment {
@@ -118,9 +116,7 @@ export class BsiChunk implements Segment {
       intsC: wordsToContainer(ints.slice()),
       sign: this.sign === null ? ZERO_WORDS : sliceWords(this.sign),
       slices: this.slices.map((c) => sliceWords(c)),
-      signed: [],
     };
-    this.views.signed = this.views.slices.map((w) => new Int32Array(w.buffer, w.byteOffset, BITSET_WORDS));
     return this.views;
   }
 
@@ -198,81 +194,24 @@ function sliceWords(c: Container | null | undefined): Uint32Array {
 }
 
 /**
- * Entities of `mask` whose magnitude lies in [lo, hi] (bounds may be infinite), OR-ed into `out`.
- * One pass per slice from the top bit down, tracking "greater than lo so far" / "equal to lo's
- * prefix" and "less than hi" / "equal to hi's prefix" (O'Neil & Quass bit-sliced comparison).
+ * Entities of `scope` whose stored integer n satisfies L <= n <= H, as bitset words and their count:
+ * one fused kernel pass over the words for the non-negative part and one for the negative part.
+ * `scope` is only read (it may be a container's own words); `words` must be all zero.
  */
-export function magnitudeRange(ch: BsiChunk, mask: Uint32Array, lo: number, hi: number, out: Uint32Array): void {
-  const B = ch.slices.length;
-  const max = POW2[B]! - 1;
-  if (lo < 0) lo = 0;
-  if (hi > max) hi = max;
-  if (lo > hi) return;
-  const useLo = lo > 0;
-  const useHi = hi < max;
-  if (!useLo && !useHi) {
-    for (let i = 0; i < BITSET_WORDS; i++) out[i] = out[i]! | mask[i]!;
-    return;
-  }
-  // Per slice (top bit first): all-ones masks of lo's and hi's bits, so the word loop is branchless.
-  const loM = new Int32Array(B);
-  const hiM = new Int32Array(B);
-  let loRest = lo;
-  let hiRest = hi;
-  for (let j = B - 1; j >= 0; j--) {
-    const p = POW2[j]!;
-    if (loRest >= p) {
-      loRest -= p;
-      loM[j] = -1;
-    }
-    if (hiRest >= p) {
-      hiRest -= p;
-      hiM[j] = -1;
-    }
-  }
-  const slices = ch.wordViews().signed;
-  const m32 = new Int32Array(mask.buffer, mask.byteOffset, BITSET_WORDS);
-  // Word-major: each output word keeps its comparison state in registers across the slices, and
-  // stops as soon as every entity in it is decided. Int32 views: no uint32-to-double conversions.
-  for (let w = 0; w < BITSET_WORDS; w++) {
-    const m = m32[w]!;
-    if (m === 0) continue;
-    let gt = 0;
-    let eqL = useLo ? m : 0;
-    let lt = 0;
-    let eqH = useHi ? m : 0;
-    for (let j = B - 1; j >= 0; j--) {
-      const x = slices[j]![w]!;
-      const lm = loM[j]!;
-      const hm = hiM[j]!;
-      gt |= eqL & x & ~lm; // lo has 0 here, value has 1: greater from now on
-      eqL &= ~(x ^ lm);
-      lt |= eqH & ~x & hm; // hi has 1 here, value has 0: less from now on
-      eqH &= ~(x ^ hm);
-      if ((eqL | eqH) === 0) break; // every entity of the word is decided
-    }
-    const ge = useLo ? gt | eqL : m;
-    const le = useHi ? lt | eqH : m;
-    out[w] = out[w]! | (ge & le);
-  }
+export function intRangeCount(ch: BsiChunk, L: number, H: number, scope: Uint32Array, words = new Uint32Array(BITSET_WORDS)): { words: Uint32Array; n: number } {
+  let n = 0;
+  if (ch.exists === null || L > H) return { words, n };
+  const v = ch.wordViews();
+  const max = POW2[ch.slices.length]! - 1;
+  const k = kernel();
+  // Magnitudes above the top slice cannot occur, so bounds are clipped to [0, max].
+  if (H >= 0 && Math.max(L, 0) <= max) n += k.bsiRange(v, scope, Math.max(L, 0), Math.min(H, max), false, words);
+  if (L < 0 && ch.sign !== null && Math.max(-H, 0) <= max) n += k.bsiRange(v, scope, Math.max(-H, 0), Math.min(-L, max), true, words);
+  return { words, n };
 }
 
-/** Entities of `scope` whose stored integer n satisfies L <= n <= H, as bitset words. */
 export function intRange(ch: BsiChunk, L: number, H: number, scope: Uint32Array): Uint32Array {
-  const out = new Uint32Array(BITSET_WORDS);
-  if (ch.exists === null || L > H) return out;
-  const { ints, sign } = ch.wordViews();
-  if (H >= 0) {
-    const pos = SCRATCH[0]!;
-    for (let i = 0; i < BITSET_WORDS; i++) pos[i] = ints[i]! & ~sign[i]! & scope[i]!;
-    magnitudeRange(ch, pos, Math.max(L, 0), H, out);
-  }
-  if (L < 0 && ch.sign !== null) {
-    const neg = SCRATCH[1]!;
-    for (let i = 0; i < BITSET_WORDS; i++) neg[i] = ints[i]! & sign[i]! & scope[i]!;
-    magnitudeRange(ch, neg, Math.max(-H, 0), -L, out);
-  }
-  return out;
+  return intRangeCount(ch, L, H, scope).words;
 }
 
 export function wordsToContainer(w: Uint32Array): Container | null {

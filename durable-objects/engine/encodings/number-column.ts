@@ -6,12 +6,16 @@
 import type { MetricName, MetricPartial, Scalar, ValueTest, Window } from "../../../src/shared/plan";
 import { DECIMAL_PLACES_MAX } from "../../../src/shared/limits";
 import { Bitmap } from "../bitmap/bitmap";
-import { BITSET_WORDS, type Container, containerHas, toWords } from "../bitmap/container";
+import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerHas, fromWords, orIntoWords, toWords } from "../bitmap/container";
 import { compileOptionalTest, compileTest } from "../eval/value-test";
 import { addToPartial, emptyPartial, type AttrCodec, type ColumnMeta, type StoredValue, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey } from "./column-base";
-import { BSI_MAGNITUDE_LIMIT, BsiChunk, intRange, intStats, intsOf, wordsToContainer } from "./bsi";
+import { BSI_MAGNITUDE_LIMIT, BsiChunk, intRange, intRangeCount, intStats, intsOf, wordsToContainer } from "./bsi";
 import { forEachLocal } from "./dict-column";
+
+/** Scratch rows of leafRange (single-threaded, not re-entered): a chunk's scope and its result. */
+const SCOPE = new Uint32Array(BITSET_WORDS);
+const RESULT = new Uint32Array(BITSET_WORDS);
 
 export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
   readonly event = false;
@@ -111,7 +115,8 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     for (const k of this.meta.chunks) {
       const ch = this.chunk(k);
       if (ch === null || ch.exists === null) continue;
-      out.push(k, wordsToContainer(this.evalChunk(ch, test, this.existsWords(ch))));
+      const fast = this.leafRange(ch, test, ch.wordViews().ints);
+      out.push(k, fast !== undefined ? fast : wordsToContainer(this.evalChunk(ch, test, this.existsWords(ch))));
     }
     return out;
   }
@@ -125,12 +130,50 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     const out = new Bitmap();
     for (const [k, ch, w] of this.overlap(within)) {
       if (ch.exists === null) continue;
+      let inWords: Uint32Array = SCOPE;
+      if (w.kind === BITSET) inWords = w.words;
+      else {
+        SCOPE.fill(0);
+        orIntoWords(SCOPE, w);
+      }
+      const fast = this.leafRange(ch, test, inWords);
+      if (fast !== undefined) {
+        out.push(k, fast);
+        continue;
+      }
       const scope = this.existsWords(ch);
       const mask = toWords(w);
       for (let i = 0; i < BITSET_WORDS; i++) scope[i] = scope[i]! & mask[i]!;
       out.push(k, wordsToContainer(this.evalChunk(ch, test, scope)));
     }
     return out;
+  }
+
+  /**
+   * The hot case in one kernel pass: an eq/range leaf on a chunk without odd values, where the
+   * kernel's own "ints ∧ scope" replaces the exists row and its count replaces a popcount pass.
+   * `scope` is only read. Undefined: not this case, use evalChunk.
+   */
+  private leafRange(ch: BsiChunk, test: ValueTest, scope: Uint32Array): Container | null | undefined {
+    if (ch.odd.size > 0) return undefined;
+    let lo: Scalar | null;
+    let hi: Scalar | null;
+    let loInc = true;
+    let hiInc = true;
+    if (test.op === "eq") lo = hi = test.value;
+    else if (test.op === "range") {
+      lo = test.min;
+      hi = test.max;
+      loInc = test.minInclusive;
+      hiInc = test.maxInclusive;
+    } else return undefined;
+    if ((lo !== null && typeof lo !== "number") || (hi !== null && typeof hi !== "number") || Number.isNaN(lo) || Number.isNaN(hi)) return undefined;
+    const L = lo === null ? -Infinity : this.lowerBound(lo, loInc);
+    const H = hi === null ? Infinity : this.upperBound(hi, hiInc);
+    RESULT.fill(0);
+    const { n } = intRangeCount(ch, L, H, scope, RESULT);
+    // Results of at most ARRAY_MAX become arrays (the scratch is not kept); larger ones need their own row.
+    return fromWords(n > ARRAY_MAX ? RESULT.slice() : RESULT, n);
   }
 
   /** Per-entity set algebra is exact here (each entity holds one value); every result ⊆ scope. */

@@ -4,8 +4,8 @@
 
 import type { MetricName, MetricPartial, ValueTest } from "../../../src/shared/plan";
 import { Bitmap } from "../bitmap/bitmap";
-import { BITSET_WORDS, type Container, fromWords, orIntoWords, popcount32 } from "../bitmap/container";
-import { andC, andCountC } from "../bitmap/container-ops";
+import type { Container } from "../bitmap/container";
+import { andC, andCountC, unionMany } from "../bitmap/container-ops";
 import { compileOptionalTest, compileTest, exactValues } from "../eval/value-test";
 import { addToPartial, emptyPartial, type ValueGroup } from "./codec";
 import type { Dictionary } from "./dictionary";
@@ -59,11 +59,7 @@ export function unionOfCodes(chunks: Iterable<[number, ValueChunk]>, codes: read
       out.push(k, parts[0]!);
       continue;
     }
-    const w = new Uint32Array(BITSET_WORDS);
-    for (const c of parts) orIntoWords(w, c);
-    let n = 0;
-    for (let i = 0; i < BITSET_WORDS; i++) n += popcount32(w[i]!);
-    out.push(k, fromWords(w, n));
+    out.push(k, unionMany(parts));
   }
   return out;
 }

@@ -32,6 +32,19 @@ export class Evaluator {
     return b;
   }
 
+  /**
+   * How many live entities match: a two-way `or` is counted as |A| + |B| - |A ∧ B| (an intersection
+   * count needs no result containers, a union would build them).
+   */
+  count(expr: Expr): number {
+    if (expr.op === "or" && expr.args.length === 2 && !this.memo.has(expr)) {
+      const a = this.matches(expr.args[0]!);
+      const b = this.matches(expr.args[1]!);
+      return a.size + b.size - a.andCount(b);
+    }
+    return this.matches(expr).size;
+  }
+
   private compute(expr: Expr): Bitmap {
     const live = this.live;
     switch (expr.op) {

@@ -10,7 +10,7 @@ export function countEntities(shard: Shard, q: CountEntityQuery): ShardAnswer {
   const counts = q.queries.map(({ dimension, expr }) => {
     let ev = evaluators.get(dimension);
     if (ev === undefined) evaluators.set(dimension, (ev = new Evaluator(shard, dimension)));
-    return ev.matches(expr).size;
+    return ev.count(expr);
   });
   return { kind: "count-entity", counts };
 }

@@ -1,0 +1,37 @@
+// The word kernel the engine runs its hot bitset loops through: pure JS by default; a host that can
+// load WebAssembly (the Worker, Node tests, the bench) installs the bits.wasm one with useKernel().
+
+import { jsKernel } from "./js";
+
+/** Word views of one bit-sliced chunk; the same object stands for the same contents (views are rebuilt after writes). */
+export interface BsiWords {
+  readonly ints: Uint32Array;
+  readonly sign: Uint32Array;
+  readonly slices: readonly Uint32Array[];
+}
+
+/** Loops over 2048-word rows (one 65,536-entity chunk). Every result is identical across kernels. */
+export interface WordKernel {
+  readonly name: string;
+  /** out = a ∧ b (a ∨ b, a ∧ ¬b); answers popcount(out). out may alias a or b. */
+  and(a: Uint32Array, b: Uint32Array, out: Uint32Array): number;
+  or(a: Uint32Array, b: Uint32Array, out: Uint32Array): number;
+  andNot(a: Uint32Array, b: Uint32Array, out: Uint32Array): number;
+  andCount(a: Uint32Array, b: Uint32Array): number;
+  /**
+   * OR-s into out the entities of ints ∧ scope ∧ (neg ? sign : ¬sign) whose magnitude lies in
+   * [lo, hi], where 0 <= lo <= hi <= 2^B - 1 (B = slice count); answers how many it added.
+   */
+  bsiRange(v: BsiWords, scope: Uint32Array, lo: number, hi: number, neg: boolean, out: Uint32Array): number;
+}
+
+let current: WordKernel = jsKernel;
+
+/** Installs a kernel for every engine of this isolate (null: back to pure JS). */
+export function useKernel(k: WordKernel | null): void {
+  current = k ?? jsKernel;
+}
+
+export function kernel(): WordKernel {
+  return current;
+}

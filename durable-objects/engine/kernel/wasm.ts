@@ -1,0 +1,92 @@
+// The bits.wasm kernel behind the WordKernel interface. Its 6 MiB memory never grows, so one set of
+// views stays valid. Chunks' slice rows are copied into an arena of slots and stay resident across
+// queries (a bump allocator that starts over when full), so repeated ranges copy only scope and out.
+
+import type { BsiWords, WordKernel } from "./kernel";
+import { sliceMasks } from "./masks";
+
+const SLOT = 2048; // words per slot (one 65,536-bit row)
+const ARENA_SLOTS = 763;
+const A = 763 * SLOT; // scope of bsi_range, or operand a
+const OUT = 764 * SLOT;
+const B = 765 * SLOT;
+const LO_MASKS = 766 * SLOT; // 53 v128 masks, then the hi ones 1024 bytes (256 words) later
+const HI_MASKS = LO_MASKS + 256;
+const MAX_SLICES = 53;
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  binop(a: number, b: number, out: number, op: number): number;
+  and_count(a: number, b: number): number;
+  bsi_range(base: number, nSlices: number, useLo: number, useHi: number, neg: number): number;
+}
+
+/** The part of the WebAssembly API used here, typed structurally: Node's type set does not declare it. */
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (mod: object, imports: object) => { exports: unknown };
+}
+export const wasmApi = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Instantiates the kernel from the compiled bits.wasm (a Worker's module import, or bytes compiled in Node). */
+export function wasmKernel(mod: object): WordKernel {
+  const x = new (wasmApi().Instance)(mod, {}).exports as unknown as Exports;
+  const mem = new Uint32Array(x.memory.buffer);
+  const masks = new Int32Array(x.memory.buffer);
+  // Resident chunks: BsiWords objects are immutable while in use (a write builds new ones), so
+  // identity is a safe key; a weak map lets dropped chunks go, the generation invalidates on reset.
+  let resident = new WeakMap<BsiWords, number>();
+  let next = 0;
+
+  const place = (v: BsiWords): number => {
+    const hit = resident.get(v);
+    if (hit !== undefined) return hit;
+    const need = v.slices.length + 2;
+    if (next + need > ARENA_SLOTS) {
+      resident = new WeakMap();
+      next = 0;
+    }
+    const slot = next;
+    next += need;
+    for (let j = 0; j < v.slices.length; j++) mem.set(v.slices[j]!, (slot + j) * SLOT);
+    mem.set(v.ints, (slot + v.slices.length) * SLOT);
+    mem.set(v.sign, (slot + v.slices.length + 1) * SLOT);
+    resident.set(v, slot);
+    return slot;
+  };
+
+  const binop = (a: Uint32Array, b: Uint32Array, out: Uint32Array, op: number): number => {
+    mem.set(a, A);
+    mem.set(b, B);
+    const n = x.binop(A * 4, B * 4, OUT * 4, op);
+    out.set(mem.subarray(OUT, OUT + SLOT));
+    return n;
+  };
+
+  return {
+    name: "wasm",
+    and: (a, b, out) => binop(a, b, out, 0),
+    or: (a, b, out) => binop(a, b, out, 1),
+    andNot: (a, b, out) => binop(a, b, out, 2),
+    andCount(a, b) {
+      mem.set(a, A);
+      mem.set(b, B);
+      return x.and_count(A * 4, B * 4);
+    },
+    bsiRange(v, scope, lo, hi, neg, out) {
+      const n = v.slices.length;
+      if (n > MAX_SLICES) throw new Error(`${n} slices exceed the kernel's ${MAX_SLICES}`);
+      const slot = place(v);
+      const m = sliceMasks(n, lo, hi);
+      for (let j = 0; j < n; j++) {
+        masks.fill(m.lo[j]!, LO_MASKS + 4 * j, LO_MASKS + 4 * j + 4);
+        masks.fill(m.hi[j]!, HI_MASKS + 4 * j, HI_MASKS + 4 * j + 4);
+      }
+      mem.set(scope, A);
+      mem.set(out, OUT);
+      const added = x.bsi_range(slot * SLOT * 4, n, m.useLo ? 1 : 0, m.useHi ? 1 : 0, neg ? 1 : 0);
+      out.set(mem.subarray(OUT, OUT + SLOT));
+      return added;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// The WASM word kernel against the pure-JS one on random rows (both must give identical words and
+// counts), and the committed bits.wasm against a fresh assembly of bits.wat.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { assembleKernel } from "../../scripts/build-kernel.mjs";
+import type { BsiWords } from "../../durable-objects/engine/kernel/kernel";
+import { jsKernel } from "../../durable-objects/engine/kernel/js";
+import { KERNEL_WASM, loadWasmKernelNode } from "./helpers/wasm-kernel";
+import { Rng } from "./helpers/seeded";
+
+const WORDS = 2048;
+
+function row(rng: Rng, density: number): Uint32Array {
+  const w = new Uint32Array(WORDS);
+  if (density === 0) return w;
+  for (let i = 0; i < WORDS; i++) {
+    let x = 0;
+    for (let b = 0; b < 32; b++) if (rng.next() < density) x |= 1 << b;
+    w[i] = x >>> 0;
+  }
+  return w;
+}
+
+function bsi(rng: Rng, nSlices: number): BsiWords {
+  const d = rng.pick([0, 0.02, 0.5, 0.97]);
+  return { ints: row(rng, rng.pick([0.5, 0.9, 1])), sign: row(rng, rng.pick([0, 0.3])), slices: Array.from({ length: nSlices }, () => row(rng, d === 0 ? 0 : rng.pick([d, 0.5]))) };
+}
+
+describe("word kernels", () => {
+  it("bits.wasm is bits.wat assembled (run node scripts/build-kernel.mjs after editing the .wat)", async () => {
+    expect(Buffer.compare(Buffer.from(await assembleKernel()), readFileSync(KERNEL_WASM))).toBe(0);
+  });
+
+  const wasm = loadWasmKernelNode();
+
+  it("and / or / andNot / andCount agree", () => {
+    const rng = new Rng(17);
+    for (let t = 0; t < 20; t++) {
+      const a = row(rng, rng.pick([0, 0.01, 0.5, 1]));
+      const b = row(rng, rng.pick([0, 0.01, 0.5, 1]));
+      for (const op of ["and", "or", "andNot"] as const) {
+        const x = new Uint32Array(WORDS);
+        const y = new Uint32Array(WORDS);
+        expect(wasm[op](a, b, x)).toBe(jsKernel[op](a, b, y));
+        expect(x).toEqual(y);
+      }
+      expect(wasm.andCount(a, b)).toBe(jsKernel.andCount(a, b));
+    }
+  });
+
+  it("bsiRange agrees, including extreme bounds, both signs, OR-ing into out and resident slices", { timeout: 60_000 }, () => {
+    const rng = new Rng(99);
+    // Revisiting earlier chunks after the WASM arena (763 slots) has filled and started over.
+    const seen: BsiWords[] = [];
+    for (let t = 0; t < 60; t++) {
+      const n = rng.pick([0, 1, 2, 7, 18, 33, 53]);
+      const v = t >= 40 ? rng.pick(seen) : bsi(rng, n);
+      seen.push(v);
+      const max = 2 ** v.slices.length - 1;
+      // Several ranges over the same chunk (the WASM kernel keeps its slices resident between them).
+      for (let r = 0; r < 4; r++) {
+        const pick = (): number => rng.pick([0, max, Math.floor(rng.next() * (max + 1)), Math.min(max, 1), Math.max(0, max - 1)]);
+        let lo = pick();
+        let hi = pick();
+        if (lo > hi) [lo, hi] = [hi, lo];
+        const scope = row(rng, rng.pick([0.001, 0.3, 1]));
+        const seed = row(rng, rng.pick([0, 0.1]));
+        const x = seed.slice();
+        const y = seed.slice();
+        const neg = rng.bool();
+        expect(wasm.bsiRange(v, scope, lo, hi, neg, x)).toBe(jsKernel.bsiRange(v, scope, lo, hi, neg, y));
+        expect(x).toEqual(y);
+      }
+    }
+  });
+
+  it("bsiRange matches a per-entity decode", { timeout: 30_000 }, () => {
+    const rng = new Rng(5);
+    const v = bsi(rng, 7);
+    const scope = row(rng, 0.7);
+    const bit = (w: Uint32Array, e: number): number => (w[e >>> 5]! >>> (e & 31)) & 1;
+    const mags = new Float64Array(65536);
+    for (let e = 0; e < 65536; e++) for (let j = 0; j < 7; j++) mags[e]! += bit(v.slices[j]!, e) * 2 ** j;
+    for (const [lo, hi, neg] of [[0, 127, false], [25, 40, false], [3, 3, true], [0, 0, false], [64, 127, true]] as const) {
+      const want = new Uint32Array(WORDS);
+      let count = 0;
+      for (let e = 0; e < 65536; e++) {
+        if (bit(v.ints, e) && bit(scope, e) && bit(v.sign, e) === (neg ? 1 : 0) && mags[e]! >= lo && mags[e]! <= hi) {
+          want[e >>> 5] = (want[e >>> 5]! | (1 << (e & 31))) >>> 0;
+          count++;
+        }
+      }
+      for (const k of [jsKernel, wasm]) {
+        const out = new Uint32Array(WORDS);
+        expect(k.bsiRange(v, scope, lo, hi, neg, out)).toBe(count);
+        expect(out).toEqual(want);
+      }
+    }
+  });
+});
