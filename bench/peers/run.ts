@@ -19,6 +19,11 @@ import { limitMs, measureMachine, workModel } from "./limit";
 import { QUERIES, type BenchQuery } from "./queries";
 import type { Variant } from "./runners";
 import { ratioChart } from "./chart";
+import { useKernel } from "../../durable-objects/engine/kernel/kernel";
+import { loadWasmKernelNode } from "../../test/engine/helpers/wasm-kernel";
+
+// Our engine runs with the WebAssembly word kernel, as it does in the Worker.
+useKernel(loadWasmKernelNode());
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
