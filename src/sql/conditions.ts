@@ -10,7 +10,7 @@ import type { Expr, Scalar, ValueTest, Window } from "../shared/plan";
 import type { CompareOp, SqlExpr } from "./ast";
 import type { EntityRecord } from "./records";
 import { describeExpr, type Scope, type Target } from "./resolve";
-import { passes } from "./value-test";
+import { passes } from "../shared/value-test";
 
 export const TIME_MIN = -8.64e15; // the ends of the JS Date range: an open window end
 export const TIME_MAX = 8.64e15;

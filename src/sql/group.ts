@@ -10,7 +10,7 @@ import type { AggregateName, CompareOp } from "./ast";
 import { datePart, evalCond, type Cond, type DatePart } from "./conditions";
 import { float, Float, stringifyResponse } from "../query/json";
 import type { Cell, EntityRecord, EventCell, OutValue } from "./records";
-import { compareScalars } from "./value-test";
+import { compareScalars } from "../shared/value-test";
 
 export type IntervalUnit = "minute" | "hour" | "day" | "week" | "month" | "year";
 

@@ -23,7 +23,7 @@ import {
 import { buildRows, type AggArg, type GroupPredicate, type IntervalUnit, type KeySpec, type Projection, type RowPlan } from "./group";
 import { attrColumn, eventColumn, recordOf, type EntityRecord, type EventCell, type OutValue } from "./records";
 import { describeExpr, type Scope, type Target } from "./resolve";
-import { passes } from "./value-test";
+import { passes } from "../shared/value-test";
 
 type Mode = "aggregate" | "group" | "entity";
 

@@ -11,7 +11,7 @@ import { BITSET_WORDS, type Container, containerAdd, containerHeapBytes, orIntoW
 import { andC, andNotC } from "../bitmap/container-ops";
 import { ByteWriter } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
-import { compareScalars } from "../eval/value-test";
+import { compareScalars } from "../../../src/shared/value-test";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
 import { addToPartial, emptyPartial, type ColumnMeta, type EventCodec, type StoredEvent, type ValueGroup } from "./codec";

@@ -11,7 +11,7 @@ import { type Container, containerAdd, containerHas, containerHeapBytes, contain
 import { andNotC } from "../bitmap/container-ops";
 import { ByteWriter } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
-import { compareScalars } from "../eval/value-test";
+import { compareScalars } from "../../../src/shared/value-test";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
 import type { AttrCodec, ColumnMeta, StoredValue, ValueGroup } from "./codec";

@@ -7,7 +7,7 @@ import type { MetricName, MetricPartial, Scalar, ValueTest, Window } from "../..
 import { DECIMAL_PLACES_MAX } from "../../../src/shared/limits";
 import { Bitmap } from "../bitmap/bitmap";
 import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerHas, fromWords, orIntoWords, toWords } from "../bitmap/container";
-import { compileOptionalTest, compileTest } from "../eval/value-test";
+import { compileOptionalTest, compileTest } from "../../../src/shared/value-test";
 import { addToPartial, emptyPartial, type AttrCodec, type ColumnMeta, type StoredValue, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey } from "./column-base";
 import { BSI_MAGNITUDE_LIMIT, BsiChunk, intRange, intRangeCount, intStats, intsOf, wordsToContainer } from "./bsi";

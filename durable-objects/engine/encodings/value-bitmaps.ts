@@ -6,7 +6,7 @@ import type { MetricName, MetricPartial, ValueTest } from "../../../src/shared/p
 import { Bitmap } from "../bitmap/bitmap";
 import type { Container } from "../bitmap/container";
 import { andC, andCountC, unionMany } from "../bitmap/container-ops";
-import { compileOptionalTest, compileTest, exactValues } from "../eval/value-test";
+import { compileOptionalTest, compileTest, exactValues } from "../../../src/shared/value-test";
 import { addToPartial, emptyPartial, type ValueGroup } from "./codec";
 import type { Dictionary } from "./dictionary";
 

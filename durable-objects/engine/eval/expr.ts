@@ -7,7 +7,7 @@ import { Bitmap } from "../bitmap/bitmap";
 import { fromWords } from "../bitmap/container";
 import { andC } from "../bitmap/container-ops";
 import type { Shard } from "../shard";
-import { compileTest } from "./value-test";
+import { compileTest } from "../../../src/shared/value-test";
 
 export class Evaluator {
   private readonly memo = new Map<Expr, Bitmap>();

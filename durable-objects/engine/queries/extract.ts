@@ -9,7 +9,7 @@ import { isoDate, isoDateTime } from "../../../src/shared/values";
 import { Bitmap } from "../bitmap/bitmap";
 import type { StoredValue } from "../encodings/codec";
 import { Evaluator } from "../eval/expr";
-import { compareScalars, compareStrings } from "../eval/value-test";
+import { compareScalars, compareStrings } from "../../../src/shared/value-test";
 import type { Shard } from "../shard";
 
 /** Rows read per statement when paging the external-id index. */

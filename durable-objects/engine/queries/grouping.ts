@@ -2,7 +2,7 @@
 // displayed value ascending (code-unit order), so every shard answers in the same order.
 
 import type { ValueGroup } from "../encodings/codec";
-import { compareStrings } from "../eval/value-test";
+import { compareStrings } from "../../../src/shared/value-test";
 
 export function rankGroups(groups: ValueGroup[]): ValueGroup[] {
   return groups.filter((g) => g.count > 0).sort((a, b) => b.count - a.count || compareStrings(a.display, b.display));

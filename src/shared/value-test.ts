@@ -1,7 +1,9 @@
-// plan.ts ValueTest semantics on one stored value, and the total order on scalars the engine sorts
-// by. Dictionary-encoded columns run these predicates once per dictionary entry, not per entity.
+// plan.ts ValueTest semantics on one stored value, and the total order on scalars, shared by the
+// storage engine (dictionary-encoded columns run these predicates once per dictionary entry, not per
+// entity) and the SQL edge (rows it computes itself). The reference engine keeps its own independent
+// copy on purpose: it is the oracle these are tested against.
 
-import type { Scalar, ValueTest } from "../../../src/shared/plan";
+import type { Scalar, ValueTest } from "./plan";
 
 export type ValuePredicate = (v: Scalar) => boolean;
 
@@ -96,4 +98,13 @@ export function exactValues(test: ValueTest): Scalar[] | null {
   if (test.op === "eq") return [typeof test.value === "string" ? test.value.toLowerCase() : test.value];
   if (test.op === "in") return test.values.map((v) => (typeof v === "string" ? v.toLowerCase() : v));
   return null;
+}
+
+const compiled = new WeakMap<ValueTest, ValuePredicate>();
+
+/** True when `v` passes `test` (compiled once per test object, for callers that test row by row). */
+export function passes(test: ValueTest, v: Scalar): boolean {
+  let p = compiled.get(test);
+  if (p === undefined) compiled.set(test, (p = compileTest(test)));
+  return p(v);
 }
