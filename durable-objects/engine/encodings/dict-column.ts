@@ -6,18 +6,19 @@
 //   u8 layout = 1 | forward: u8 width, [u32 n, n words of the packed codes, trailing zero words cut] |
 //   exists: u8 present, [container] | u32 value count, count x (u32 code, container)
 
-import type { MetricName, MetricPartial, Scalar, ValueTest, Window } from "../../../src/shared/plan";
+import type { Scalar } from "../../../src/shared/plan";
 import { Bitmap } from "../bitmap/bitmap";
 import { type Container, containerAdd, containerHeapBytes, containerRemove, singleton, BITSET, forEachInWords, ARRAY } from "../bitmap/container";
 import { ByteWriter } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
-import type { AttrCodec, ColumnMeta, StoredValue, ValueGroup } from "./codec";
-import { ChunkedColumn, type ShardIO, chunkKey, openChunkPayload } from "./column-base";
+import type { AttrCodec, ColumnMeta, StoredValue } from "./codec";
+import { type ShardIO, chunkKey, openChunkPayload } from "./column-base";
 import { readCodeContainers, readMaybeContainer, writeCodeContainers, writeMaybeContainer } from "./containers-io";
 import { PackedCodes } from "./packed";
-import { groupByCodes, matchingCodes, metricByCodes, unionOfCodes, type ValueChunk } from "./value-bitmaps";
+import { CodedColumn } from "./coded-column";
+import type { ValueChunk } from "./value-bitmaps";
 
 const LAYOUT = 1;
 
@@ -86,7 +87,7 @@ export class DictChunk implements Segment, ValueChunk {
   }
 }
 
-export class DictColumn extends ChunkedColumn<DictChunk> implements AttrCodec {
+export class DictColumn extends CodedColumn<DictChunk> implements AttrCodec {
   readonly event = false;
 
   constructor(meta: ColumnMeta, io: ShardIO) {
@@ -117,34 +118,6 @@ export class DictColumn extends ChunkedColumn<DictChunk> implements AttrCodec {
       });
     }
     return n;
-  }
-
-  has(): Bitmap {
-    const out = new Bitmap();
-    for (const k of this.meta.chunks) out.push(k, this.chunk(k)?.exists ?? null);
-    return out;
-  }
-
-  private allChunks(): Array<[number, DictChunk]> {
-    const out: Array<[number, DictChunk]> = [];
-    for (const k of this.meta.chunks) {
-      const c = this.chunk(k);
-      if (c !== null) out.push([k, c]);
-    }
-    return out;
-  }
-
-  select(test: ValueTest): Bitmap {
-    const dict = this.dict();
-    return unionOfCodes(this.allChunks(), matchingCodes(dict, test), dict.size);
-  }
-
-  groups(test: ValueTest | null, _window: Window | null, within: Bitmap, wantSets: boolean, withinIsLiveOf?: number): ValueGroup[] {
-    return groupByCodes(this.dict(), [...this.overlap(within)], test, wantSets, withinIsLiveOf === this.meta.dim);
-  }
-
-  metric(within: Bitmap, metric: MetricName): MetricPartial {
-    return metricByCodes(this.dict(), [...this.overlap(within)], metric);
   }
 
   valuesOf(ids: Uint32Array): StoredValue[][] {

@@ -5,7 +5,7 @@
 // Chunk payload (segment kind "column chunk", key (column, chunk)):
 //   u8 layout = 3 | exists: u8 present, [container] | u32 value count, count x (u32 code, container)
 
-import type { MetricName, MetricPartial, Scalar, ValueTest, Window } from "../../../src/shared/plan";
+import type { Scalar } from "../../../src/shared/plan";
 import { Bitmap } from "../bitmap/bitmap";
 import { type Container, containerAdd, containerHas, containerHeapBytes, containerRemove, singleton } from "../bitmap/container";
 import { andNotC } from "../bitmap/container-ops";
@@ -14,10 +14,11 @@ import { SegmentKind, frameSegment } from "../format/segment";
 import { compareScalars } from "../../../src/shared/value-test";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
-import type { AttrCodec, ColumnMeta, StoredValue, ValueGroup } from "./codec";
-import { ChunkedColumn, type ShardIO, chunkKey, openChunkPayload } from "./column-base";
+import type { AttrCodec, ColumnMeta, StoredValue } from "./codec";
+import { type ShardIO, chunkKey, openChunkPayload } from "./column-base";
 import { readCodeContainers, readMaybeContainer, writeCodeContainers, writeMaybeContainer } from "./containers-io";
-import { groupByCodes, matchingCodes, metricByCodes, unionOfCodes, type ValueChunk } from "./value-bitmaps";
+import { CodedColumn } from "./coded-column";
+import type { ValueChunk } from "./value-bitmaps";
 
 const LAYOUT = 3;
 
@@ -77,7 +78,7 @@ export class ListChunk implements Segment, ValueChunk {
   }
 }
 
-export class ListColumn extends ChunkedColumn<ListChunk> implements AttrCodec {
+export class ListColumn extends CodedColumn<ListChunk> implements AttrCodec {
   readonly event = false;
 
   constructor(meta: ColumnMeta, io: ShardIO) {
@@ -111,34 +112,6 @@ export class ListColumn extends ChunkedColumn<ListChunk> implements AttrCodec {
       n += this.chunkForWrite(k).clearAll(ids.cs[i]!);
     }
     return n;
-  }
-
-  has(): Bitmap {
-    const out = new Bitmap();
-    for (const k of this.meta.chunks) out.push(k, this.chunk(k)?.exists ?? null);
-    return out;
-  }
-
-  private allChunks(): Array<[number, ListChunk]> {
-    const out: Array<[number, ListChunk]> = [];
-    for (const k of this.meta.chunks) {
-      const c = this.chunk(k);
-      if (c !== null) out.push([k, c]);
-    }
-    return out;
-  }
-
-  select(test: ValueTest): Bitmap {
-    const dict = this.dict();
-    return unionOfCodes(this.allChunks(), matchingCodes(dict, test), dict.size);
-  }
-
-  groups(test: ValueTest | null, _window: Window | null, within: Bitmap, wantSets: boolean, withinIsLiveOf?: number): ValueGroup[] {
-    return groupByCodes(this.dict(), [...this.overlap(within)], test, wantSets, withinIsLiveOf === this.meta.dim);
-  }
-
-  metric(within: Bitmap, metric: MetricName): MetricPartial {
-    return metricByCodes(this.dict(), [...this.overlap(within)], metric);
   }
 
   valuesOf(ids: Uint32Array): StoredValue[][] {
