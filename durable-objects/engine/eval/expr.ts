@@ -131,22 +131,12 @@ export class Evaluator {
       terms.forEach((t, j) => codecs[j]?.accumulate(t.test, t.window, k, counts, touched));
       const w = new Uint32Array(2048);
       let n = 0;
-      // Visit only counted entities, resetting the scratch for the next chunk as we go.
-      for (let x = 0; x < 2048; x++) {
-        let bits = touched[x]!;
-        if (bits === 0) continue;
-        touched[x] = 0;
-        while (bits !== 0) {
-          const t = bits & -bits;
-          bits ^= t;
-          const l = (x << 5) | (31 - Math.clz32(t));
-          if (counts[l]! >= threshold) {
-            w[x] = w[x]! | t;
-            n++;
-          }
-          counts[l] = 0;
+      drainEventCounts(counts, touched, (l, count) => {
+        if (count >= threshold) {
+          w[l >>> 5] = w[l >>> 5]! | (1 << (l & 31));
+          n++;
         }
-      }
+      });
       const c = fromWords(w, n);
       if (c !== null) {
         const live = andC(c, this.live.cs[i]!);
@@ -187,6 +177,25 @@ let scratch: { counts: Uint32Array; touched: Uint32Array } | null = null;
 export function eventScratch(): { counts: Uint32Array; touched: Uint32Array } {
   if (scratch === null) scratch = { counts: new Uint32Array(65536), touched: new Uint32Array(2048) };
   return scratch;
+}
+
+/**
+ * Visits every entity of the chunk that got at least one counted event, with its count, and leaves
+ * the scratch zeroed for the next chunk; only the touched words are read, not all 65,536 counters.
+ */
+export function drainEventCounts(counts: Uint32Array, touched: Uint32Array, visit: (local: number, count: number) => void): void {
+  for (let x = 0; x < 2048; x++) {
+    let bits = touched[x]!;
+    if (bits === 0) continue;
+    touched[x] = 0;
+    while (bits !== 0) {
+      const t = bits & -bits;
+      bits ^= t;
+      const l = (x << 5) | (31 - Math.clz32(t));
+      visit(l, counts[l]!);
+      counts[l] = 0;
+    }
+  }
 }
 
 function exactValuesCaseSensitive(test: Extract<Expr, { op: "id" }>["test"]) {

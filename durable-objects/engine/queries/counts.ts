@@ -1,7 +1,7 @@
 // Answers of the counting queries: count-entity, count-event, total and exists.
 
 import type { CountEntityQuery, CountEventQuery, ExistsQuery, ShardAnswer, TotalQuery } from "../../../src/shared/plan";
-import { Evaluator, eventScratch } from "../eval/expr";
+import { Evaluator, drainEventCounts, eventScratch } from "../eval/expr";
 import { containerHas } from "../bitmap/container";
 import type { Shard } from "../shard";
 
@@ -29,18 +29,9 @@ export function countEvents(shard: Shard, q: CountEventQuery): ShardAnswer {
       const k = live.keys[i]!;
       terms.forEach((t, j) => codecs[j]?.accumulate(t.test, t.window, k, counts, touched));
       const c = live.cs[i]!;
-      for (let x = 0; x < 2048; x++) {
-        let bits = touched[x]!;
-        if (bits === 0) continue;
-        touched[x] = 0;
-        while (bits !== 0) {
-          const t = bits & -bits;
-          bits ^= t;
-          const l = (x << 5) | (31 - Math.clz32(t));
-          if (containerHas(c, l)) total += counts[l]!;
-          counts[l] = 0;
-        }
-      }
+      drainEventCounts(counts, touched, (l, count) => {
+        if (containerHas(c, l)) total += count;
+      });
     }
     return total;
   });
