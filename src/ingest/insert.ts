@@ -4,10 +4,10 @@
 
 import { refreshSchema, rememberSchema, type Caller } from "../auth";
 import { catalogOf, shardStub } from "../bindings";
-import { sha256Hex } from "../keys";
+import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../shared/errors";
-import { IDEMPOTENCY_KEY_CHARS_MAX, INSERT_WAIT_MS } from "../shared/limits";
+import { INSERT_WAIT_MS } from "../shared/limits";
 import type { IngestMessage } from "../shared/rpc";
 import type { SchemaIndex } from "../shared/schema";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./normalise";
@@ -29,7 +29,7 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   // Security: a custom key may write only the dimensions and columns it was granted (403 / code 16);
   // checked by name before anything is auto-created. Covers POST /insert and SQL INSERT.
   enforce(caller, "insert", insertTouches(parsed.entities));
-  const requestId = await requestIdOf(caller.db, options.idempotencyKey);
+  const requestId = await requestRecordId(caller.db, "insert", options.idempotencyKey);
   const schema = await schemaWithEverything(env, caller, parsed);
   const entities = normaliseEntities(parsed, schema, Date.now());
   const db = schema.database;
@@ -65,15 +65,6 @@ async function schemaWithEverything(env: Env, caller: Caller, parsed: ParsedInse
     schema = rememberSchema(caller.db, result.value);
   }
   return schema;
-}
-
-/** Same Idempotency-Key (per database) → same record ids → applied once. */
-async function requestIdOf(db: string, idempotencyKey: string | undefined): Promise<string> {
-  if (idempotencyKey === undefined) return `r${crypto.randomUUID().replace(/-/g, "")}`;
-  if (idempotencyKey.trim() === "" || idempotencyKey.length > IDEMPOTENCY_KEY_CHARS_MAX) {
-    throw new ApiError("INSERT_IDEMPOTENCY_KEY", `the Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_CHARS_MAX} characters`);
-  }
-  return `k${(await sha256Hex(`${db}\u0000${idempotencyKey}`)).slice(0, 32)}`;
 }
 
 /** Polls the primaries until every record id is applied, or gives up with a timeout error (data stays queued). */

@@ -2,15 +2,15 @@
 // from the request, or its Idempotency-Key, so a retry does not apply twice), then replicated.
 
 import { Hono } from "hono";
-import { refreshSchema, requireLevel } from "../auth";
+import { requireLevel } from "../auth";
 import { readJson, success, type AppContext, type AppEnv } from "../http";
-import { sha256Hex } from "../keys";
+import { requestRecordId } from "../idempotency";
 import { checkMutation } from "../permissions";
 import { fanOut } from "../query/fanout";
 import { compileDelete, compileUpdate, type CompiledMutation } from "../query/mutations";
-import { ApiError } from "../shared/errors";
-import { IDEMPOTENCY_KEY_CHARS_MAX, QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
 import type { SchemaIndex } from "../shared/schema";
+import { compileWithFreshSchema } from "./query";
 
 export const mutations = new Hono<AppEnv>();
 
@@ -27,27 +27,11 @@ for (const [path, compile, what] of [["/delete", compileDelete, "delete entities
 async function mutate(c: AppContext, body: unknown, compile: MutationCompiler): Promise<Record<string, unknown>> {
   const caller = c.get("caller");
   const now = Date.now();
-  let compiled: CompiledMutation;
-  let schema = caller.schema;
-  try {
-    compiled = compile(body, schema, now);
-  } catch (e) {
-    if (!(e instanceof ApiError) || (e.errorName !== "QUERY_UNKNOWN_COLUMN" && e.errorName !== "QUERY_UNKNOWN_DIMENSION")) throw e;
-    schema = await refreshSchema(c.env, caller.db);
-    compiled = compile(body, schema, now);
-  }
+  const { compiled, schema } = await compileWithFreshSchema(c, (s) => compile(body, s, now));
   // Security: a custom key's selection needs query grants, what it changes insert grants (403 / code 16).
   checkMutation({ ...caller, schema }, compiled.mutationFor(0));
-  const requestId = await mutationId(caller.db, c.req.header("idempotency-key"));
+  const requestId = await requestRecordId(caller.db, "mutation", c.req.header("idempotency-key"));
   const db = caller.schema.database;
   const result = await fanOut(c.env, db, (stub, addr) => stub.mutate(addr, `${requestId}/${addr.shard}`, compiled.mutationFor(addr.shard)), { primaryOnly: true });
   return compiled.merge(result.answers.map((a) => (a === null ? null : a.entities)), { missingShards: result.missingShards, totalShards: db.shards });
-}
-
-async function mutationId(db: string, idempotencyKey: string | undefined): Promise<string> {
-  if (idempotencyKey === undefined) return `m${crypto.randomUUID().replace(/-/g, "")}`;
-  if (idempotencyKey.trim() === "" || idempotencyKey.length > IDEMPOTENCY_KEY_CHARS_MAX) {
-    throw new ApiError("INSERT_IDEMPOTENCY_KEY", `the Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_CHARS_MAX} characters`);
-  }
-  return `mk${(await sha256Hex(`${db}\u0000mutation\u0000${idempotencyKey}`)).slice(0, 32)}`;
 }

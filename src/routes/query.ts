@@ -48,18 +48,10 @@ queries.get("/query/count/entity/total", async (c) => {
 
 /** Compiles (looking at a fresh schema once before calling a column unknown), then answers. */
 export async function runQuery(c: AppContext, body: unknown, compile: Compiler): Promise<Response> {
-  const caller = c.get("caller");
   const now = Date.now();
-  let compiled: CompiledQuery;
-  try {
-    compiled = compile(body, caller.schema, now);
-  } catch (e) {
-    if (!(e instanceof ApiError) || !SCHEMA_SENSITIVE.has(e.errorName)) throw e;
-    const schema = await refreshSchema(c.env, caller.db);
-    compiled = compile(body, schema, now);
-    // Security: the permission check and cache key below must see the schema the plan was compiled with.
-    c.set("caller", { ...caller, schema });
-  }
+  const { compiled, schema } = await compileWithFreshSchema(c, (s) => compile(body, s, now));
+  // Security: the permission check and cache key below must see the schema the plan was compiled with.
+  if (schema !== c.get("caller").schema) c.set("caller", { ...c.get("caller"), schema });
   // Keyed by the request, not the plan: a plan holds `now` resolved to the millisecond, which would
   // make relative-date queries ("-1d") never hit; the request text is what "the same query" means.
   return answer(c, { ...compiled, cacheKey: requestCacheKey(c.req.path, body) });
@@ -85,20 +77,36 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
   // Security: a custom key may read only the columns it was granted (403 / code 16), checked on the
   // compiled plan before the cache so a cached answer cannot leak either. Covers JSON, saved and SQL queries.
   checkQuery(caller, compiled);
-  const key = cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
   const now = Date.now();
-  if (!compiled.bypassCache) {
+  // A bypassing request skips the cache both ways: no key hashing, no KV read or write on its path.
+  const key = compiled.bypassCache ? null : cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
+  if (key !== null) {
     const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs);
     if (hit !== null) return successFromText(c, hit);
   }
   const body = await execute(c, compiled);
   const text = stringifyResponse(body);
-  // A bypassing request skips the cache both ways (no KV write on its hot path); approximate answers are never kept.
-  if (!compiled.bypassCache && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs));
+  // Approximate answers are never kept: a recovered shard must be seen at once.
+  if (key !== null && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs));
   return successFromText(c, text);
 }
 
 const SCHEMA_SENSITIVE = new Set(["QUERY_UNKNOWN_COLUMN", "QUERY_UNKNOWN_DIMENSION"]);
+
+/**
+ * Compiles against the caller's cached schema; when that names an unknown column or dimension, looks
+ * at the catalog once more (another isolate may have just created it) before refusing.
+ */
+export async function compileWithFreshSchema<T>(c: AppContext, compile: (schema: SchemaIndex) => T): Promise<{ compiled: T; schema: SchemaIndex }> {
+  const caller = c.get("caller");
+  try {
+    return { compiled: compile(caller.schema), schema: caller.schema };
+  } catch (e) {
+    if (!(e instanceof ApiError) || !SCHEMA_SENSITIVE.has(e.errorName)) throw e;
+    const schema = await refreshSchema(c.env, caller.db);
+    return { compiled: compile(schema), schema };
+  }
+}
 
 export async function execute(c: AppContext, compiled: CompiledQuery): Promise<Record<string, unknown>> {
   const db = c.get("caller").schema.database;
