@@ -11,11 +11,15 @@ const TYPE_NAMES = [...COLUMN_TYPES, ...Object.keys(HISTORICAL_TYPE_NAMES)] as [
 const nameLike = (max: number) =>
   z.string({ error: "must be a string" }).max(max, `must be at most ${max} characters`).regex(API_NAME_PATTERN, "must use lower-case letters, digits, '-' and '_'");
 
+/** The label members, shared with the column edit (PUT /column/<api-name>). */
+export const columnName = z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_NAME_CHARS_MAX, `must be at most ${COLUMN_NAME_CHARS_MAX} characters`);
+export const columnDescription = z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`);
+
 const columnSchema = z.strictObject({
-  name: z.string({ error: "is required and must be a string" }).trim().min(1, "must not be blank").max(COLUMN_NAME_CHARS_MAX, `must be at most ${COLUMN_NAME_CHARS_MAX} characters`),
+  name: columnName,
   "api-name": nameLike(COLUMN_API_NAME_CHARS_MAX).refine((n) => n !== ENTITY_ID_COLUMN, `'${ENTITY_ID_COLUMN}' is reserved`),
   type: z.enum(TYPE_NAMES, { error: `must be one of ${COLUMN_TYPES.join(", ")}` }),
-  description: z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`).optional(),
+  description: columnDescription.optional(),
   storage: z.enum(["latest-value", "list-of-values"], { error: "must be latest-value or list-of-values" }).optional(),
   cardinality: z.enum(["high", "low"], { error: "must be high or low" }).optional(),
   "decimal-places": z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0").max(DECIMAL_PLACES_MAX, `must be at most ${DECIMAL_PLACES_MAX}`).optional(),

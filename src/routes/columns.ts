@@ -8,8 +8,8 @@ import { catalogOf } from "../bindings";
 import { readJson, success, type AppEnv } from "../http";
 import { DEFAULT_DIMENSION, type ColumnDef } from "../shared/columns";
 import { ApiError } from "../shared/errors";
-import { COLUMN_DESCRIPTION_CHARS_MAX, COLUMN_NAME_CHARS_MAX, COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../shared/limits";
-import { parseColumn } from "./column-schema";
+import { COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { columnDescription, columnName, parseColumn } from "./column-schema";
 import { parseWith } from "./validation";
 import { firstDenied } from "../permissions";
 import type { Caller } from "../auth";
@@ -60,8 +60,8 @@ columns.post("/column", async (c) => {
 });
 
 const columnPatchSchema = z.strictObject({
-  name: z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_NAME_CHARS_MAX, `must be at most ${COLUMN_NAME_CHARS_MAX} characters`).optional(),
-  description: z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`).optional(),
+  name: columnName.optional(),
+  description: columnDescription.optional(),
   dimension: z.string().optional(),
 });
 
