@@ -79,11 +79,6 @@ export class ShardLog {
     return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM shard_applied`).one()["n"]);
   }
 
-  /** Every applied record id, for the chaos test's exactly-once check and for backups. */
-  appliedIds(): string[] {
-    return this.sql.exec(`SELECT record_id FROM shard_applied ORDER BY record_id`).toArray().map((r) => r["record_id"] as string);
-  }
-
   appendOutbox(recordId: string, mutation: Mutation): void {
     this.sql.exec(`INSERT INTO shard_outbox (record_id, body) VALUES (?, ?)`, recordId, JSON.stringify(mutation));
   }

@@ -4,7 +4,7 @@
 // and replica, nothing unacknowledged appears, exact answers equal the reference at the time they
 // were given, and every approximate answer was flagged. The seed is printed on failure.
 
-import { createExecutionContext, createMessageBatch, evictDurableObject, getQueueResult, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, evictDurableObject, getQueueResult, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
@@ -14,6 +14,7 @@ import type { ColumnRef } from "../../src/shared/columns";
 import type { IngestMessage, ShardAddress } from "../../src/shared/rpc";
 import { mulberry32 } from "../engine/helpers/seeded";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
+import { appliedRecordIds } from "../helpers/shards";
 
 const SEED = 20261127;
 const STEPS = 60;
@@ -127,10 +128,8 @@ describe("chaos", () => {
         const primary = shardStub(env, { db: db.id, shard, copy: 0 });
         const replica = shardStub(env, { db: db.id, shard, copy: 1 });
         while (await runDurableObjectAlarm(primary)) { /* drain the outbox */ }
-        const applied = (stub: typeof primary) =>
-          runInDurableObject(stub, (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT record_id FROM shard_applied ORDER BY record_id").toArray().map((r) => r["record_id"]));
-        const onPrimary = await applied(primary);
-        expect(await applied(replica), `replica of shard ${shard} has exactly the primary's records`).toEqual(onPrimary);
+        const onPrimary = await appliedRecordIds(primary);
+        expect(await appliedRecordIds(replica), `replica of shard ${shard} has exactly the primary's records`).toEqual(onPrimary);
         expect(new Set(onPrimary).size).toBe(onPrimary.length);
         const plan = { kind: "count-event" as const, queries: [{ dimension: "default", terms: [{ col: ref, test: null, window: null }] }] };
         const addr = (copy: number): ShardAddress => ({ db: db.id, shard, copy, replicas: 1 });

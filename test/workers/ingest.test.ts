@@ -9,6 +9,7 @@ import { catalogOf, shardStub } from "../../src/bindings";
 import type { ColumnRef } from "../../src/shared/columns";
 import type { IngestMessage, ShardAddress } from "../../src/shared/rpc";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
+import { appliedRecordIds } from "../helpers/shards";
 
 async function setup(options: { shards?: number; replicas?: number } = {}): Promise<{ db: TestDatabase; clicks: ColumnRef }> {
   const db = await createDatabase({ shards: options.shards ?? 1, replicas: options.replicas ?? 1 });
@@ -111,10 +112,8 @@ describe("exactly-once ingest", () => {
       while (await runDurableObjectAlarm(primary(db, shard))) {
         /* drain the outbox */
       }
-      const ids = async (stub: ReturnType<typeof primary>) =>
-        runInDurableObject(stub, (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT record_id FROM shard_applied ORDER BY record_id").toArray().map((r) => r["record_id"]));
-      const onPrimary = await ids(primary(db, shard));
-      const onReplica = await ids(replica(db, shard));
+      const onPrimary = await appliedRecordIds(primary(db, shard));
+      const onReplica = await appliedRecordIds(replica(db, shard));
       expect(onReplica).toEqual(onPrimary);
       const addr: ShardAddress = { db: db.id, shard, copy: 1, replicas: 1 };
       const counted = await replica(db, shard).query(addr, { kind: "total", dimensions: null });
