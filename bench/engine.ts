@@ -63,7 +63,21 @@ const heapMb = (): number => {
 };
 
 const REUSE = process.argv.includes("--reuse");
-const ONLY = arg("--only")?.split(",") ?? null;
+const ONLY = onlyNames(arg("--only"));
+
+/** `--only` names, with or without the `_ms` suffix of the figure; an unknown name stops the run. */
+function onlyNames(list: string | undefined): string[] | null {
+  if (list === undefined) return null;
+  const known = QUERIES.map((q) => q.name);
+  return list.split(",").filter(Boolean).map((raw) => {
+    const name = known.includes(raw) ? raw : `${raw}_ms`;
+    if (!known.includes(name)) {
+      console.error(`--only: unknown query "${raw}"; known: ${known.join(", ")}`);
+      process.exit(2);
+    }
+    return name;
+  });
+}
 const RUNS = Number(arg("--runs") ?? 11);
 const dir = REUSE ? "bench/data" : mkdtempSync(join(tmpdir(), "sliced-bench-"));
 mkdirSync(dir, { recursive: true });
