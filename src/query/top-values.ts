@@ -37,9 +37,12 @@ export function compileTopValues(body: unknown, schema: SchemaIndex, now: number
     throw new ApiError("QUERY_TOO_MANY_QUERIES", `${names.length} named queries in one top values request; the maximum is ${TOP_VALUES_QUERIES_MAX}`, { max: TOP_VALUES_QUERIES_MAX });
   }
   const subs: SubQuery[] = [];
+  let bypassCache = readBypassCache(obj);
   const queries: TopValuesQuery["queries"] = names.map((name) => {
     const sub = obj[name];
     if (!isObject(sub)) throw new ApiError("QUERY_INVALID_FORMAT", `top values query "${name}" must be an object like {"column": 5}, got ${show(sub)}`);
+    // API.md §7: bypass-cache may also sit inside each named query, as in count queries.
+    bypassCache ||= readBypassCache(sub);
     const { spec, q } = compileSub(name, sub, topDimension, schema, now);
     subs.push(spec);
     return q;
@@ -61,14 +64,14 @@ export function compileTopValues(body: unknown, schema: SchemaIndex, now: number
       return { result, ...approx.flag };
     },
     cacheKey: JSON.stringify(["top-values", subs, plan]),
-    bypassCache: readBypassCache(obj),
+    bypassCache,
   };
 }
 
 function compileSub(name: string, sub: JsonObject, topDimension: string | undefined, schema: SchemaIndex, now: number) {
   const dimension = resolveDimension(sub["dimension"] ?? topDimension, schema);
   const ctx = { schema, dimension, now };
-  const columns = Object.keys(sub).filter((k) => k !== "dimension" && !(FILTERS as readonly string[]).includes(k));
+  const columns = Object.keys(sub).filter((k) => k !== "dimension" && k !== "bypass-cache" && !(FILTERS as readonly string[]).includes(k));
   if (columns.length === 0) throw new ApiError("QUERY_INVALID_FORMAT", `top values query "${name}" needs one column key with the number of values, like {"column": 5}`);
   if (columns.length > 1) {
     throw new ApiError("QUERY_COLUMN_LIMIT", `top values query "${name}" names several columns (${columns.join(", ")}); use one per named query`);
