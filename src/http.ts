@@ -17,7 +17,10 @@ export type AppContext = Context<AppEnv>;
 export async function readText(c: AppContext, maxBytes: number): Promise<string> {
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared, maxBytes);
-  const buf = await readCapped(c.req.raw.body, maxBytes);
+  // With a declared length (checked above) the runtime reads the body natively and never past that
+  // length, which is several times cheaper than pulling a large body through a JS stream reader.
+  const buf = Number.isFinite(declared) ? new Uint8Array(await c.req.raw.arrayBuffer()) : await readCapped(c.req.raw.body, maxBytes);
+  if (buf.byteLength > maxBytes) throw tooLarge(buf.byteLength, maxBytes);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf);
   } catch {
