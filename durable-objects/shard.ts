@@ -5,7 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, type ApiErrorData } from "../src/shared/errors";
 import type { Mutation, ShardAnswer, ShardQuery } from "../src/shared/plan";
-import type { FaultMode, IngestMessage, RpcResult, ShardAddress, ShardEngine, ShardHealth } from "../src/shared/rpc";
+import { entitiesOf, type AnyIngestMessage, type FaultMode, type RpcResult, type ShardAddress, type ShardEngine, type ShardHealth } from "../src/shared/rpc";
 import { shardObjectName } from "../src/shared/rpc";
 import { createShardEngine } from "./engine/select";
 import { ShardLog, type OutboxEntry } from "./shard-log";
@@ -85,13 +85,13 @@ export class ShardDO extends DurableObject<Env> {
   // ---- end encryption at rest ----
 
   /** Applies queued insert messages; each record id is applied at most once, all in one transaction. */
-  async apply(addr: ShardAddress, messages: IngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
+  async apply(addr: ShardAddress, messages: AnyIngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
     return this.guarded(addr, () => {
       const outcome: ApplyOutcome = { applied: [], skipped: [] };
       this.transaction(() => {
         for (const [i, m] of messages.entries()) {
           if (this.failApplyAfter !== null && i >= this.failApplyAfter) throw new Error("injected apply failure");
-          const mutation: Mutation = { kind: "write", entities: m.entities };
+          const mutation: Mutation = { kind: "write", entities: entitiesOf(m) };
           if (this.applyOnce(addr, m.recordId, mutation) === null) outcome.skipped.push(m.recordId);
           else outcome.applied.push(m.recordId);
         }

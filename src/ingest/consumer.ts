@@ -2,13 +2,13 @@
 // RPC, and acks a message only after that call returned; failures retry with capped backoff and end
 // in the dead-letter queue, whose consumer records them in the database's catalog.
 
-import type { IngestMessage } from "../shared/rpc";
+import type { AnyIngestMessage } from "../shared/rpc";
 import { catalogOf, shardStub } from "../bindings";
 
 const RETRY_DELAY_MAX_S = 60;
 
-export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
-  const groups = new Map<string, Message<IngestMessage>[]>();
+export async function consumeIngest(batch: MessageBatch<AnyIngestMessage>, env: Env): Promise<void> {
+  const groups = new Map<string, Message<AnyIngestMessage>[]>();
   for (const msg of batch.messages) {
     const key = `${msg.body.db}/${msg.body.shard}`;
     let list = groups.get(key);
@@ -36,7 +36,7 @@ export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env
 }
 
 /** Dead letters: record each in its database's catalog so nothing is dropped silently, then ack. */
-export async function consumeDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+export async function consumeDeadLetters(batch: MessageBatch<AnyIngestMessage>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
     const m = msg.body;
     const addr = { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas };

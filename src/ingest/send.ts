@@ -3,11 +3,10 @@
 // back to another data centre's Kafka). Duplicates are harmless: shards dedup by record id.
 
 import { ApiError } from "../shared/errors";
-import { QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../shared/limits";
 import type { IngestMessage } from "../shared/rpc";
+import { batches } from "./pack";
 
 const SEND_ATTEMPTS = 3;
-const encoder = new TextEncoder();
 
 export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<IngestMessage>>): Promise<unknown>;
@@ -16,7 +15,8 @@ export interface QueueLike {
 export async function enqueue(primary: QueueLike, fallback: QueueLike, messages: IngestMessage[]): Promise<{ fallbackBatches: number }> {
   let fallbackBatches = 0;
   for (const batch of batches(messages)) {
-    const requests = batch.map((body) => ({ body, contentType: "json" as const }));
+    // V8 serialisation: the entities are already one string (see IngestMessage), copied as is.
+    const requests = batch.map((body) => ({ body, contentType: "v8" as const }));
     if (await trySend(primary, requests)) continue;
     if (await trySend(fallback, requests)) {
       fallbackBatches++;
@@ -38,23 +38,4 @@ async function trySend(queue: QueueLike, requests: MessageSendRequest<IngestMess
     }
   }
   return false;
-}
-
-/** Splits messages into sendBatch calls of at most 100 messages and 250 KB. */
-export function batches(messages: IngestMessage[]): IngestMessage[][] {
-  const out: IngestMessage[][] = [];
-  let current: IngestMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = encoder.encode(JSON.stringify(m)).length;
-    if (current.length > 0 && (current.length >= QUEUE_SEND_BATCH_MESSAGES_MAX || bytes + size > QUEUE_SEND_BATCH_BYTES_MAX)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }

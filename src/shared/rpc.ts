@@ -12,14 +12,35 @@ export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
  * One queue message: the entities of one insert request that route to one shard.
  * `recordId` is derived from the request (its Idempotency-Key when given) and the part index, so a
  * retried request or a redelivered message carries the same id and is applied once.
+ * The entities travel as JSON text (v2): the Worker stringifies each entity once anyway to size the
+ * message, and a string crosses the queue and the shard RPC as one cheap copy where nested objects
+ * would be serialised and rebuilt at every hop. v1 (entities as objects) is still applied, for
+ * messages queued by an older deployment.
  */
 export interface IngestMessage {
-  v: 1;
+  v: 2;
   db: string;
   shard: number;
   replicas: number; // the database's replica count, so the primary knows whom to forward to
   recordId: string;
+  /** JSON array of EntityWrite. */
+  entitiesJson: string;
+}
+
+/** The v1 shape, queued by deployments before v2. */
+export interface IngestMessageV1 {
+  v: 1;
+  db: string;
+  shard: number;
+  replicas: number;
+  recordId: string;
   entities: EntityWrite[];
+}
+
+export type AnyIngestMessage = IngestMessage | IngestMessageV1;
+
+export function entitiesOf(m: AnyIngestMessage): EntityWrite[] {
+  return m.v === 1 ? m.entities : (JSON.parse(m.entitiesJson) as EntityWrite[]);
 }
 
 /** Where a shard copy lives: idFromName(shardObjectName(db, shard, copy)); copy 0 is the primary. */

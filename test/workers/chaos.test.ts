@@ -65,7 +65,7 @@ describe("chaos", () => {
           }
         } else if (op === "redeliver") {
           const shard = Math.floor(rnd() * SHARDS);
-          const msg: IngestMessage = { v: 1, db: db.id, shard, replicas: 1, recordId: `direct-${step}`, entities: [{ dimension: "default", id: `d${step}`, attrs: [], events: [{ col: ref, value: step, t: Date.UTC(2020, 0, 3) }] }] };
+          const msg: IngestMessage = { v: 2, db: db.id, shard, replicas: 1, recordId: `direct-${step}`, entitiesJson: JSON.stringify([{ dimension: "default", id: `d${step}`, attrs: [], events: [{ col: ref, value: step, t: Date.UTC(2020, 0, 3) }] }]) };
           for (let delivery = 1; delivery <= 2 + Math.floor(rnd() * 2); delivery++) {
             const batch = createMessageBatch<IngestMessage>("sliced-ingest", [{ id: `m${step}-${delivery}`, timestamp: Date.now(), attempts: delivery, body: msg }]);
             const ctx = createExecutionContext();

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { catalogOf, shardStub } from "../../src/bindings";
 import type { ColumnRef } from "../../src/shared/columns";
-import type { IngestMessage, ShardAddress } from "../../src/shared/rpc";
+import type { EntityWrite } from "../../src/shared/plan";
+import type { AnyIngestMessage, IngestMessage, ShardAddress } from "../../src/shared/rpc";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
 import { appliedRecordIds } from "../helpers/shards";
 
@@ -19,12 +20,16 @@ async function setup(options: { shards?: number; replicas?: number } = {}): Prom
   return { db, clicks: { id: col.id, type: col.type, storage: col.storage } };
 }
 
-function message(db: TestDatabase, clicks: ColumnRef, recordId: string, entity: string, value = 1, replicas = 1): IngestMessage {
-  return { v: 1, db: db.id, shard: 0, replicas, recordId, entities: [{ dimension: "default", id: entity, attrs: [], events: [{ col: clicks, value, t: Date.UTC(2017, 0, 1) }] }] };
+function entityWrites(clicks: ColumnRef, entity: string, value: number): EntityWrite[] {
+  return [{ dimension: "default", id: entity, attrs: [], events: [{ col: clicks, value, t: Date.UTC(2017, 0, 1) }] }];
 }
 
-async function deliver(messages: IngestMessage[], attempts = 1) {
-  const batch = createMessageBatch<IngestMessage>("sliced-ingest", messages.map((body, i) => ({ id: `m-${attempts}-${i}-${body.recordId}`, timestamp: Date.now(), attempts, body })));
+function message(db: TestDatabase, clicks: ColumnRef, recordId: string, entity: string, value = 1, replicas = 1): IngestMessage {
+  return { v: 2, db: db.id, shard: 0, replicas, recordId, entitiesJson: JSON.stringify(entityWrites(clicks, entity, value)) };
+}
+
+async function deliver(messages: AnyIngestMessage[], attempts = 1) {
+  const batch = createMessageBatch<AnyIngestMessage>("sliced-ingest", messages.map((body, i) => ({ id: `m-${attempts}-${i}-${body.recordId}`, timestamp: Date.now(), attempts, body })));
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
@@ -49,6 +54,15 @@ describe("exactly-once ingest", () => {
     const again = await deliver(batch, 2); // redelivery: new message ids, same record ids
     expect(again.explicitAcks).toHaveLength(2);
     expect(again.retryMessages).toEqual([]);
+    expect(await countEvents(db)).toBe(2);
+  });
+
+  it("still applies v1 messages (entities as objects) queued by an older deployment, once", async () => {
+    const { db, clicks } = await setup();
+    const v1: AnyIngestMessage = { v: 1, db: db.id, shard: 0, replicas: 1, recordId: "old-1", entities: entityWrites(clicks, "e1", 1) };
+    const mixed = [v1, message(db, clicks, "new-1", "e2")];
+    expect((await deliver(mixed, 1)).explicitAcks).toHaveLength(2);
+    expect((await deliver(mixed, 2)).explicitAcks).toHaveLength(2); // redelivered: applied once
     expect(await countEvents(db)).toBe(2);
   });
 
