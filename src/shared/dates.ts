@@ -10,6 +10,8 @@ const ISO =
 
 /** Epoch ms (UTC) of an absolute date/datetime text, or null when it is not a valid one. */
 export function parseAbsoluteDate(text: string): number | null {
+  const fast = parseUtcSeconds(text);
+  if (fast !== undefined) return fast;
   const m = ISO.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, , sign, oh, om] = m;
@@ -29,13 +31,57 @@ export function parseAbsoluteDate(text: string): number | null {
   return ms;
 }
 
+/**
+ * The common insert shape "YYYY-MM-DDTHH:MM:SSZ" read character by character: event timestamps are
+ * most of an insert's values, and this is several times cheaper than the pattern. Same answers as
+ * the pattern path (null when out of range); undefined when the text has another shape.
+ */
+function parseUtcSeconds(t: string): number | null | undefined {
+  if (t.length !== 20) return undefined;
+  const sep = t.charCodeAt(10);
+  const zone = t.charCodeAt(19);
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  if ((sep !== 84 && sep !== 116 && sep !== 32) || (zone !== 90 && zone !== 122)) return undefined; // T t ' ', Z z
+  const year = digits(t, 0, 4), month = digits(t, 5, 2), day = digits(t, 8, 2);
+  const hour = digits(t, 11, 2), minute = digits(t, 14, 2), second = digits(t, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  if (year < 100) return undefined; // Date.UTC reads years 0-99 as 1900-1999; leave that to the pattern path
+  return daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The decimal number of `n` digits at `at`, or -1 when one of them is not a digit. */
+function digits(t: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 /** True when the text is a date without a time ("2017-07-17"): auto-create makes such columns `date`. */
 export function isDateOnly(text: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(text) && parseAbsoluteDate(text) !== null;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
 }
 
 export type TimeUnit = "sec" | "min" | "hr" | "d" | "w" | "m" | "y";

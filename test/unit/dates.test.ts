@@ -19,6 +19,21 @@ describe("parseAbsoluteDate", () => {
       expect(parseAbsoluteDate(bad), bad).toBeNull();
     }
   });
+  it("reads YYYY-MM-DDTHH:MM:SSZ character by character with the same answers as the pattern", () => {
+    // A leading space sends the same text down the pattern path (it trims), so the two can be compared.
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const two = (max: number) => String(rand(max)).padStart(2, "0");
+    const shapes: string[] = ["2016-02-29T12:00:00Z", "2015-02-29T12:00:00Z", "2000-02-29t23:59:59z", "1900-02-29T00:00:00Z", "2016-04-31 00:00:00Z", "2016-0a-01T00:00:00Z"];
+    for (let i = 0; i < 5000; i++) {
+      const sep = "Tt ".charAt(rand(3));
+      const zone = "Zz".charAt(rand(2));
+      shapes.push(`${i % 10 === 0 ? String(rand(3000)).padStart(4, "0") : 1990 + rand(40)}-${two(14)}-${two(33)}${sep}${two(26)}:${two(62)}:${two(62)}${zone}`);
+    }
+    for (const text of shapes) expect(parseAbsoluteDate(text), text).toBe(parseAbsoluteDate(` ${text}`));
+    expect(parseAbsoluteDate("2016-02-29T12:00:00Z")).toBe(T("2016-02-29T12:00:00Z"));
+    expect(parseAbsoluteDate("2015-02-29T12:00:00Z")).toBeNull();
+  });
   it("knows date-only text", () => {
     expect(isDateOnly("2017-07-17")).toBe(true);
     expect(isDateOnly("2017-07-17T00:00:00Z")).toBe(false);
