@@ -34,7 +34,7 @@ export interface ApplyOutcome {
 
 export class ShardDO extends DurableObject<Env> {
   private log: ShardLog;
-  /** Test hook: throw inside the apply transaction after this many messages (then roll back). */
+  /** Test hook: a batch of more than this many new messages throws after the engine wrote them (then rolls back). */
   failApplyAfter: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -89,12 +89,21 @@ export class ShardDO extends DurableObject<Env> {
     return this.guarded(addr, () => {
       const outcome: ApplyOutcome = { applied: [], skipped: [] };
       this.transaction(() => {
-        for (const [i, m] of messages.entries()) {
-          if (this.failApplyAfter !== null && i >= this.failApplyAfter) throw new Error("injected apply failure");
-          const mutation: Mutation = { kind: "write", entities: entitiesOf(m) };
-          if (this.applyOnce(addr, m.recordId, mutation) === null) outcome.skipped.push(m.recordId);
-          else outcome.applied.push(m.recordId);
+        // Each record id once: already applied, or repeated within this batch (a redelivery).
+        const fresh: AnyIngestMessage[] = [];
+        const seen = new Set<string>();
+        for (const m of messages) {
+          if (seen.has(m.recordId) || this.log.isApplied(m.recordId)) outcome.skipped.push(m.recordId);
+          else fresh.push(m);
+          seen.add(m.recordId);
         }
+        const mutations = fresh.map((m): Mutation => ({ kind: "write", entities: entitiesOf(m) }));
+        const applied = this.engine.applyAll(mutations);
+        if (this.failApplyAfter !== null && fresh.length > this.failApplyAfter) throw new Error("injected apply failure");
+        fresh.forEach((m, i) => {
+          this.recordApplied(addr, m.recordId, mutations[i]!, applied[i]!.entities);
+          outcome.applied.push(m.recordId);
+        });
       });
       return outcome;
     }, () => this.forwardNow(addr));
@@ -349,9 +358,14 @@ export class ShardDO extends DurableObject<Env> {
   private applyOnce(addr: ShardAddress, recordId: string, mutation: Mutation): number | null {
     if (this.log.isApplied(recordId)) return null;
     const outcome = this.engine.apply(mutation);
-    this.log.markApplied(recordId, outcome.entities);
-    if (addr.copy === 0 && addr.replicas > 0) this.log.appendOutbox(recordId, mutation);
+    this.recordApplied(addr, recordId, mutation, outcome.entities);
     return outcome.entities;
+  }
+
+  /** Marks a record applied (same transaction as its data) and queues it for the replicas. */
+  private recordApplied(addr: ShardAddress, recordId: string, mutation: Mutation, entities: number): void {
+    this.log.markApplied(recordId, entities);
+    if (addr.copy === 0 && addr.replicas > 0) this.log.appendOutbox(recordId, mutation);
   }
 
   /**

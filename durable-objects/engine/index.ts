@@ -31,8 +31,12 @@ export function createSegmentEngine(sql: SqlLike, options: SegmentEngineOptions 
   const shard = new Shard(sql, options.cacheBytes ?? DEFAULT_CACHE_BYTES, options.cipher ?? null);
   return {
     apply(mutation: Mutation): MutationOutcome {
+      return this.applyAll([mutation])[0]!;
+    },
+
+    applyAll(mutations: readonly Mutation[]): MutationOutcome[] {
       try {
-        const out = applyMutation(shard, mutation);
+        const out = mutations.map((m) => applyMutation(shard, m));
         shard.flush();
         shard.trim(true);
         return out;

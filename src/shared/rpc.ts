@@ -55,6 +55,11 @@ export function shardObjectName(db: string, shard: number, copy: number): string
 export interface ShardEngine {
   /** Applies one mutation; answers how many entities it touched (written, deleted or updated). */
   apply(mutation: Mutation): MutationOutcome;
+  /**
+   * Applies mutations in order and persists them once at the end: a batch of queued inserts then
+   * rewrites each touched segment once instead of once per message.
+   */
+  applyAll(mutations: readonly Mutation[]): MutationOutcome[];
   query(q: ShardQuery): ShardAnswer;
   stats(): EngineStats;
   /** Drops every cached byte (the next call pages from storage again). */

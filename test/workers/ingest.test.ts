@@ -57,6 +57,15 @@ describe("exactly-once ingest", () => {
     expect(await countEvents(db)).toBe(2);
   });
 
+  it("applies a record id repeated within one batch once, and the batch's other messages", async () => {
+    const { db, clicks } = await setup();
+    // The repeat carries another entity, so applying it would show as a third event.
+    const r = await deliver([message(db, clicks, "dup-1", "e1"), message(db, clicks, "dup-2", "e2"), message(db, clicks, "dup-1", "e3")]);
+    expect(r.explicitAcks).toHaveLength(3);
+    expect(await countEvents(db)).toBe(2);
+    expect(await appliedRecordIds(primary(db))).toEqual(expect.arrayContaining(["dup-1", "dup-2"]));
+  });
+
   it("still applies v1 messages (entities as objects) queued by an older deployment, once", async () => {
     const { db, clicks } = await setup();
     const v1: AnyIngestMessage = { v: 1, db: db.id, shard: 0, replicas: 1, recordId: "old-1", entities: entityWrites(clicks, "e1", 1) };

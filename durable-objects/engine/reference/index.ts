@@ -26,6 +26,10 @@ export function createReferenceEngine(sql: SqlLike): ShardEngine {
       }
     },
 
+    applyAll(mutations: readonly Mutation[]): MutationOutcome[] {
+      return mutations.map((m) => this.apply(m));
+    },
+
     query(q: ShardQuery): ShardAnswer {
       switch (q.kind) {
         case "count-entity":
