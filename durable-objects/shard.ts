@@ -89,21 +89,11 @@ export class ShardDO extends DurableObject<Env> {
     return this.guarded(addr, () => {
       const outcome: ApplyOutcome = { applied: [], skipped: [] };
       this.transaction(() => {
-        // Each record id once: already applied, or repeated within this batch (a redelivery).
-        const fresh: AnyIngestMessage[] = [];
-        const seen = new Set<string>();
-        for (const m of messages) {
-          if (seen.has(m.recordId) || this.log.isApplied(m.recordId)) outcome.skipped.push(m.recordId);
-          else fresh.push(m);
-          seen.add(m.recordId);
-        }
-        const mutations = fresh.map((m): Mutation => ({ kind: "write", entities: entitiesOf(m) }));
-        const applied = this.engine.applyAll(mutations);
-        if (this.failApplyAfter !== null && fresh.length > this.failApplyAfter) throw new Error("injected apply failure");
-        fresh.forEach((m, i) => {
-          this.recordApplied(addr, m.recordId, mutations[i]!, applied[i]!.entities);
-          outcome.applied.push(m.recordId);
-        });
+        const records = messages.map((m): { recordId: string; mutation: Mutation } => ({ recordId: m.recordId, mutation: { kind: "write", entities: entitiesOf(m) } }));
+        const { applied, skipped } = this.applyRecords(addr, records);
+        if (this.failApplyAfter !== null && applied.length > this.failApplyAfter) throw new Error("injected apply failure");
+        outcome.applied.push(...applied);
+        outcome.skipped.push(...skipped);
       });
       return outcome;
     }, () => this.forwardNow(addr));
@@ -142,7 +132,7 @@ export class ShardDO extends DurableObject<Env> {
     return this.guarded(addr, () => {
       let applied = 0;
       this.transaction(() => {
-        for (const e of entries) if (this.applyOnce(addr, e.recordId, e.mutation) !== null) applied++;
+        applied = this.applyRecords(addr, entries).applied.length;
         const last = entries[entries.length - 1]?.seq ?? 0;
         this.log.setMeta("behind", last >= headSeq ? null : `applied up to ${last} of ${headSeq}`);
       });
@@ -360,6 +350,24 @@ export class ShardDO extends DurableObject<Env> {
     const outcome = this.engine.apply(mutation);
     this.recordApplied(addr, recordId, mutation, outcome.entities);
     return outcome.entities;
+  }
+
+  /**
+   * Applies records in order, each record id once (already applied, or repeated within the batch, is
+   * skipped), with one engine flush for the whole batch. Runs inside the caller's transaction.
+   */
+  private applyRecords(addr: ShardAddress, records: ReadonlyArray<{ recordId: string; mutation: Mutation }>): { applied: string[]; skipped: string[] } {
+    const fresh: Array<{ recordId: string; mutation: Mutation }> = [];
+    const skipped: string[] = [];
+    const seen = new Set<string>();
+    for (const r of records) {
+      if (seen.has(r.recordId) || this.log.isApplied(r.recordId)) skipped.push(r.recordId);
+      else fresh.push(r);
+      seen.add(r.recordId);
+    }
+    const outcomes = this.engine.applyAll(fresh.map((r) => r.mutation));
+    fresh.forEach((r, i) => this.recordApplied(addr, r.recordId, r.mutation, outcomes[i]!.entities));
+    return { applied: fresh.map((r) => r.recordId), skipped };
   }
 
   /** Marks a record applied (same transaction as its data) and queues it for the replicas. */
