@@ -86,6 +86,7 @@ export class ShardDO extends DurableObject<Env> {
 
   /** Applies queued insert messages; each record id is applied at most once, all in one transaction. */
   async apply(addr: ShardAddress, messages: AnyIngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
+    if (this.destroyed(`${messages.length} queued insert message(s)`)) return { ok: true, value: { applied: [], skipped: messages.map((m) => m.recordId) } };
     return this.guarded(addr, () => {
       const outcome: ApplyOutcome = { applied: [], skipped: [] };
       this.transaction(() => {
@@ -127,6 +128,7 @@ export class ShardDO extends DurableObject<Env> {
 
   /** Entries forwarded by the primary's outbox, applied in order, each once. */
   async replicate(addr: ShardAddress, entries: OutboxEntry[], headSeq: number): Promise<RpcResult<number>> {
+    if (this.destroyed(`${entries.length} replicated change(s)`)) return { ok: true, value: 0 };
     // Refused while down (injected fault): remember that changes were missed until the primary catches us up.
     if (this.fault() === "down") this.log.setMeta("behind", "missed replication while down");
     return this.guarded(addr, () => {
@@ -168,14 +170,23 @@ export class ShardDO extends DurableObject<Env> {
     this.log.setMeta("fault", mode === "none" ? null : mode);
   }
 
-  /** Removes every byte this copy holds (database deletion). */
+  /** Removes every byte this copy holds (database deletion), leaving only a "destroyed" mark. */
   async destroy(): Promise<void> {
     await this.ctx.storage.deleteAll();
-    // The object lives on: recreate empty tables so a late message or query sees an empty shard, not an error
-    // (the engine is rebuilt by ready(), without a key once the catalog is gone).
+    // The object lives on: recreate empty tables so a late query sees an empty shard, not an error.
+    // The mark makes inserts still queued for the deleted database (database ids are never reused)
+    // drop instead of recreating its data, unencrypted since its key is gone.
     this.log = new ShardLog(this.ctx.storage.sql);
+    this.log.setMeta("destroyed", new Date().toISOString());
     this.keys = null;
     this.engineState = null;
+  }
+
+  /** True (and logged) when this copy's database was deleted: late writes are acknowledged and dropped. */
+  private destroyed(what: string): boolean {
+    const at = this.log.getMeta("destroyed");
+    if (at !== null) console.warn(`shard: dropped ${what} for a database deleted at ${at}`);
+    return at !== null;
   }
 
   /**

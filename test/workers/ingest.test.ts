@@ -66,6 +66,19 @@ describe("exactly-once ingest", () => {
     expect(await appliedRecordIds(primary(db))).toEqual(expect.arrayContaining(["dup-1", "dup-2"]));
   });
 
+  it("acknowledges and drops inserts still queued for a deleted database (nothing recreated)", async () => {
+    const { db, clicks } = await setup();
+    await deliver([message(db, clicks, "before", "e1")]);
+    expect((await adminCall("DELETE", `/admin/databases/${db.id}`)).status).toBe(200);
+    const late = await deliver([message(db, clicks, "late-1", "e2")]);
+    expect(late.explicitAcks).toHaveLength(1);
+    expect(late.retryMessages).toEqual([]);
+    expect(await appliedRecordIds(primary(db))).toEqual([]);
+    const rows = await runInDurableObject(primary(db), (_: unknown, state: DurableObjectState) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'seg_%'").toArray());
+    expect(rows).toEqual([]); // no engine tables: the engine was never rebuilt for the late message
+  });
+
   it("still applies v1 messages (entities as objects) queued by an older deployment, once", async () => {
     const { db, clicks } = await setup();
     const v1: AnyIngestMessage = { v: 1, db: db.id, shard: 0, replicas: 1, recordId: "old-1", entities: entityWrites(clicks, "e1", 1) };
