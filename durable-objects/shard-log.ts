@@ -14,8 +14,19 @@ export interface OutboxEntry {
 }
 
 export class ShardLog {
+  /**
+   * shard_meta as last read or written: every RPC reads the identity and the fault mode, and the
+   * object is its storage's only writer. The shard forgets it when a transaction rolls back.
+   */
+  private readonly metaMemo = new Map<string, string | null>();
+
   constructor(private readonly sql: SqlLike) {
     this.migrate();
+  }
+
+  /** Drops remembered meta values (storage was rolled back under them). */
+  forgetMemo(): void {
+    this.metaMemo.clear();
   }
 
   private migrate(): void {
@@ -31,13 +42,18 @@ export class ShardLog {
   }
 
   getMeta(key: string): string | null {
+    const memo = this.metaMemo.get(key);
+    if (memo !== undefined) return memo;
     const row = this.sql.exec(`SELECT value FROM shard_meta WHERE key = ?`, key).toArray()[0];
-    return row ? (row["value"] as string | null) : null;
+    const value = row ? (row["value"] as string | null) : null;
+    this.metaMemo.set(key, value);
+    return value;
   }
 
   setMeta(key: string, value: string | null): void {
     if (value === null) this.sql.exec(`DELETE FROM shard_meta WHERE key = ?`, key);
     else this.sql.exec(`INSERT INTO shard_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
+    this.metaMemo.set(key, value);
   }
 
   /** Records who this object is on first contact (and the replica count, which the catalog fixes). */

@@ -351,6 +351,7 @@ export class ShardDO extends DurableObject<Env> {
       return this.ctx.storage.transactionSync(work);
     } catch (e) {
       this.engineState?.dropCaches();
+      this.log.forgetMemo();
       throw e;
     }
   }
