@@ -69,8 +69,57 @@ describe("word kernels", () => {
         const x = seed.slice();
         const y = seed.slice();
         const neg = rng.bool();
-        expect(wasm.bsiRange(v, scope, lo, hi, neg, x)).toBe(jsKernel.bsiRange(v, scope, lo, hi, neg, y));
+        const added = jsKernel.bsiRange(v, scope, lo, hi, neg, y);
+        expect(wasm.bsiRange(v, scope, lo, hi, neg, x)).toBe(added);
         expect(x).toEqual(y);
+        // Counting alone: the same scope, the chunk's own ints row (resident, not copied) and none.
+        const whole = jsKernel.bsiRange(v, v.ints, lo, hi, neg, new Uint32Array(WORDS));
+        for (const k of [jsKernel, wasm]) {
+          expect(k.bsiRangeCount(v, scope, lo, hi, neg)).toBe(added);
+          expect(k.bsiRangeCount(v, v.ints, lo, hi, neg)).toBe(whole);
+          expect(k.bsiRangeCount(v, null, lo, hi, neg)).toBe(whole);
+        }
+      }
+    }
+  });
+
+  it("score counters: countLevels and levelRow agree with a per-entity count (up to 17 slices)", { timeout: 30_000 }, () => {
+    const rng = new Rng(23);
+    for (const bits of [1, 2, 3, 5, 16, 17]) {
+      const maxScore = 2 ** bits - 1;
+      const nTerms = Math.min(maxScore, rng.pick([1, 3, 9]));
+      const terms = Array.from({ length: nTerms }, () => row(rng, rng.pick([0, 0.01, 0.5, 1])));
+      // Counters may start non-zero (the engine adds array containers first); keep the sum below 2^bits.
+      const start = new Uint32Array(bits * WORDS);
+      const startCount = new Float64Array(65536);
+      if (maxScore > nTerms) {
+        const pre = row(rng, 0.3);
+        for (let e = 0; e < 65536; e++) if ((pre[e >>> 5]! >>> (e & 31)) & 1) startCount[e] = 1;
+        start.set(pre, 0);
+      }
+      const want = startCount.slice();
+      for (const t of terms) for (let e = 0; e < 65536; e++) want[e]! += (t[e >>> 5]! >>> (e & 31)) & 1;
+      const levels = Math.min(maxScore, 12);
+      const results = [jsKernel, wasm].map((k) => {
+        const rows = start.slice();
+        const hist = new Float64Array(levels + 1);
+        k.countLevels(rows, bits, terms, hist);
+        return { k, rows, hist };
+      });
+      expect(results[1]!.rows).toEqual(results[0]!.rows);
+      for (const { k, rows, hist } of results) {
+        for (let l = 1; l <= levels; l++) {
+          const out = new Uint32Array(WORDS).fill(0xdeadbeef); // overwritten, not OR-ed
+          const n = k.levelRow(rows, bits, l, out);
+          let count = 0;
+          for (let e = 0; e < 65536; e++) {
+            const hit = want[e] === l;
+            if (hit) count++;
+            if (((out[e >>> 5]! >>> (e & 31)) & 1) !== (hit ? 1 : 0)) throw new Error(`${k.name}: level ${l}, entity ${e}, ${bits} slices`);
+          }
+          expect(n).toBe(count);
+          expect(hist[l]).toBe(count);
+        }
       }
     }
   });

@@ -8,7 +8,7 @@
 //   sign: u8 present, [container] | u8 slice count B | B x (u8 present, [container]) |
 //   u32 odd count | odd x (u16 entity, f64 value)
 
-import { BITSET, BITSET_WORDS, type Container, containerAdd, containerHas, containerHeapBytes, containerRemove, fromWords, orIntoWords, popcount32, singleton } from "../bitmap/container";
+import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerAdd, containerHas, containerHeapBytes, containerRemove, fromWords, orIntoWords, popcount32, singleton, toValues } from "../bitmap/container";
 import { andC, andCountC, andNotC } from "../bitmap/container-ops";
 import { ByteWriter, FormatError } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
@@ -17,6 +17,7 @@ import type { Segment } from "../store/cache";
 import { openChunkPayload } from "./column-base";
 import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
 import { kernel } from "../kernel/kernel";
+import { COST, perEntity } from "./paths";
 import { PackedCodes } from "./packed";
 
 const LAYOUT = 2;
@@ -210,6 +211,18 @@ export function intRangeCount(ch: BsiChunk, L: number, H: number, scope: Uint32A
   return { words, n };
 }
 
+/** How many entities intRangeCount would find, without writing them (scope null: every stored integer). */
+export function intRangeTally(ch: BsiChunk, L: number, H: number, scope: Uint32Array | null): number {
+  let n = 0;
+  if (ch.exists === null || L > H) return n;
+  const v = ch.wordViews();
+  const max = POW2[ch.slices.length]! - 1;
+  const k = kernel();
+  if (H >= 0 && Math.max(L, 0) <= max) n += k.bsiRangeCount(v, scope, Math.max(L, 0), Math.min(H, max), false);
+  if (L < 0 && ch.sign !== null && Math.max(-H, 0) <= max) n += k.bsiRangeCount(v, scope, Math.max(-H, 0), Math.min(-L, max), true);
+  return n;
+}
+
 export function intRange(ch: BsiChunk, L: number, H: number, scope: Uint32Array): Uint32Array {
   return intRangeCount(ch, L, H, scope).words;
 }
@@ -229,6 +242,8 @@ export interface IntStats {
 }
 
 export function intStats(ch: BsiChunk, sel: Container): IntStats {
+  const cost = intStatsCost(ch.slices.length, sel.n);
+  if (perEntity(cost.entities, cost.bitmaps)) return gatherStats(ch, sel);
   const ints = ch.wordViews().intsC;
   const s = ints === null ? null : andC(sel, ints);
   if (s === null) return { count: 0, sum: 0, min: null, max: null };
@@ -245,6 +260,169 @@ export function intStats(ch: BsiChunk, sel: Container): IntStats {
   const max = pos !== null ? maxMagnitude(ch, pos) : -minMagnitude(ch, neg!);
   const min = neg !== null ? -maxMagnitude(ch, neg) : minMagnitude(ch, pos!);
   return { count: s.n, sum, min, max };
+}
+
+/** Cost of gathering one entity's bit of one slice (ns), against paths.ts COST. */
+export const GATHER_PROBE = 0.8;
+
+/**
+ * Estimated cost (ns) of intStats over n entities of a chunk with B slices, both ways. Bitmaps:
+ * about 3 passes per slice (sum counts, min and max narrowing), word kernel passes when the set is a
+ * bitset, array probes otherwise. Entity by entity: one probe per slice per entity, min/max for free.
+ */
+export function intStatsCost(B: number, n: number): { entities: number; bitmaps: number } {
+  return { entities: n * (B + 2) * GATHER_PROBE, bitmaps: (3 * B + 3) * (n > ARRAY_MAX ? COST.kernelPass : n * COST.probe) };
+}
+/** Scratch of the gathers (single-threaded, never re-entered): entities, their groups and integers. */
+const GATHER_LOCALS = new Uint16Array(65536);
+const GATHER_GROUPS = new Int32Array(65536);
+const GATHER_LOW = new Int32Array(65536);
+const GATHER_INTS = new Float64Array(65536);
+
+/**
+ * intStats entity by entity: each selected entity's integer is assembled from the slice words and
+ * folded into count/sum/min/max, which the bitmap path needs separate passes for.
+ */
+function gatherStats(ch: BsiChunk, sel: Container): IntStats {
+  const v = ch.wordViews();
+  const n = selectedLocals(sel, v.ints, GATHER_LOCALS);
+  if (n === 0) return { count: 0, sum: 0, min: null, max: null };
+  const ints = gatherInts(v, GATHER_LOCALS, n);
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = ints[i]!;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { count: n, sum, min, max };
+}
+
+/** Running integer stats of many groups (index 0..n-1): what intStats answers, summed over chunks. */
+export class GroupIntStats {
+  readonly count: Float64Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+
+  constructor(n: number) {
+    this.count = new Float64Array(n);
+    this.sum = new Float64Array(n);
+    this.min = new Float64Array(n).fill(Infinity);
+    this.max = new Float64Array(n).fill(-Infinity);
+  }
+
+  add(g: number, s: IntStats): void {
+    if (s.count === 0) return;
+    this.count[g]! += s.count;
+    this.sum[g]! += s.sum;
+    if (s.min! < this.min[g]!) this.min[g] = s.min!;
+    if (s.max! > this.max[g]!) this.max[g] = s.max!;
+  }
+}
+
+/**
+ * Adds the stored integers of the listed entities (ascending locals of this chunk) to their groups
+ * (groups[i] < 0: no group) in one gather: the aggregation of many groups without a set per group.
+ */
+export function foldIntsByGroup(ch: BsiChunk, locals: Uint16Array, groups: Int32Array, n: number, acc: GroupIntStats): void {
+  if (ch.exists === null) return;
+  const v = ch.wordViews();
+  const words = v.ints;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const l = locals[i]!;
+    const g = groups[i]!;
+    if (g >= 0 && ((words[l >>> 5]! >>> (l & 31)) & 1) !== 0) {
+      GATHER_LOCALS[m] = l;
+      GATHER_GROUPS[m++] = g;
+    }
+  }
+  const ints = gatherInts(v, GATHER_LOCALS, m);
+  const { count, sum, min, max } = acc;
+  for (let i = 0; i < m; i++) {
+    const g = GATHER_GROUPS[i]!;
+    const x = ints[i]!;
+    count[g]!++;
+    sum[g]! += x;
+    if (x < min[g]!) min[g] = x;
+    if (x > max[g]!) max[g] = x;
+  }
+}
+
+/**
+ * The signed integers of the listed entities (each holding one), into GATHER_INTS[0..n): assembled
+ * slice by slice, four slices per pass over the entities, the low 31 slices in int32 arithmetic.
+ */
+function gatherInts(v: BsiViews, loc: Uint16Array, n: number): Float64Array {
+  const out = GATHER_INTS;
+  const low = GATHER_LOW;
+  low.fill(0, 0, n);
+  const B = v.slices.length;
+  const lowB = Math.min(B, 31);
+  let j = 0;
+  for (; j + 4 <= lowB; j += 4) {
+    const s0 = v.slices[j]!;
+    const s1 = v.slices[j + 1]!;
+    const s2 = v.slices[j + 2]!;
+    const s3 = v.slices[j + 3]!;
+    for (let i = 0; i < n; i++) {
+      const l = loc[i]!;
+      const w = l >>> 5;
+      const b = l & 31;
+      const bits = ((s0[w]! >>> b) & 1) | (((s1[w]! >>> b) & 1) << 1) | (((s2[w]! >>> b) & 1) << 2) | (((s3[w]! >>> b) & 1) << 3);
+      low[i] = low[i]! | (bits << j);
+    }
+  }
+  for (; j < lowB; j++) {
+    const sw = v.slices[j]!;
+    for (let i = 0; i < n; i++) {
+      const l = loc[i]!;
+      low[i] = low[i]! | (((sw[l >>> 5]! >>> (l & 31)) & 1) << j);
+    }
+  }
+  for (let i = 0; i < n; i++) out[i] = low[i]!;
+  for (j = 31; j < B; j++) {
+    const sw = v.slices[j]!;
+    const p = POW2[j]!;
+    for (let i = 0; i < n; i++) {
+      const l = loc[i]!;
+      out[i]! += ((sw[l >>> 5]! >>> (l & 31)) & 1) * p;
+    }
+  }
+  const sign = v.sign;
+  for (let i = 0; i < n; i++) {
+    const l = loc[i]!;
+    if (((sign[l >>> 5]! >>> (l & 31)) & 1) !== 0) out[i] = -out[i]!;
+  }
+  return out;
+}
+
+/** The values of `sel` that are set in `words`, ascending, into out; answers how many. */
+function selectedLocals(sel: Container, words: Uint32Array, out: Uint16Array): number {
+  let n = 0;
+  if (sel.kind === BITSET) {
+    const s = sel.words;
+    for (let i = 0; i < BITSET_WORDS; i++) {
+      let x = (s[i]! & words[i]!) | 0;
+      if (x === 0) continue;
+      const base = i << 5;
+      do {
+        const t = x & (-x | 0);
+        out[n++] = base | (31 - Math.clz32(t));
+        x = (x ^ t) | 0;
+      } while (x !== 0);
+    }
+    return n;
+  }
+  const d = sel.kind === 1 ? sel.data : toValues(sel);
+  for (let i = 0; i < sel.n; i++) {
+    const l = d[i]!;
+    if (((words[l >>> 5]! >>> (l & 31)) & 1) !== 0) out[n++] = l;
+  }
+  return n;
 }
 
 function maxMagnitude(ch: BsiChunk, set: Container): number {

@@ -61,6 +61,8 @@ export interface AttrCodec extends CodecBase {
   select(test: ValueTest): Bitmap;
   /** select(test) ∧ within, for encodings where a restricted evaluation is cheaper. */
   selectWithin?(test: ValueTest, within: Bitmap): Bitmap;
+  /** select(test).size, for encodings that count without building the bitmap. */
+  countSelect?(test: ValueTest): number;
   metric(within: Bitmap, metric: MetricName): MetricPartial;
   /** Values of each entity (ascending ids), sorted by value; empty when none. */
   valuesOf(ids: Uint32Array): StoredValue[][];

@@ -4,6 +4,7 @@
 
 import type { MetricName, MetricPartial, ValueTest, Window } from "../../../src/shared/plan";
 import { Bitmap } from "../bitmap/bitmap";
+import type { Container } from "../bitmap/container";
 import type { Segment } from "../store/cache";
 import type { ValueGroup } from "./codec";
 import { ChunkedColumn } from "./column-base";
@@ -23,6 +24,11 @@ export abstract class CodedColumn<C extends Segment & ValueChunk> extends Chunke
 
   groups(test: ValueTest | null, _window: Window | null, within: Bitmap, wantSets: boolean, withinIsLiveOf?: number): ValueGroup[] {
     return groupByCodes(this.dict(), [...this.overlap(within)], test, wantSets, withinIsLiveOf === this.meta.dim);
+  }
+
+  /** Chunks of `within` this column has data for: (chunk, its value bitmaps, within's container). */
+  chunksWithin(within: Bitmap): Array<[number, C, Container]> {
+    return [...this.overlap(within)];
   }
 
   metric(within: Bitmap, metric: MetricName): MetricPartial {

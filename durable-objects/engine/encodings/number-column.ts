@@ -6,11 +6,11 @@
 import type { MetricName, MetricPartial, Scalar, ValueTest, Window } from "../../../src/shared/plan";
 import { DECIMAL_PLACES_MAX } from "../../../src/shared/limits";
 import { Bitmap } from "../bitmap/bitmap";
-import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerHas, fromWords, orIntoWords, toWords } from "../bitmap/container";
+import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerHas, fromWords, orIntoWords, popcountWords, toWords } from "../bitmap/container";
 import { compileOptionalTest, compileTest } from "../../../src/shared/value-test";
 import { addToPartial, emptyPartial, type AttrCodec, type ColumnMeta, type StoredValue, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey } from "./column-base";
-import { BSI_MAGNITUDE_LIMIT, BsiChunk, intRange, intRangeCount, intStats, intsOf, wordsToContainer } from "./bsi";
+import { BSI_MAGNITUDE_LIMIT, BsiChunk, GroupIntStats, foldIntsByGroup, intRange, intRangeCount, intRangeTally, intStats, intsOf, wordsToContainer } from "./bsi";
 import { forEachLocal } from "./dict-column";
 
 /** Scratch rows of leafRange (single-threaded, not re-entered): a chunk's scope and its result. */
@@ -156,6 +156,16 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
    */
   private leafRange(ch: BsiChunk, test: ValueTest, scope: Uint32Array): Container | null | undefined {
     if (ch.odd.size > 0) return undefined;
+    const b = this.leafBounds(test);
+    if (b === undefined) return undefined;
+    RESULT.fill(0);
+    const { n } = intRangeCount(ch, b.L, b.H, scope, RESULT);
+    // Results of at most ARRAY_MAX become arrays (the scratch is not kept); larger ones need their own row.
+    return fromWords(n > ARRAY_MAX ? RESULT.slice() : RESULT, n);
+  }
+
+  /** Stored-integer bounds [L, H] of an eq/range leaf with numeric (or open) ends; undefined otherwise. */
+  private leafBounds(test: ValueTest): { L: number; H: number } | undefined {
     let lo: Scalar | null;
     let hi: Scalar | null;
     let loInc = true;
@@ -168,12 +178,24 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
       hiInc = test.maxInclusive;
     } else return undefined;
     if ((lo !== null && typeof lo !== "number") || (hi !== null && typeof hi !== "number") || Number.isNaN(lo) || Number.isNaN(hi)) return undefined;
-    const L = lo === null ? -Infinity : this.lowerBound(lo, loInc);
-    const H = hi === null ? Infinity : this.upperBound(hi, hiInc);
-    RESULT.fill(0);
-    const { n } = intRangeCount(ch, L, H, scope, RESULT);
-    // Results of at most ARRAY_MAX become arrays (the scratch is not kept); larger ones need their own row.
-    return fromWords(n > ARRAY_MAX ? RESULT.slice() : RESULT, n);
+    return { L: lo === null ? -Infinity : this.lowerBound(lo, loInc), H: hi === null ? Infinity : this.upperBound(hi, hiInc) };
+  }
+
+  /**
+   * select(test).size without building it: on chunks without odd values an eq/range leaf is counted
+   * by the kernel over the chunk's own (resident) rows, copying no scope in and no result out.
+   */
+  countSelect(test: ValueTest): number {
+    const b = this.leafBounds(test);
+    if (b === undefined) return this.select(test).size;
+    let n = 0;
+    for (const k of this.meta.chunks) {
+      const ch = this.chunk(k);
+      if (ch === null || ch.exists === null) continue;
+      if (ch.odd.size === 0) n += intRangeTally(ch, b.L, b.H, null);
+      else n += popcountWords(this.evalChunk(ch, test, this.existsWords(ch)));
+    }
+    return n;
   }
 
   /** Per-entity set algebra is exact here (each entity holds one value); every result ⊆ scope. */
@@ -335,32 +357,53 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     return [...byDisplay].map(([display, ids]) => ({ display, count: ids.length, set: wantSets ? Bitmap.fromSorted(ids) : null }));
   }
 
-  metric(within: Bitmap, metric: MetricName): MetricPartial {
-    const p = emptyPartial();
-    let intSum = 0;
-    let intCount = 0;
-    let intMin: number | null = null;
-    let intMax: number | null = null;
-    for (const [, ch, w] of this.overlap(within)) {
-      if (ch.exists === null) continue;
-      const s = intStats(ch, w);
-      if (s.count > 0) {
-        intCount += s.count;
-        intSum += s.sum;
-        intMin = intMin === null || s.min! < intMin ? s.min : intMin;
-        intMax = intMax === null || s.max! > intMax ? s.max : intMax;
-      }
-      for (const [local, v] of ch.odd) if (containsLocal(w, local)) addToPartial(p, metric, v);
+  metric(within: Bitmap, _metric: MetricName): MetricPartial {
+    const acc = new NumberGroups(1);
+    for (const [k, , w] of this.overlap(within)) this.foldGroup(k, 0, w, acc);
+    return this.groupPartial(acc, 0);
+  }
+
+  // Per-group metrics: aggregation's innermost level computes metric() of many disjoint groups at
+  // once (queries/group-metrics.ts), either group by group or entity by entity within a chunk.
+
+  /** Adds the values of group g's entities `w` of chunk k (metric() of a group, one chunk). */
+  foldGroup(k: number, g: number, w: Container, acc: NumberGroups): void {
+    const ch = this.chunk(k);
+    if (ch === null || ch.exists === null) return;
+    acc.ints.add(g, intStats(ch, w));
+    for (const [local, v] of ch.odd) if (containsLocal(w, local)) addToPartial(acc.oddOf(g), "sum", v);
+  }
+
+  /** Adds the values of chunk k's listed entities (ascending locals) to their groups (groups[i] < 0: none). */
+  foldEntities(k: number, locals: Uint16Array, groups: Int32Array, n: number, acc: NumberGroups): void {
+    const ch = this.chunk(k);
+    if (ch === null || ch.exists === null) return;
+    foldIntsByGroup(ch, locals, groups, n, acc.ints);
+    for (const [local, v] of ch.odd) {
+      const i = indexOfLocal(locals, n, local);
+      if (i >= 0 && groups[i]! >= 0) addToPartial(acc.oddOf(groups[i]!), "sum", v);
     }
-    if (intCount > 0) {
-      p.count += intCount;
-      p.sum += this.decode(intSum);
-      const lo = this.decode(intMin!);
-      const hi = this.decode(intMax!);
+  }
+
+  /** The partial of group g: odd values as they came, then the integers decoded once (as metric()). */
+  groupPartial(acc: NumberGroups, g: number): MetricPartial {
+    const odd = acc.odd[g];
+    const p = odd === undefined ? emptyPartial() : { ...odd };
+    const { count, sum, min, max } = acc.ints;
+    if (count[g]! > 0) {
+      p.count += count[g]!;
+      p.sum += this.decode(sum[g]!);
+      const lo = this.decode(min[g]!);
+      const hi = this.decode(max[g]!);
       p.min = p.min === null || lo < p.min ? lo : p.min;
       p.max = p.max === null || hi > p.max ? hi : p.max;
     }
     return p;
+  }
+
+  /** Bit slices of chunk k (what gathering one entity's integer costs). */
+  slicesAt(k: number): number {
+    return this.chunk(k)?.slices.length ?? 0;
   }
 
   private valueAt(id: number): number | undefined {
@@ -404,4 +447,33 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
 
 function containsLocal(c: Container, local: number): boolean {
   return containerHas(c, local);
+}
+
+function indexOfLocal(locals: Uint16Array, n: number, local: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = locals[mid]!;
+    if (x < local) lo = mid + 1;
+    else if (x > local) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** Per-group accumulators of NumberColumn.foldGroup / foldEntities (groups 0..n-1). */
+export class NumberGroups {
+  readonly ints: GroupIntStats;
+  /** Odd (non-integer) values per group, in the order metric() adds them. */
+  readonly odd: Array<MetricPartial | undefined>;
+
+  constructor(n: number) {
+    this.ints = new GroupIntStats(n);
+    this.odd = new Array<MetricPartial | undefined>(n);
+  }
+
+  oddOf(g: number): MetricPartial {
+    return (this.odd[g] ??= emptyPartial());
+  }
 }

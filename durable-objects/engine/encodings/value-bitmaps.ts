@@ -9,10 +9,14 @@ import { andC, andCountC, unionMany } from "../bitmap/container-ops";
 import { compileOptionalTest, compileTest, exactValues } from "../../../src/shared/value-test";
 import { addToPartial, emptyPartial, type ValueGroup } from "./codec";
 import type { Dictionary } from "./dictionary";
+import { countCodes, countRest, scanChoice, splitByCodes } from "./code-scan";
+import type { PackedCodes } from "./packed";
 
 export interface ValueChunk {
   exists: Container | null;
   values: Map<number, Container>;
+  /** Latest-value columns: entity → code (each entity holds at most one code). */
+  fwd?: PackedCodes;
 }
 
 /** Codes (ascending) whose value passes the test; eq/in look the dictionary up instead of scanning it. */
@@ -67,7 +71,8 @@ export function unionOfCodes(chunks: Iterable<[number, ValueChunk]>, codes: read
 /**
  * Groups of `within` by displayed value. Codes sharing a display (two dates of one day) merge with
  * a union, so an entity is counted once per display. `withinHoldsAll`: every value bitmap is inside
- * `within` (it is the column's live entities), so counts are cardinalities.
+ * `within` (it is the column's live entities), so counts are cardinalities. Per chunk, a column
+ * with a forward array may instead read each entity's code (code-scan.ts) when that is cheaper.
  */
 export function groupByCodes(
   dict: Dictionary,
@@ -82,17 +87,19 @@ export function groupByCodes(
   const counts = new Float64Array(dict.size);
   const sets: Map<number, Bitmap> | null = wantSets ? new Map() : null;
   for (const [k, ch, w] of chunks) {
-    for (const [code, c] of ch.values) {
-      if (pass[code] !== 1) continue;
-      if (sets === null) counts[code]! += withinHoldsAll ? c.n : andCountC(c, w);
-      else {
-        const x = withinHoldsAll ? c : andC(c, w);
-        if (x === null) continue;
-        counts[code]! += x.n;
-        let b = sets.get(code);
-        if (b === undefined) sets.set(code, (b = new Bitmap()));
-        b.push(k, x);
-      }
+    if (sets === null) {
+      // Counts only: intersection counts (or cardinalities), or one forward-array read per entity.
+      const how = withinHoldsAll || ch.fwd === undefined ? "bitmaps" : scanChoice(w, ch.values, ch.exists, pass, false);
+      if (how === "within") countCodes(ch.fwd!, w, counts);
+      else if (how === "rest") countRest(ch.fwd!, w, ch.values, ch.exists!, counts);
+      else for (const [code, c] of ch.values) if (pass[code] === 1) counts[code]! += withinHoldsAll ? c.n : andCountC(c, w);
+      continue;
+    }
+    for (const [code, x] of splitChunk(ch, w, pass, withinHoldsAll)) {
+      counts[code]! += x.n;
+      let b = sets.get(code);
+      if (b === undefined) sets.set(code, (b = new Bitmap()));
+      b.push(k, x);
     }
   }
   const byDisplay = new Map<string, number[]>();
@@ -117,6 +124,21 @@ export function groupByCodes(
   return out;
 }
 
+/**
+ * The entities of `w` (one chunk) split by code, for the codes with pass[code] = 1: value bitmaps
+ * intersected with w, or w's entities filed by their forward-array code, whichever is cheaper.
+ */
+export function splitChunk(ch: ValueChunk, w: Container, pass: Uint8Array, withinHoldsAll = false): Array<[number, Container]> {
+  if (!withinHoldsAll && ch.fwd !== undefined && scanChoice(w, ch.values, ch.exists, pass, true) === "within") return [...splitByCodes(ch.fwd, w, pass)];
+  const out: Array<[number, Container]> = [];
+  for (const [code, c] of ch.values) {
+    if (pass[code] !== 1) continue;
+    const x = withinHoldsAll ? c : andC(c, w);
+    if (x !== null) out.push([code, x]);
+  }
+  return out;
+}
+
 function codeBitmap(chunks: Array<[number, ValueChunk, Container]>, code: number): Bitmap {
   const b = new Bitmap();
   for (const [k, ch, w] of chunks) {
@@ -129,7 +151,13 @@ function codeBitmap(chunks: Array<[number, ValueChunk, Container]>, code: number
 /** Metric over every value held by entities of `within` (value × number of holders). */
 export function metricByCodes(dict: Dictionary, chunks: Array<[number, ValueChunk, Container]>, metric: MetricName): MetricPartial {
   const counts = new Float64Array(dict.size);
-  for (const [, ch, w] of chunks) for (const [code, c] of ch.values) counts[code]! += andCountC(c, w);
+  const all = new Uint8Array(dict.size).fill(1);
+  for (const [, ch, w] of chunks) {
+    const how = ch.fwd === undefined ? "bitmaps" : scanChoice(w, ch.values, ch.exists, all, false);
+    if (how === "within") countCodes(ch.fwd!, w, counts);
+    else if (how === "rest") countRest(ch.fwd!, w, ch.values, ch.exists!, counts);
+    else for (const [code, c] of ch.values) counts[code]! += andCountC(c, w);
+  }
   const p = emptyPartial();
   for (let code = 1; code < dict.size; code++) if (counts[code]! > 0) addToPartial(p, metric, dict.value(code), counts[code]!);
   return p;

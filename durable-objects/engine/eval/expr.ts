@@ -34,9 +34,15 @@ export class Evaluator {
 
   /**
    * How many live entities match: a two-way `or` is counted as |A| + |B| - |A ∧ B| (an intersection
-   * count needs no result containers, a union would build them).
+   * count needs no result containers, a union would build them), and an attribute test by its codec
+   * when it can count without building the set.
    */
   count(expr: Expr): number {
+    if (expr.op === "attr" && !this.memo.has(expr)) {
+      // A column's values only belong to live entities of its own dimension, so counting them is the answer.
+      const c = this.shard.codec(expr.col);
+      if (c !== null && !c.event && c.meta.dim === this.dimOrd && c.countSelect !== undefined) return c.countSelect(expr.test);
+    }
     if (expr.op === "or" && expr.args.length === 2 && !this.memo.has(expr)) {
       const a = this.matches(expr.args[0]!);
       const b = this.matches(expr.args[1]!);
@@ -153,12 +159,7 @@ export class Evaluator {
    */
   scores(expr: Expr, ids: Uint32Array): Float64Array {
     const out = new Float64Array(ids.length);
-    const terms: Expr[] = [];
-    const flatten = (e: Expr): void => {
-      if (e.op === "or") e.args.forEach(flatten);
-      else terms.push(e);
-    };
-    flatten(expr);
+    const terms = orTerms(expr);
     const sel = Bitmap.fromSorted(ids);
     for (const t of terms) {
       const hit = this.matches(t).and(sel).toArray();
@@ -170,6 +171,21 @@ export class Evaluator {
     }
     return out;
   }
+}
+
+/**
+ * The flattened or-terms of a score: `or` sums its true arguments' scores and everything else scores
+ * 1, so an entity's score is how many of these terms hold it (a term listed twice counts twice), and
+ * the expression holds exactly where at least one term does.
+ */
+export function orTerms(expr: Expr): Expr[] {
+  const terms: Expr[] = [];
+  const flatten = (e: Expr): void => {
+    if (e.op === "or") e.args.forEach(flatten);
+    else terms.push(e);
+  };
+  flatten(expr);
+  return terms;
 }
 
 /** Per-chunk event counters, shared by every evaluation (left zeroed after each chunk). */

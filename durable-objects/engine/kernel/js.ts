@@ -46,14 +46,79 @@ export const jsKernel: WordKernel = {
     return n;
   },
   bsiRange: jsBsiRange,
+  bsiRangeCount: (v, scope, lo, hi, neg) => jsBsiRange(v, scope ?? v.ints, lo, hi, neg, null),
+  countLevels(rows, bits, terms, hist) {
+    const r = new Int32Array(rows.buffer, rows.byteOffset, bits * WORDS);
+    for (const t of terms) addRow(r, bits, i32(t));
+    // A pass per level costs levels x 2048 words; one pass over the members beats it beyond a few levels.
+    if (hist.length > 9) {
+      hist.fill(0);
+      countLevelsByEntity(rows, bits, hist);
+    }
+    else for (let l = 1; l < hist.length; l++) hist[l] = levelWords(r, bits, l, null);
+  },
+  levelRow: (rows, bits, level, out) => levelWords(new Int32Array(rows.buffer, rows.byteOffset, bits * WORDS), bits, level, out),
 };
+
+const CARRY = new Int32Array(WORDS);
+
+/** Ripple-carry add of one row into the counters, slice by slice over whole rows until nothing carries. */
+function addRow(rows: Int32Array, bits: number, t: Int32Array): void {
+  CARRY.set(t);
+  for (let off = 0; off < bits * WORDS; off += WORDS) {
+    let any = 0;
+    for (let i = 0; i < WORDS; i++) {
+      const s = rows[off + i]!;
+      const c = CARRY[i]!;
+      rows[off + i] = s ^ c;
+      const next = s & c;
+      CARRY[i] = next;
+      any |= next;
+    }
+    if (any === 0) return;
+  }
+}
+
+/**
+ * hist[l] += how many entities count exactly l (for l < hist.length), in one pass over the members,
+ * each decoded from its slice bits: cheaper than a pass per level when there are many levels.
+ */
+export function countLevelsByEntity(rows: Uint32Array, bits: number, hist: Float64Array): void {
+  const r = new Int32Array(rows.buffer, rows.byteOffset, bits * WORDS);
+  for (let i = 0; i < WORDS; i++) {
+    let any = 0;
+    for (let j = 0; j < bits; j++) any |= r[j * WORDS + i]!;
+    while (any !== 0) {
+      const t = any & -any;
+      any ^= t;
+      let level = 0;
+      for (let j = 0; j < bits; j++) if ((r[j * WORDS + i]! & t) !== 0) level += 2 ** j;
+      if (level < hist.length) hist[level]!++;
+    }
+  }
+}
+
+/** Entities whose counter is exactly level (written to out when given, every word); answers how many. */
+function levelWords(rows: Int32Array, bits: number, level: number, out: Uint32Array | null): number {
+  let n = 0;
+  for (let i = 0; i < WORDS; i++) {
+    let m = -1;
+    for (let j = 0; j < bits; j++) {
+      const s = rows[j * WORDS + i]!;
+      m &= (level >>> j) & 1 ? s : ~s;
+    }
+    if (out !== null) out[i] = m;
+    if (m !== 0) n += popcount32(m);
+  }
+  return n;
+}
 
 /**
  * Word-major O'Neil & Quass compare: each word keeps "greater than lo" / "equal to lo's prefix" and
  * "less than hi" / "equal to hi's prefix" in registers from the top slice down, and stops as soon
  * as every entity in it is decided. The mask is formed per word, so no temporary rows are built.
  */
-function jsBsiRange(v: BsiWords, scope: Uint32Array, lo: number, hi: number, neg: boolean, out: Uint32Array): number {
+function jsBsiRange(v: BsiWords, scope: Uint32Array, lo: number, hi: number, neg: boolean, out: Uint32Array | null): number {
   const B = v.slices.length;
   const { lo: loM, hi: hiM, useLo, useHi } = sliceMasks(B, lo, hi);
   let slices = signedViews.get(v.slices);
@@ -82,7 +147,7 @@ function jsBsiRange(v: BsiWords, scope: Uint32Array, lo: number, hi: number, neg
     }
     const r = (useLo ? gt | eqL : m) & (useHi ? lt | eqH : m);
     if (r !== 0) {
-      out[w] = out[w]! | r;
+      if (out !== null) out[w] = out[w]! | r;
       n += popcount32(r);
     }
   }

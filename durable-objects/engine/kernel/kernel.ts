@@ -23,6 +23,16 @@ export interface WordKernel {
    * [lo, hi], where 0 <= lo <= hi <= 2^B - 1 (B = slice count); answers how many it added.
    */
   bsiRange(v: BsiWords, scope: Uint32Array, lo: number, hi: number, neg: boolean, out: Uint32Array): number;
+  /** How many entities bsiRange would add to an empty row (scope null: all of ints); writes nothing. */
+  bsiRangeCount(v: BsiWords, scope: Uint32Array | null, lo: number, hi: number, neg: boolean): number;
+  /**
+   * Bit-sliced counters of one chunk: `rows` holds `bits` rows of 2048 words (slice j at j * 2048,
+   * least significant first; counts stay below 2^bits). Adds 1 for every member of each of `terms`,
+   * then sets hist[l] to how many entities count exactly l, for 1 <= l < hist.length.
+   */
+  countLevels(rows: Uint32Array, bits: number, terms: readonly Uint32Array[], hist: Float64Array): void;
+  /** Writes to out (overwriting it) the entities whose counter in rows is exactly level; answers how many. */
+  levelRow(rows: Uint32Array, bits: number, level: number, out: Uint32Array): number;
 }
 
 let current: WordKernel = jsKernel;

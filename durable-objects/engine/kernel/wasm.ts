@@ -1,12 +1,16 @@
 // The bits.wasm kernel behind the WordKernel interface. Its 6 MiB memory never grows, so one set of
 // views stays valid. Chunks' slice rows are copied into an arena of slots and stay resident across
-// queries (a bump allocator that starts over when full), so repeated ranges copy only scope and out.
+// queries (a bump allocator that starts over when full), so repeated ranges copy only scope and out
+// (and a count over a whole chunk neither). Score counters of up to 16 slices have their own slots.
 
 import type { BsiWords, WordKernel } from "./kernel";
+import { jsKernel } from "./js";
 import { sliceMasks } from "./masks";
 
 const SLOT = 2048; // words per slot (one 65,536-bit row)
-const ARENA_SLOTS = 763;
+const ARENA_SLOTS = 747;
+const COUNTERS = 747 * SLOT; // 16 slots of score counters: up to 16 slices
+const COUNTER_SLOTS = 16;
 const A = 763 * SLOT; // scope of bsi_range, or operand a
 const OUT = 764 * SLOT;
 const B = 765 * SLOT;
@@ -18,7 +22,9 @@ interface Exports {
   memory: { buffer: ArrayBuffer };
   binop(a: number, b: number, out: number, op: number): number;
   and_count(a: number, b: number): number;
-  bsi_range(base: number, nSlices: number, useLo: number, useHi: number, neg: number): number;
+  bsi_range(base: number, nSlices: number, useLo: number, useHi: number, neg: number, scope: number, out: number, write: number): number;
+  ctr_add(carry: number, base: number, bits: number): void;
+  ctr_level(base: number, bits: number, level: number, out: number, write: number): number;
 }
 
 /** The part of the WebAssembly API used here, typed structurally: Node's type set does not declare it. */
@@ -55,6 +61,24 @@ export function wasmKernel(mod: object): WordKernel {
     return slot;
   };
 
+  /** The range compare over a resident chunk; a scope that is the chunk's own ints row is not copied. */
+  const range = (v: BsiWords, scope: Uint32Array | null, lo: number, hi: number, neg: boolean, write: boolean): number => {
+    const n = v.slices.length;
+    if (n > MAX_SLICES) throw new Error(`${n} slices exceed the kernel's ${MAX_SLICES}`);
+    const slot = place(v);
+    const m = sliceMasks(n, lo, hi);
+    for (let j = 0; j < n; j++) {
+      masks.fill(m.lo[j]!, LO_MASKS + 4 * j, LO_MASKS + 4 * j + 4);
+      masks.fill(m.hi[j]!, HI_MASKS + 4 * j, HI_MASKS + 4 * j + 4);
+    }
+    let scopeAt = (slot + n) * SLOT; // the resident ints row
+    if (scope !== null && scope !== v.ints) {
+      mem.set(scope, A);
+      scopeAt = A;
+    }
+    return x.bsi_range(slot * SLOT * 4, n, m.useLo ? 1 : 0, m.useHi ? 1 : 0, neg ? 1 : 0, scopeAt * 4, OUT * 4, write ? 1 : 0);
+  };
+
   const binop = (a: Uint32Array, b: Uint32Array, out: Uint32Array, op: number): number => {
     mem.set(a, A);
     mem.set(b, B);
@@ -74,19 +98,28 @@ export function wasmKernel(mod: object): WordKernel {
       return x.and_count(A * 4, B * 4);
     },
     bsiRange(v, scope, lo, hi, neg, out) {
-      const n = v.slices.length;
-      if (n > MAX_SLICES) throw new Error(`${n} slices exceed the kernel's ${MAX_SLICES}`);
-      const slot = place(v);
-      const m = sliceMasks(n, lo, hi);
-      for (let j = 0; j < n; j++) {
-        masks.fill(m.lo[j]!, LO_MASKS + 4 * j, LO_MASKS + 4 * j + 4);
-        masks.fill(m.hi[j]!, HI_MASKS + 4 * j, HI_MASKS + 4 * j + 4);
-      }
-      mem.set(scope, A);
       mem.set(out, OUT);
-      const added = x.bsi_range(slot * SLOT * 4, n, m.useLo ? 1 : 0, m.useHi ? 1 : 0, neg ? 1 : 0);
+      const added = range(v, scope, lo, hi, neg, true);
       out.set(mem.subarray(OUT, OUT + SLOT));
       return added;
+    },
+    bsiRangeCount: (v, scope, lo, hi, neg) => range(v, scope, lo, hi, neg, false),
+    countLevels(rows, bits, terms, hist) {
+      if (bits > COUNTER_SLOTS) return jsKernel.countLevels(rows, bits, terms, hist);
+      mem.set(rows, COUNTERS);
+      for (const t of terms) {
+        mem.set(t, A);
+        x.ctr_add(A * 4, COUNTERS * 4, bits);
+      }
+      rows.set(mem.subarray(COUNTERS, COUNTERS + bits * SLOT));
+      for (let l = 1; l < hist.length; l++) hist[l] = x.ctr_level(COUNTERS * 4, bits, l, 0, 0);
+    },
+    levelRow(rows, bits, level, out) {
+      if (bits > COUNTER_SLOTS) return jsKernel.levelRow(rows, bits, level, out);
+      mem.set(rows, COUNTERS);
+      const n = x.ctr_level(COUNTERS * 4, bits, level, OUT * 4, 1);
+      out.set(mem.subarray(OUT, OUT + SLOT));
+      return n;
     },
   };
 }

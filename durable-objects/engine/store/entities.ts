@@ -141,6 +141,30 @@ export class EntityMap {
     return rows.toArray().map((r) => [Number(r.id), String(r.ext)]);
   }
 
+  /**
+   * Rows [offset, offset + limit) of the entities `ids` (of dimension `dim`) in external-id order:
+   * SQLite walks the (dim, ext) index and tests membership itself (the ids travel as one JSON
+   * array, against the bound-parameter limit), so skipped rows never reach JS.
+   */
+  orderedAmong(dim: number, ids: Uint32Array, offset: number, limit: number, desc: boolean): Array<[number, string]> {
+    const list = `[${ids.join(",")}]`;
+    return this.sql
+      .exec(
+        `SELECT id, ext FROM seg_entities INDEXED BY seg_entities_ext WHERE dim = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ? OFFSET ?`,
+        dim,
+        list,
+        limit,
+        offset,
+      )
+      .toArray()
+      .map((r): [number, string] => {
+        const id = Number(r.id);
+        const ext = String(r.ext);
+        this.remember(dim, ext, id);
+        return [id, ext];
+      });
+  }
+
   /** Rows [offset, offset + limit) of a dimension in external-id order. */
   orderedPage(dim: number, offset: number, limit: number, desc: boolean): Array<[number, string]> {
     return this.sql
