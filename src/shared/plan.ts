@@ -214,6 +214,7 @@ export type ShardAnswer =
   | { kind: "count-event"; counts: number[] }
   | { kind: "total"; counts: number[] }
   | { kind: "exists"; ids: string[] }
+  /** Per named query, every value with entities, in no particular order: the edge adds the shards' counts, then ranks and cuts. */
   | { kind: "top-values"; values: Array<Array<[value: string, quantity: number]>> }
   | { kind: "aggregation"; root: AggNode }
   | { kind: "extract"; matched: number; rows: ExtractRow[] };

@@ -10,7 +10,7 @@ import { createSegmentEngine } from "../../durable-objects/engine/index";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { randomMutation, randomQuery } from "./helpers/random-plans";
-import { firstDifference } from "./helpers/compare";
+import { answerDifference, firstDifference } from "./helpers/compare";
 import { useKernel } from "../../durable-objects/engine/kernel/kernel";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
 
@@ -27,9 +27,7 @@ function applyBoth(h: SqliteHarness, ref: ShardEngine, seg: ShardEngine[], m: Mu
 }
 
 function compareQuery(ref: ShardEngine, seg: ShardEngine, q: ShardQuery, label: string): void {
-  const want = ref.query(q);
-  const got = seg.query(q);
-  const d = firstDifference(got, want);
+  const d = answerDifference(seg.query(q), ref.query(q));
   if (d !== null) throw new Error(`${label}: query ${JSON.stringify(q).slice(0, 3000)}\n${d}`);
 }
 

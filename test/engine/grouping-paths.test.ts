@@ -15,7 +15,7 @@ import { forcePath, pathsTaken, type PathChoice } from "../../durable-objects/en
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { SCHEMA, T0, randomExpr, randomMutation, randomQuery, randomTest } from "./helpers/random-plans";
-import { firstDifference } from "./helpers/compare";
+import { answerDifference, firstDifference } from "./helpers/compare";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
 
 const SEEDS = Number(process.env.ENGINE_SEEDS ?? 15);
@@ -49,7 +49,7 @@ function groupedQuery(rng: Rng): ShardQuery {
 }
 
 function compare(refEngine: ShardEngine, seg: ShardEngine, q: ShardQuery, label: string): void {
-  const d = firstDifference(seg.query(q), refEngine.query(q));
+  const d = answerDifference(seg.query(q), refEngine.query(q));
   if (d !== null) throw new Error(`${label}: query ${JSON.stringify(q).slice(0, 3000)}\n${d}`);
 }
 

@@ -1,6 +1,8 @@
 // Deep comparison of shard answers with a relative tolerance on non-integer numbers (float sums may
 // add in another order in the encoded engine), returning the first difference's path.
 
+import type { ShardAnswer } from "../../../src/shared/plan";
+
 export function firstDifference(a: unknown, b: unknown, path = "$"): string | null {
   if (typeof a === "number" && typeof b === "number") {
     if (Object.is(a, b) || a === b) return null;
@@ -26,4 +28,15 @@ export function firstDifference(a: unknown, b: unknown, path = "$"): string | nu
     return null;
   }
   return a === b ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** Top-values lists may come in any order (plan.ts): sorted by value, the answers compare as sets. */
+export function canonicalAnswer(a: ShardAnswer): ShardAnswer {
+  if (a.kind !== "top-values") return a;
+  return { kind: "top-values", values: a.values.map((list) => [...list].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) };
+}
+
+/** firstDifference of two shard answers, order-free where the answer's contract is. */
+export function answerDifference(got: ShardAnswer, want: ShardAnswer): string | null {
+  return firstDifference(canonicalAnswer(got), canonicalAnswer(want));
 }
