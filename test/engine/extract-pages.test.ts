@@ -2,11 +2,12 @@
 // instead of sorting every match (large tie groups, entity-id order both ways, deep offsets),
 // checked against the reference engine.
 
-import { describe, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ColumnRef } from "../../src/shared/columns";
 import type { ExtractQuery, OrderKey } from "../../src/shared/plan";
 import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
 import { createSegmentEngine } from "../../durable-objects/engine/index";
+import { EntityMap } from "../../durable-objects/engine/store/entities";
 import { openSqlite } from "./helpers/sqlite";
 import { firstDifference } from "./helpers/compare";
 
@@ -52,6 +53,57 @@ describe("extraction pages through the external-id index", () => {
         }
       }
     }
+    h.close();
+  });
+});
+
+describe("extraction pages from the in-memory external-id order", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("builds the order once paging has cost as much, pages from it both ways, and drops it on every change", { timeout: 60_000 }, () => {
+    const build = vi.spyOn(EntityMap.prototype, "buildExtOrder");
+    const h = openSqlite();
+    const ref = createReferenceEngine(h.sql);
+    const seg = createSegmentEngine(h.sql);
+    const applyBoth = (m: Parameters<typeof ref.apply>[0]) => {
+      h.transactionSync(() => ref.apply(m));
+      h.transactionSync(() => seg.apply(m));
+    };
+    const write = (from: number, n: number) =>
+      applyBoth({
+        kind: "write",
+        entities: Array.from({ length: n }, (_, i) => ({ dimension: "default", id: `e${((from + i) * 7919) % 100_003}`, attrs: [{ col: plan, value: `p${(from + i) % 7}` }, { col: age, value: (from + i) % 50 }], events: [] })),
+      });
+    const sparse = { op: "attr" as const, col: plan, test: { op: "eq" as const, value: "p3" } }; // 1/7: ranks sorted
+    const dense = { op: "attr" as const, col: plan, test: { op: "ne" as const, value: "p3" } }; // 6/7: the order walked
+    const check = (label: string) => {
+      for (const expr of [sparse, dense]) {
+        for (const dir of ["asc", "desc"] as const) {
+          for (const [offset, limit] of [[0, 20], [130, 25], [700, 100]] as const) {
+            const q: ExtractQuery = { kind: "extract", dimension: "default", expr, score: false, columns: [{ kind: "attr", key: "a", col: age }], order: [{ by: "entity-id", dir }], offset, limit };
+            const d = firstDifference(seg.query(q), ref.query(q));
+            if (d !== null) throw new Error(`${label}: ${JSON.stringify(q)}\n${d}`);
+          }
+        }
+      }
+    };
+    /** Pages (checked) until paging work has paid for an order, then once more from it. */
+    const checkUntilBuilt = (label: string, builds: number) => {
+      for (let round = 0; build.mock.calls.length < builds && round < 50; round++) check(`${label}, round ${round}`);
+      expect(build, label).toHaveBeenCalledTimes(builds);
+      check(`${label}, from the built order`);
+      expect(build, label).toHaveBeenCalledTimes(builds);
+    };
+    write(0, 3000);
+    check("first pages, without an order");
+    expect(build).toHaveBeenCalledTimes(0);
+    checkUntilBuilt("first build", 1);
+    write(3000, 500); // new entities: the order is stale and must not be used
+    check("after an insert");
+    checkUntilBuilt("after an insert", 2);
+    applyBoth({ kind: "delete", dimension: "default", expr: { op: "attr", col: age, test: { op: "eq", value: 7 } } });
+    check("after a delete");
+    checkUntilBuilt("after a delete", 3);
     h.close();
   });
 });

@@ -13,6 +13,7 @@ import { Evaluator, orTerms } from "../eval/expr";
 import { ScoreLevels } from "../eval/score-levels";
 import { compareScalars, compareStrings } from "../../../src/shared/value-test";
 import type { Shard } from "../shard";
+import type { ExtOrder } from "../store/entities";
 
 /** Rows read per statement when paging the external-id index. */
 const SCAN_BATCH = 2000;
@@ -108,6 +109,11 @@ function pageByExt(
   const lookupCost = n * 1.2;
   const scanCost = walked + 50;
   const sqlCost = n <= SQL_LIST_MAX ? n * 0.17 + walked * 0.07 + 30 : Infinity;
+  // Ski rental: once paging without the in-memory order has cost what reading it costs (about one
+  // unit per entity), read it; from then on pages cost no SQL until the dimension changes.
+  let order = shard.entities.extOrder(dimOrd);
+  if (order === null && shard.entities.notePagingWork(dimOrd, Math.min(lookupCost, scanCost, sqlCost)) >= dimLive) order = shard.entities.buildExtOrder(dimOrd);
+  if (order !== null) return pageByRank(order, set, from, to, desc, walked);
   if (sqlCost <= lookupCost && sqlCost <= scanCost) return take(shard.entities.orderedAmong(dimOrd, set.toArray(), from, to - from, desc));
   if (lookupCost <= scanCost) {
     const ids = set.toArray();
@@ -137,6 +143,35 @@ function pageByExt(
     after = rows[rows.length - 1]![1];
     batch = Math.min(SCAN_BATCH, batch * 2);
   }
+}
+
+/**
+ * Page [from, to) of `set` in external-id order from the in-memory order: walk the order testing
+ * membership when the page is near its start (a dense set), else sort the members' ranks.
+ */
+function pageByRank(order: ExtOrder, set: Bitmap, from: number, to: number, desc: boolean, walked: number): number[] {
+  const n = set.size;
+  if (walked < n) {
+    const out: number[] = [];
+    let rank = 0;
+    const len = order.ids.length;
+    for (let i = 0; i < len && rank < to; i++) {
+      const id = order.ids[desc ? len - 1 - i : i]!;
+      if (!set.has(id)) continue;
+      if (rank >= from) out.push(id);
+      rank++;
+    }
+    return out;
+  }
+  const ranks = new Uint32Array(n);
+  let i = 0;
+  set.forEach((id) => {
+    ranks[i++] = order.rank[id]!;
+  });
+  ranks.sort();
+  const out: number[] = [];
+  for (let k = from; k < to; k++) out.push(order.ids[ranks[desc ? n - 1 - k : k]!]!);
+  return out;
 }
 
 /** External ids of the page's ids, reading only those the paging did not already see. */

@@ -40,9 +40,22 @@ class Lru<K, V> {
   }
 }
 
+/**
+ * A dimension's entities in external-id order (SQLite's, as every ordered read here) and each dense
+ * id's position in it: `rank[id]`, for ids of the dimension (ids are dense per shard, across dimensions).
+ */
+export interface ExtOrder {
+  readonly ids: Uint32Array;
+  readonly rank: Uint32Array;
+}
+
 export class EntityMap {
   private readonly byExt = new Lru<string, number>(LRU_ENTRIES);
   private readonly byId = new Lru<number, string>(LRU_ENTRIES);
+  /** Built on demand (8 bytes per entity, outside the segment cache budget); dropped by any change of the dimension. */
+  private readonly orders = new Map<number, ExtOrder>();
+  /** Per dimension: paging work done without an ExtOrder since the dimension last changed (callers' cost units). */
+  private readonly pagingWork = new Map<number, number>();
 
   constructor(private readonly sql: SqlLike) {}
 
@@ -79,7 +92,42 @@ export class EntityMap {
     this.byId.set(id, ext);
   }
 
+  /** The dimension's external-id order if it is built. */
+  extOrder(dim: number): ExtOrder | null {
+    return this.orders.get(dim) ?? null;
+  }
+
+  /** Adds paging work done without the order; answers the total since the dimension last changed. */
+  notePagingWork(dim: number, work: number): number {
+    const total = (this.pagingWork.get(dim) ?? 0) + work;
+    this.pagingWork.set(dim, total);
+    return total;
+  }
+
+  /** Reads the dimension's ids in external-id order (one pass over the (dim, ext) index) and keeps them. */
+  buildExtOrder(dim: number): ExtOrder {
+    const rows = this.sql.exec(`SELECT id FROM seg_entities WHERE dim = ? ORDER BY ext`, dim).toArray();
+    const ids = new Uint32Array(rows.length);
+    let max = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const id = Number(rows[i]!.id);
+      ids[i] = id;
+      if (id > max) max = id;
+    }
+    const rank = new Uint32Array(max + 1);
+    for (let i = 0; i < ids.length; i++) rank[ids[i]!] = i;
+    const order = { ids, rank };
+    this.orders.set(dim, order);
+    return order;
+  }
+
+  private changed(dim: number): void {
+    this.orders.delete(dim);
+    this.pagingWork.delete(dim);
+  }
+
   insert(dim: number, rows: ReadonlyArray<readonly [ext: string, id: number]>): void {
+    if (rows.length > 0) this.changed(dim);
     const per = Math.floor(SQL_BOUND_PARAMETERS_MAX / 3);
     for (let i = 0; i < rows.length; i += per) {
       const batch = rows.slice(i, i + per);
@@ -91,6 +139,7 @@ export class EntityMap {
   }
 
   remove(dim: number, ids: ArrayLike<number>): void {
+    if (ids.length > 0) this.changed(dim);
     const list = Array.from(ids);
     for (let i = 0; i < list.length; i += IN_BATCH) {
       const batch = list.slice(i, i + IN_BATCH);
@@ -181,5 +230,7 @@ export class EntityMap {
   clear(): void {
     this.byExt.clear();
     this.byId.clear();
+    this.orders.clear();
+    this.pagingWork.clear();
   }
 }
