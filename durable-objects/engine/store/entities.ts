@@ -87,6 +87,14 @@ export class EntityMap {
     return out;
   }
 
+  /** An (id, ext) row read from seg_entities, remembered in both caches. */
+  private rememberRow(dim: number, r: Record<string, unknown>): [number, string] {
+    const id = Number(r.id);
+    const ext = String(r.ext);
+    this.remember(dim, ext, id);
+    return [id, ext];
+  }
+
   private remember(dim: number, ext: string, id: number): void {
     this.byExt.set(EntityMap.key(dim, ext), id);
     this.byId.set(id, ext);
@@ -206,12 +214,7 @@ export class EntityMap {
         offset,
       )
       .toArray()
-      .map((r): [number, string] => {
-        const id = Number(r.id);
-        const ext = String(r.ext);
-        this.remember(dim, ext, id);
-        return [id, ext];
-      });
+      .map((r) => this.rememberRow(dim, r));
   }
 
   /** Rows [offset, offset + limit) of a dimension in external-id order. */
@@ -219,12 +222,7 @@ export class EntityMap {
     return this.sql
       .exec(`SELECT id, ext FROM seg_entities WHERE dim = ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ? OFFSET ?`, dim, limit, offset)
       .toArray()
-      .map((r): [number, string] => {
-        const id = Number(r.id);
-        const ext = String(r.ext);
-        this.remember(dim, ext, id);
-        return [id, ext];
-      });
+      .map((r) => this.rememberRow(dim, r));
   }
 
   clear(): void {
