@@ -45,17 +45,18 @@ export async function runWorkerd(o: WorkerdOptions): Promise<{ figures: Figure[]
   });
   copyFileSync("durable-objects/engine/kernel/bits.wasm", join(OUT, "bits.wasm"));
   const runtime = `workerd ${workerdVersion()}`;
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
+  const mf = new Miniflare({
+    ...convertV4MiniflareOptions({
       modules: [
         { type: "ESModule", path: resolve(OUT, "worker.mjs"), contents: readFileSync(join(OUT, "worker.mjs"), "utf8") },
         { type: "CompiledWasm", path: resolve(OUT, "bits.wasm"), contents: readFileSync(join(OUT, "bits.wasm")) },
       ],
       compatibilityDate: "2026-10-01",
       durableObjects: { SHARD: { className: "BenchShard", useSQLite: true } },
-      ...(o.persistDir === null ? {} : { durableObjectsPersist: o.persistDir }),
     }),
-  );
+    // Miniflare 5 keeps storage under one root (the v4 `durableObjectsPersist` is not converted).
+    ...(o.persistDir === null ? {} : { resourcePersistencePath: resolve(o.persistDir) }),
+  });
   const call = async <T>(path: string): Promise<T> => {
     const r = await mf.dispatchFetch(`http://bench${path}`);
     if (!r.ok) throw new Error(`workerd ${path}: ${r.status} ${await r.text()}`);
