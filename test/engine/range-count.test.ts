@@ -3,18 +3,13 @@
 // values, decimals that rescale the column, odd values (no exact scaled integer: the chunk falls
 // back to evaluating them one by one), open and exclusive bounds, and deleted entities.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ColumnRef } from "../../src/shared/columns";
 import type { Expr, Mutation, ShardQuery, ValueTest } from "../../src/shared/plan";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
 import { NumberColumn } from "../../durable-objects/engine/encodings/number-column";
-import { useKernel } from "../../durable-objects/engine/kernel/kernel";
-import type { ShardEngine } from "../../src/shared/rpc";
-import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { firstDifference } from "./helpers/compare";
 import { Rng } from "./helpers/seeded";
-import { loadWasmKernelNode } from "./helpers/wasm-kernel";
+import { loadedEnginePair } from "./helpers/engine-pair";
 
 const int: ColumnRef = { id: 1, type: "integer", storage: "latest-value" };
 const dec: ColumnRef = { id: 2, type: "decimal", storage: "latest-value" };
@@ -57,30 +52,14 @@ const TESTS: ValueTest[] = [
 ];
 
 describe.each(["js", "wasm"] as const)("counting a numeric leaf (%s kernel)", (k) => {
-  let h: SqliteHarness;
-  let ref: ShardEngine;
-  let seg: ShardEngine;
-  beforeAll(() => {
-    useKernel(k === "wasm" ? loadWasmKernelNode() : null);
-    h = openSqlite();
-    ref = createReferenceEngine(h.sql);
-    seg = createSegmentEngine(h.sql);
-    for (const m of writes()) {
-      h.transactionSync(() => ref.apply(m));
-      h.transactionSync(() => seg.apply(m));
-    }
-  }, 60_000);
-  afterAll(() => {
-    useKernel(null);
-    h.close();
-  });
+  const pair = loadedEnginePair(k, writes, 60_000);
 
   const compare = (label: string): void => {
     for (const col of [int, dec]) {
       for (const test of TESTS) {
         const expr: Expr = { op: "attr", col, test };
         const q: ShardQuery = { kind: "count-entity", queries: [{ dimension: "default", expr }] };
-        const d = firstDifference(seg.query(q), ref.query(q));
+        const d = firstDifference(pair.seg.query(q), pair.ref.query(q));
         if (d !== null) throw new Error(`${label}: ${JSON.stringify(expr)}\n${d}`);
       }
     }
@@ -91,8 +70,7 @@ describe.each(["js", "wasm"] as const)("counting a numeric leaf (%s kernel)", (k
     compare("written");
     expect(counted).toHaveBeenCalled();
     const del: Mutation = { kind: "delete", dimension: "default", expr: { op: "attr", col: int, test: { op: "range", min: 0, max: 300, minInclusive: true, maxInclusive: true } } };
-    h.transactionSync(() => ref.apply(del));
-    h.transactionSync(() => seg.apply(del));
+    pair.apply(del);
     compare("after delete");
     counted.mockRestore();
   });

@@ -4,21 +4,19 @@
 // more than 32 terms, deleted entities, and the multi-key order that still scores entity by entity.
 // Spies check that every way of ranking a tie group by external id was taken.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ColumnRef } from "../../src/shared/columns";
 import type { Expr, ExtractQuery, Mutation, OrderKey } from "../../src/shared/plan";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
 import { EntityMap } from "../../durable-objects/engine/store/entities";
 import { Evaluator } from "../../durable-objects/engine/eval/expr";
 import { ScoreLevels } from "../../durable-objects/engine/eval/score-levels";
 import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
 import { useKernel } from "../../durable-objects/engine/kernel/kernel";
 import type { ShardEngine } from "../../src/shared/rpc";
-import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { firstDifference } from "./helpers/compare";
 import { Rng } from "./helpers/seeded";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
+import { loadedEnginePair } from "./helpers/engine-pair";
 
 const plan: ColumnRef = { id: 1, type: "string", storage: "latest-value" };
 const age: ColumnRef = { id: 2, type: "integer", storage: "latest-value" };
@@ -92,23 +90,7 @@ function check(ref: ShardEngine, seg: ShardEngine, q: ExtractQuery, label: strin
 }
 
 describe.each(["js", "wasm"] as const)("extraction ordered by score (%s kernel)", (k) => {
-  let h: SqliteHarness;
-  let ref: ShardEngine;
-  let seg: ShardEngine;
-  beforeAll(() => {
-    useKernel(k === "wasm" ? loadWasmKernelNode() : null);
-    h = openSqlite();
-    ref = createReferenceEngine(h.sql);
-    seg = createSegmentEngine(h.sql);
-    for (const m of writes()) {
-      h.transactionSync(() => ref.apply(m));
-      h.transactionSync(() => seg.apply(m));
-    }
-  }, 120_000);
-  afterAll(() => {
-    useKernel(null);
-    h.close();
-  });
+  const pair = loadedEnginePair(k, writes, 120_000);
   afterEach(() => vi.restoreAllMocks());
 
   it("matches the reference for every expression, order and page", { timeout: 240_000 }, () => {
@@ -119,7 +101,7 @@ describe.each(["js", "wasm"] as const)("extraction ordered by score (%s kernel)"
       for (const order of ORDERS) {
         for (const [offset, limit] of PAGES) {
           const q: ExtractQuery = { kind: "extract", dimension: "default", expr, score: offset % 2 === 0, columns: [{ kind: "attr", key: "age", col: age }], order, offset, limit };
-          check(ref, seg, q, name);
+          check(pair.ref, pair.seg, q, name);
         }
       }
     }
@@ -133,7 +115,7 @@ describe.each(["js", "wasm"] as const)("extraction ordered by score (%s kernel)"
     const levels = vi.spyOn(ScoreLevels, "build");
     const order: OrderKey[] = [{ by: "score", dir: "desc" }, { by: "column", col: age, dir: "asc" }];
     for (const [offset, limit] of [[0, 10], [900, 40]] as const) {
-      check(ref, seg, { kind: "extract", dimension: "default", expr: EXPRS[0]![1], score: true, columns: [], order, offset, limit }, "score, age");
+      check(pair.ref, pair.seg, { kind: "extract", dimension: "default", expr: EXPRS[0]![1], score: true, columns: [], order, offset, limit }, "score, age");
     }
     expect(perEntity).toHaveBeenCalled();
     expect(levels).not.toHaveBeenCalled();
@@ -142,12 +124,11 @@ describe.each(["js", "wasm"] as const)("extraction ordered by score (%s kernel)"
   it("skips deleted entities and still agrees", { timeout: 120_000 }, () => {
     // Every entity aged 33 or tagged t2 goes: top levels of "four terms" lose members in every chunk.
     const del: Mutation = { kind: "delete", dimension: "default", expr: { op: "or", args: [between(33, 33), eq(tag, "t2")] } };
-    h.transactionSync(() => ref.apply(del));
-    h.transactionSync(() => seg.apply(del));
+    pair.apply(del);
     for (const [name, expr] of EXPRS.slice(0, 3)) {
       for (const order of ORDERS.slice(0, 2)) {
         for (const [offset, limit] of [[0, 50], [400, 30], [12_000, 10]] as const) {
-          check(ref, seg, { kind: "extract", dimension: "default", expr, score: true, columns: [], order, offset, limit }, `${name} after delete`);
+          check(pair.ref, pair.seg, { kind: "extract", dimension: "default", expr, score: true, columns: [], order, offset, limit }, `${name} after delete`);
         }
       }
     }

@@ -1,0 +1,40 @@
+// The reference row engine and the segment engine over one SQLite file, loaded with the same writes
+// under a chosen word kernel: the setup of tests that compare the two on one dataset.
+
+import { afterAll, beforeAll } from "vitest";
+import type { Mutation } from "../../../src/shared/plan";
+import type { ShardEngine } from "../../../src/shared/rpc";
+import { createReferenceEngine } from "../../../durable-objects/engine/reference/index";
+import { createSegmentEngine } from "../../../durable-objects/engine/index";
+import { useKernel } from "../../../durable-objects/engine/kernel/kernel";
+import { openSqlite, type SqliteHarness } from "./sqlite";
+import { loadWasmKernelNode } from "./wasm-kernel";
+
+export class EnginePair {
+  h!: SqliteHarness;
+  ref!: ShardEngine;
+  seg!: ShardEngine;
+
+  /** Applies a mutation to both engines, each in its own transaction. */
+  apply(m: Mutation): void {
+    this.h.transactionSync(() => this.ref.apply(m));
+    this.h.transactionSync(() => this.seg.apply(m));
+  }
+}
+
+/** Registers the suite's beforeAll (kernel, file, writes into both engines) and afterAll (undo). */
+export function loadedEnginePair(kernel: "js" | "wasm", writes: () => Iterable<Mutation>, timeoutMs: number): EnginePair {
+  const pair = new EnginePair();
+  beforeAll(() => {
+    useKernel(kernel === "wasm" ? loadWasmKernelNode() : null);
+    pair.h = openSqlite();
+    pair.ref = createReferenceEngine(pair.h.sql);
+    pair.seg = createSegmentEngine(pair.h.sql);
+    for (const m of writes()) pair.apply(m);
+  }, timeoutMs);
+  afterAll(() => {
+    useKernel(null);
+    pair.h.close();
+  });
+  return pair;
+}
