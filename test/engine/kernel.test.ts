@@ -83,6 +83,51 @@ describe("word kernels", () => {
     }
   });
 
+  it("operands, scopes and results in the scratch rows (used in place by the WASM kernel) give the same words and counts", () => {
+    const rng = new Rng(4242);
+    expect(wasm.rows.length).toBe(jsKernel.rows.length);
+    for (let t = 0; t < 12; t++) {
+      const a = row(rng, rng.pick([0, 0.01, 0.5, 1]));
+      const b = row(rng, rng.pick([0, 0.01, 0.5, 1]));
+      for (const op of ["and", "or", "andNot"] as const) {
+        const want = new Uint32Array(WORDS);
+        const n = jsKernel[op](a, b, want);
+        // Both operands in rows, the result over the first; one operand a plain array; the result a plain array.
+        const [r0, r1] = [wasm.rows[t % 4]!, wasm.rows[4 + (t % 4)]!];
+        r0.set(a);
+        r1.set(b);
+        expect(wasm[op](r0, r1, r0)).toBe(n);
+        expect(r0).toEqual(want);
+        r0.set(a);
+        expect(wasm[op](r0, b, r1)).toBe(n);
+        expect(r1).toEqual(want);
+        r1.set(b);
+        const out = new Uint32Array(WORDS);
+        expect(wasm[op](a, r1, out)).toBe(n);
+        expect(out).toEqual(want);
+      }
+      wasm.rows[0]!.set(a);
+      wasm.rows[1]!.set(b);
+      expect(wasm.andCount(wasm.rows[0]!, wasm.rows[1]!)).toBe(jsKernel.andCount(a, b));
+      expect(wasm.andCount(wasm.rows[0]!, b)).toBe(jsKernel.andCount(a, b));
+      // A range within a scope row into an out row that already holds entities (OR-ed into).
+      const v = bsi(rng, rng.pick([1, 7, 18]));
+      const max = 2 ** v.slices.length - 1;
+      const lo = Math.floor(rng.next() * (max + 1));
+      const hi = Math.min(max, lo + Math.floor(rng.next() * (max + 1)));
+      const neg = rng.bool();
+      const seed = row(rng, rng.pick([0, 0.1]));
+      const want = seed.slice();
+      const added = jsKernel.bsiRange(v, a, lo, hi, neg, want);
+      wasm.rows[2]!.set(a);
+      wasm.rows[3]!.set(seed);
+      expect(wasm.bsiRange(v, wasm.rows[2]!, lo, hi, neg, wasm.rows[3]!)).toBe(added);
+      expect(wasm.rows[3]).toEqual(want);
+      expect(wasm.rows[2]).toEqual(a);
+      expect(wasm.bsiRangeCount(v, wasm.rows[2]!, lo, hi, neg)).toBe(added);
+    }
+  });
+
   it("score counters: countLevels and levelRow agree with a per-entity count (up to 17 slices)", { timeout: 30_000 }, () => {
     const rng = new Rng(23);
     for (const bits of [1, 2, 3, 5, 16, 17]) {

@@ -198,6 +198,23 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     return n;
   }
 
+  /** The stored-integer bounds of an eq/range leaf with numeric (or open) ends (eval/count-rows.ts); undefined otherwise. */
+  rangeBounds(test: ValueTest): { L: number; H: number } | undefined {
+    return this.leafBounds(test);
+  }
+
+  /**
+   * For eval/count-rows.ts: OR-s into `out` the entities of `scope` (null: every stored integer) in chunk
+   * k whose stored integer lies in [b.L, b.H], and answers how many; undefined when the chunk holds odd
+   * values (the caller then uses select()). `out` must not be `scope`.
+   */
+  rangeRow(k: number, b: { L: number; H: number }, scope: Uint32Array | null, out: Uint32Array<ArrayBuffer>): number | undefined {
+    const ch = this.chunk(k);
+    if (ch === null || ch.exists === null) return 0;
+    if (ch.odd.size > 0) return undefined;
+    return intRangeCount(ch, b.L, b.H, scope ?? ch.wordViews().ints, out).n;
+  }
+
   /** Per-entity set algebra is exact here (each entity holds one value); every result ⊆ scope. */
   private evalChunk(ch: BsiChunk, test: ValueTest, scope: Uint32Array): Uint32Array {
     switch (test.op) {

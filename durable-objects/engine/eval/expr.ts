@@ -1,6 +1,7 @@
 // Evaluates plan.ts expressions on one dimension with bitmap algebra: leaves come from column codecs
 // (value bitmaps, bit-sliced ranges, event postings counted per chunk), and/or/not combine them, and
 // everything stays inside the dimension's live entities. Also the result/score `score` of entities.
+// Counts of and/or/not mostly skip the bitmaps: count-rows.ts evaluates them chunk by chunk in rows.
 
 import type { Expr, ValueTest } from "../../../src/shared/plan";
 import { Bitmap } from "../bitmap/bitmap";
@@ -8,6 +9,11 @@ import { fromWords } from "../bitmap/container";
 import { andC } from "../bitmap/container-ops";
 import type { Shard } from "../shard";
 import { compileTest } from "../../../src/shared/value-test";
+import { CodedColumn } from "../encodings/coded-column";
+import { NumberColumn } from "../encodings/number-column";
+import { matchingCodes } from "../encodings/value-bitmaps";
+import { kernel } from "../kernel/kernel";
+import { type RowNode, SPARSE_PER_CHUNK, countByRows, countPathsTaken, forcedCountPath, rowsNeeded } from "./count-rows";
 
 export class Evaluator {
   private readonly memo = new Map<Expr, Bitmap>();
@@ -33,9 +39,10 @@ export class Evaluator {
   }
 
   /**
-   * How many live entities match: a two-way `or` is counted as |A| + |B| - |A ∧ B| (an intersection
-   * count needs no result containers, a union would build them), and an attribute test by its codec
-   * when it can count without building the set.
+   * How many live entities match: and/or/not chunk by chunk in the kernel's scratch rows
+   * (count-rows.ts), an attribute test by its codec when it can count without building the set, and
+   * otherwise through bitmaps, where a two-way `or` is counted as |A| + |B| - |A ∧ B| (an intersection
+   * count needs no result containers, a union would build them).
    */
   count(expr: Expr): number {
     if (expr.op === "attr" && !this.memo.has(expr)) {
@@ -43,12 +50,87 @@ export class Evaluator {
       const c = this.shard.codec(expr.col);
       if (c !== null && !c.event && c.meta.dim === this.dimOrd && c.countSelect !== undefined) return c.countSelect(expr.test);
     }
+    const path = forcedCountPath();
+    if ((expr.op === "and" || expr.op === "or" || expr.op === "not") && !this.memo.has(expr) && path !== "bitmaps") {
+      const plan = this.rowPlan(expr, path === "auto");
+      // A sparse expression was left to bitmap algebra whole (rowPlan): its bitmap is the answer.
+      if (plan.kind === "set") {
+        countPathsTaken.bitmaps++;
+        return plan.bitmap.size;
+      }
+      if (rowsNeeded(plan) <= kernel().rows.length) {
+        countPathsTaken.rows++;
+        return countByRows(plan, this.live.keys);
+      }
+    }
+    countPathsTaken.bitmaps++;
     if (expr.op === "or" && expr.args.length === 2 && !this.memo.has(expr)) {
       const a = this.matches(expr.args[0]!);
       const b = this.matches(expr.args[1]!);
       return a.size + b.size - a.andCount(b);
     }
     return this.matches(expr).size;
+  }
+
+  /**
+   * The expression for count-rows.ts: dictionary tests of this dimension's columns become the codes
+   * whose value bitmaps they union, bit-sliced eq/range tests become kernel compares, and the rest
+   * (or anything already computed) their bitmaps. Within an `and`, sets come first, then nested
+   * and/or/not, then ranges, which cost less within a smaller scope. With `auto`, an `and` of only
+   * sets, one of them very sparse, stays bitmap algebra (a few array values probe faster than whole
+   * rows are loaded); ranges always go to the rows.
+   */
+  private rowPlan(expr: Expr, auto: boolean): RowNode {
+    const done = this.memo.get(expr);
+    if (done !== undefined) return { kind: "set", bitmap: done };
+    switch (expr.op) {
+      case "and": {
+        if (expr.args.length === 0) return { kind: "set", bitmap: this.live };
+        const rank = (n: RowNode): number => (n.kind === "set" || n.kind === "codes" ? 0 : n.kind === "range" ? 2 : 1);
+        const args = expr.args.map((a) => this.rowPlan(a, auto));
+        if (auto && args.every((a) => rank(a) === 0) && args.some((a) => this.sparse(a))) return { kind: "set", bitmap: this.matches(expr) };
+        return { kind: "and", args: args.sort((a, b) => rank(a) - rank(b)) };
+      }
+      case "or":
+        if (expr.args.length === 0) return { kind: "set", bitmap: new Bitmap() };
+        return { kind: "or", args: expr.args.map((a) => this.rowPlan(a, auto)) };
+      case "not":
+        return { kind: "not", arg: this.rowPlan(expr.arg, auto), live: this.live };
+      case "attr": {
+        // Only this dimension's columns: their bitmaps hold live entities only, as the rows assume.
+        const c = this.shard.codec(expr.col);
+        if (c === null || c.event || c.meta.dim !== this.dimOrd) break;
+        if (c instanceof CodedColumn) {
+          const codes = matchingCodes(c.dict(), expr.test);
+          if (codes.length === 0) return { kind: "set", bitmap: new Bitmap() };
+          return { kind: "codes", chunk: (k) => c.chunk(k), codes };
+        }
+        if (c instanceof NumberColumn) {
+          const bounds = c.rangeBounds(expr.test);
+          if (bounds !== undefined) return { kind: "range", col: c, bounds, fallback: () => this.matches(expr) };
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return { kind: "set", bitmap: this.matches(expr) };
+  }
+
+  /**
+   * Whether a set leaf is sparse enough (at most SPARSE_PER_CHUNK entities per chunk on average) that
+   * bitmap algebra beats rows; codes of many values count as dense.
+   */
+  private sparse(n: RowNode): boolean {
+    const limit = SPARSE_PER_CHUNK * this.live.keys.length;
+    if (n.kind === "set") return n.bitmap.size <= limit;
+    if (n.kind !== "codes" || n.codes.length > 8) return false;
+    let size = 0;
+    for (const k of this.live.keys) {
+      const ch = n.chunk(k);
+      if (ch !== null) for (const code of n.codes) size += ch.values.get(code)?.n ?? 0;
+    }
+    return size <= limit;
   }
 
   private compute(expr: Expr): Bitmap {

@@ -4,9 +4,9 @@
 ;; kernel/wasm.ts owns the layout.
 ;; Regenerate bits.wasm with `node scripts/build-kernel.mjs` (npm wabt); a test checks they match.
 (module
-  ;; 768 slots of 8192 bytes: 0..746 hold chunks' slices (a chunk: B slices, ints, sign), 747..762 score
-  ;; counters, 763 scope (or operand a), 764 out, 765 operand b, 766 the 53 v128 lo masks and, 1024 bytes
-  ;; on, the hi masks.
+  ;; 768 slots of 8192 bytes: 0..738 hold chunks' slices (a chunk: B slices, ints, sign), 739..746
+  ;; scratch rows that JS views in place (WordKernel.rows), 747..762 score counters, 763 scope (or
+  ;; operand a), 764 out, 765 operand b, 766 the 53 v128 lo masks and, 1024 bytes on, the hi masks.
   (memory (export "memory") 96 96)
 
   ;; Sum of the bit counts of the four lanes of v, added to acc.

@@ -11,8 +11,12 @@ const i32 = (w: Uint32Array): Int32Array => new Int32Array(w.buffer, w.byteOffse
 /** Int32 views of slice rows, cached per slice list (same object, same contents). */
 const signedViews = new WeakMap<readonly Uint32Array[], Int32Array[]>();
 
+/** How many scratch rows a kernel offers (WordKernel.rows). */
+export const SCRATCH_ROWS = 8;
+
 export const jsKernel: WordKernel = {
   name: "js",
+  rows: Array.from({ length: SCRATCH_ROWS }, () => new Uint32Array(WORDS)),
   and(a, b, out) {
     let n = 0;
     for (let i = 0; i < WORDS; i++) {

@@ -13,6 +13,12 @@ export interface BsiWords {
 /** Loops over 2048-word rows (one 65,536-entity chunk). Every result is identical across kernels. */
 export interface WordKernel {
   readonly name: string;
+  /**
+   * Scratch rows of 2048 words the caller may use freely (eval/count-rows.ts keeps a count's
+   * intermediate rows here). The WASM kernel's live in its own memory, so its operations on them copy
+   * nothing in or out; the JS kernel's are plain arrays.
+   */
+  readonly rows: ReadonlyArray<Uint32Array<ArrayBuffer>>;
   /** out = a ∧ b (a ∨ b, a ∧ ¬b); answers popcount(out). out may alias a or b. */
   and(a: Uint32Array, b: Uint32Array, out: Uint32Array): number;
   or(a: Uint32Array, b: Uint32Array, out: Uint32Array): number;

@@ -2,13 +2,16 @@
 // views stays valid. Chunks' slice rows are copied into an arena of slots and stay resident across
 // queries (a bump allocator that starts over when full), so repeated ranges copy only scope and out
 // (and a count over a whole chunk neither). Score counters of up to 16 slices have their own slots.
+// The scratch rows (WordKernel.rows) are views of this memory: an operand, scope or result that is one
+// of them is used in place instead of being copied.
 
 import type { BsiWords, WordKernel } from "./kernel";
-import { jsKernel } from "./js";
+import { SCRATCH_ROWS, jsKernel } from "./js";
 import { sliceMasks } from "./masks";
 
 const SLOT = 2048; // words per slot (one 65,536-bit row)
-const ARENA_SLOTS = 747;
+const ARENA_SLOTS = 739;
+const ROWS = ARENA_SLOTS; // 739..746: the scratch rows
 const COUNTERS = 747 * SLOT; // 16 slots of score counters: up to 16 slices
 const COUNTER_SLOTS = 16;
 const A = 763 * SLOT; // scope of bsi_range, or operand a
@@ -37,7 +40,15 @@ export const wasmApi = (): WasmApi => (globalThis as unknown as { WebAssembly: W
 /** Instantiates the kernel from the compiled bits.wasm (a Worker's module import, or bytes compiled in Node). */
 export function wasmKernel(mod: object): WordKernel {
   const x = new (wasmApi().Instance)(mod, {}).exports as unknown as Exports;
-  const mem = new Uint32Array(x.memory.buffer);
+  const buf = x.memory.buffer;
+  const mem = new Uint32Array(buf);
+  const rows = Array.from({ length: SCRATCH_ROWS }, (_, i) => mem.subarray((ROWS + i) * SLOT, (ROWS + i + 1) * SLOT));
+  /** Word offset of a row: where it already lies when it is a view of this memory, else after copying it to `slot`. */
+  const at = (r: Uint32Array, slot: number): number => {
+    if (r.buffer === buf) return r.byteOffset >>> 2;
+    mem.set(r, slot);
+    return slot;
+  };
   const masks = new Int32Array(x.memory.buffer);
   // Resident chunks: BsiWords objects are immutable while in use (a write builds new ones), so
   // identity is a safe key; a weak map lets dropped chunks go, the generation invalidates on reset.
@@ -62,7 +73,7 @@ export function wasmKernel(mod: object): WordKernel {
   };
 
   /** The range compare over a resident chunk; a scope that is the chunk's own ints row is not copied. */
-  const range = (v: BsiWords, scope: Uint32Array | null, lo: number, hi: number, neg: boolean, write: boolean): number => {
+  const range = (v: BsiWords, scope: Uint32Array | null, lo: number, hi: number, neg: boolean, write: boolean, outAt = OUT): number => {
     const n = v.slices.length;
     if (n > MAX_SLICES) throw new Error(`${n} slices exceed the kernel's ${MAX_SLICES}`);
     const slot = place(v);
@@ -71,33 +82,27 @@ export function wasmKernel(mod: object): WordKernel {
       masks.fill(m.lo[j]!, LO_MASKS + 4 * j, LO_MASKS + 4 * j + 4);
       masks.fill(m.hi[j]!, HI_MASKS + 4 * j, HI_MASKS + 4 * j + 4);
     }
-    let scopeAt = (slot + n) * SLOT; // the resident ints row
-    if (scope !== null && scope !== v.ints) {
-      mem.set(scope, A);
-      scopeAt = A;
-    }
-    return x.bsi_range(slot * SLOT * 4, n, m.useLo ? 1 : 0, m.useHi ? 1 : 0, neg ? 1 : 0, scopeAt * 4, OUT * 4, write ? 1 : 0);
+    // The resident ints row stands for a scope that is the chunk's own ints row.
+    const scopeAt = scope === null || scope === v.ints ? (slot + n) * SLOT : at(scope, A);
+    return x.bsi_range(slot * SLOT * 4, n, m.useLo ? 1 : 0, m.useHi ? 1 : 0, neg ? 1 : 0, scopeAt * 4, outAt * 4, write ? 1 : 0);
   };
 
   const binop = (a: Uint32Array, b: Uint32Array, out: Uint32Array, op: number): number => {
-    mem.set(a, A);
-    mem.set(b, B);
-    const n = x.binop(A * 4, B * 4, OUT * 4, op);
-    out.set(mem.subarray(OUT, OUT + SLOT));
+    const inPlace = out.buffer === buf;
+    const n = x.binop(at(a, A) * 4, at(b, B) * 4, inPlace ? out.byteOffset : OUT * 4, op);
+    if (!inPlace) out.set(mem.subarray(OUT, OUT + SLOT));
     return n;
   };
 
   return {
     name: "wasm",
+    rows,
     and: (a, b, out) => binop(a, b, out, 0),
     or: (a, b, out) => binop(a, b, out, 1),
     andNot: (a, b, out) => binop(a, b, out, 2),
-    andCount(a, b) {
-      mem.set(a, A);
-      mem.set(b, B);
-      return x.and_count(A * 4, B * 4);
-    },
+    andCount: (a, b) => x.and_count(at(a, A) * 4, at(b, B) * 4),
     bsiRange(v, scope, lo, hi, neg, out) {
+      if (out.buffer === buf) return range(v, scope, lo, hi, neg, true, out.byteOffset >>> 2);
       mem.set(out, OUT);
       const added = range(v, scope, lo, hi, neg, true);
       out.set(mem.subarray(OUT, OUT + SLOT));
