@@ -8,7 +8,7 @@ import { createSegmentEngine, SegmentSealError } from "../../durable-objects/eng
 import { BlobStore } from "../../durable-objects/engine/store/blobs";
 import { isSealed, openRow, sealRow } from "../../durable-objects/engine/store/sealed";
 import { createSegmentCipher } from "../../src/crypto/segment-cipher";
-import { firstDifference } from "../engine/helpers/compare";
+import { answerDifference } from "../engine/helpers/compare";
 import { randomMutation, randomQuery } from "../engine/helpers/random-plans";
 import { Rng } from "../engine/helpers/seeded";
 import { openSqlite, type SqliteHarness } from "../engine/helpers/sqlite";
@@ -77,8 +77,8 @@ describe("encrypted segment engine", () => {
       const cold = createSegmentEngine(h.sql, { cipher });
       for (let k = 0; k < 20; k++) {
         const q = randomQuery(rng, 20);
-        expect(firstDifference(seg.query(q), ref.query(q))).toBeNull();
-        expect(firstDifference(cold.query(q), ref.query(q))).toBeNull();
+        expect(answerDifference(seg.query(q), ref.query(q))).toBeNull();
+        expect(answerDifference(cold.query(q), ref.query(q))).toBeNull();
       }
     });
   }
@@ -93,7 +93,7 @@ describe("encrypted segment engine", () => {
     expect(allBlobs(h).every(isSealed)).toBe(true);
     for (let k = 0; k < 10; k++) {
       const q = randomQuery(rng, 20);
-      expect(firstDifference(sealed.query(q), ref.query(q))).toBeNull();
+      expect(answerDifference(sealed.query(q), ref.query(q))).toBeNull();
     }
     // Without the key the sealed shard answers a clear error, and refuses to write plaintext.
     const keyless = createSegmentEngine(h.sql);
