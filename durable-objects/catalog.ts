@@ -1,17 +1,19 @@
 // One object per database (the role MySQL + ZooKeeper played): the database's description, its API
-// key hashes, dimensions, columns (with a schema version bumped on every change), saved queries
-// and the dead-letter records of inserts that could not be applied.
+// key hashes, dimensions, columns (with a schema version bumped on every change), saved queries,
+// the dead-letter records of inserts that could not be applied, and which replica copies are behind
+// their primary (so a query never falls back to one as if it were current).
 
 import { DurableObject } from "cloudflare:workers";
 import type { ColumnDef, NewColumn } from "../src/shared/columns";
 import { DEFAULT_DIMENSION } from "../src/shared/columns";
-import type { RpcResult } from "../src/shared/rpc";
+import type { ReplicaMark, RpcResult } from "../src/shared/rpc";
 import type { DatabaseInfo, SchemaSnapshot } from "../src/shared/schema";
 import type { KeyInfo, KeyLevel, KeyPermissions, StoredKey } from "../src/shared/keys";
 import { COLUMNS_PER_DATABASE_MAX, KEYS_PER_DATABASE_MAX } from "../src/shared/limits";
 
-// 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions.
-const SCHEMA_VERSION = 2;
+// 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions;
+// 3: cat_replica_marks.
+const SCHEMA_VERSION = 3;
 
 export type { KeyLevel } from "../src/shared/keys";
 
@@ -75,6 +77,9 @@ export class CatalogDO extends DurableObject<Env> {
         }
         this.setMeta("storage_version", "2");
       });
+    }
+    if (version < 3) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_replica_marks (shard INTEGER NOT NULL, copy INTEGER NOT NULL, since INTEGER NOT NULL, through INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (shard, copy))`);
     }
     this.setMeta("storage_version", String(SCHEMA_VERSION));
   }
@@ -286,6 +291,41 @@ export class CatalogDO extends DurableObject<Env> {
     if (!q) return { ok: false, error: { name: "QUERY_SAVED_NOT_FOUND", message: `no saved query named '${name}'` } };
     this.sql.exec(`DELETE FROM cat_saved WHERE name = ?`, name);
     return { ok: true, value: q };
+  }
+
+  // ---- replicas behind their primary (written by the primaries, read by the query fallback) ------
+
+  /**
+   * Records that a replica copy lacks the primary's outbox entries since..through. A mark only grows
+   * (earliest since, latest through), so marks for concurrent writes of one shard cannot undo each other.
+   */
+  async markReplicaBehind(shard: number, copy: number, since: number, through: number): Promise<void> {
+    this.sql.exec(
+      `INSERT INTO cat_replica_marks (shard, copy, since, through, at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(shard, copy) DO UPDATE SET since = MIN(since, excluded.since), through = MAX(through, excluded.through)`,
+      shard, copy, since, through, new Date().toISOString(),
+    );
+  }
+
+  /**
+   * Clears a replica's mark if the copy has acknowledged everything it covers (through ≤ ackedSeq): a
+   * mark raised meanwhile for a later write stays. Answers whether the copy is now unmarked.
+   */
+  async clearReplicaMark(shard: number, copy: number, ackedSeq: number): Promise<boolean> {
+    this.sql.exec(`DELETE FROM cat_replica_marks WHERE shard = ? AND copy = ? AND through <= ?`, shard, copy, ackedSeq);
+    return this.sql.exec(`SELECT 1 FROM cat_replica_marks WHERE shard = ? AND copy = ?`, shard, copy).toArray().length === 0;
+  }
+
+  /** Every marked replica copy of the database. */
+  async replicaMarks(): Promise<ReplicaMark[]> {
+    return this.sql.exec(`SELECT shard, copy, since, through, at FROM cat_replica_marks ORDER BY shard, copy`).toArray().map((r) => ({
+      shard: Number(r["shard"]), copy: Number(r["copy"]), since: Number(r["since"]), through: Number(r["through"]), at: r["at"] as string,
+    }));
+  }
+
+  /** After a restore every copy holds the snapshot, and outbox sequence numbers restart from it. */
+  async clearReplicaMarks(): Promise<void> {
+    this.sql.exec(`DELETE FROM cat_replica_marks`);
   }
 
   // ---- dead letters -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The shard's own bookkeeping tables, next to the engine's: identity and settings (shard_meta),
-// applied record ids (exactly-once), and the ordered outbox of changes for the replica copies.
+// applied record ids (exactly-once), the ordered outbox of changes for the replica copies with each
+// copy's acknowledgement, and which copies this primary marked as behind in the catalog.
 // Every method is synchronous SQL, so callers compose them inside one transactionSync.
 
 import type { Mutation } from "../src/shared/plan";
@@ -81,14 +82,30 @@ export class ShardLog {
     return row ? Number(row["entities"]) : 0;
   }
 
-  appliedAmong(recordIds: string[]): string[] {
+  /**
+   * Which of these record ids are applied and settled: every replica copy has them, or the copies
+   * that do not are marked behind in the catalog (settled_seq). Until then a write is not acknowledged.
+   */
+  appliedAmong(recordIds: string[], replicas: number): string[] {
+    const settled = Math.max(Number(this.getMeta("settled_seq") ?? "0"), this.lowestAck(replicas));
     const found: string[] = [];
     for (let i = 0; i < recordIds.length; i += 90) {
       const chunk = recordIds.slice(i, i + 90);
-      const rows = this.sql.exec(`SELECT record_id FROM shard_applied WHERE record_id IN (${chunk.map(() => "?").join(",")})`, ...chunk).toArray();
+      const rows = this.sql
+        .exec(
+          `SELECT record_id FROM shard_applied WHERE record_id IN (${chunk.map(() => "?").join(",")})
+           AND record_id NOT IN (SELECT record_id FROM shard_outbox WHERE seq > ?)`,
+          ...chunk, settled,
+        )
+        .toArray();
       for (const r of rows) found.push(r["record_id"] as string);
     }
     return found;
+  }
+
+  /** Outbox entries up to `seq` are on every replica or marked: writes in them may be acknowledged. */
+  settleThrough(seq: number): void {
+    if (seq > Number(this.getMeta("settled_seq") ?? "0")) this.setMeta("settled_seq", String(seq));
   }
 
   appliedCount(): number {
@@ -114,9 +131,31 @@ export class ShardLog {
 
   /** Deletes entries every replica copy has acknowledged. */
   pruneOutbox(replicas: number): void {
-    let lowest = Infinity;
-    for (let copy = 1; copy <= replicas; copy++) lowest = Math.min(lowest, this.ackedSeq(copy));
-    if (Number.isFinite(lowest)) this.sql.exec(`DELETE FROM shard_outbox WHERE seq <= ?`, lowest);
+    if (replicas > 0) this.sql.exec(`DELETE FROM shard_outbox WHERE seq <= ?`, this.lowestAck(replicas));
+  }
+
+  /** The range of outbox entries a replica copy has not acknowledged, or null when it has them all. */
+  pendingFor(copy: number): { since: number; through: number } | null {
+    const row = this.sql.exec(`SELECT MIN(seq) AS since, MAX(seq) AS through FROM shard_outbox WHERE seq > ?`, this.ackedSeq(copy)).one();
+    return row["since"] === null ? null : { since: Number(row["since"]), through: Number(row["through"]) };
+  }
+
+  // A local note of each catalog mark this primary made (raised before the catalog call, so a crash in
+  // between leaves the note, never an orphan mark): the alarm clears only marks it knows of, and the
+  // write path pays nothing while no replica is behind.
+
+  noteMark(copy: number, through: number): void {
+    this.setMeta(markKey(copy), String(Math.max(through, this.markedThrough(copy) ?? 0)));
+  }
+
+  markedThrough(copy: number): number | null {
+    const v = this.getMeta(markKey(copy));
+    return v === null ? null : Number(v);
+  }
+
+  /** Forgets the note once the catalog holds no mark for the copy, unless a lagging write raised it since it read `noted`. */
+  forgetMark(copy: number, noted: number): void {
+    if (this.markedThrough(copy) === noted) this.setMeta(markKey(copy), null);
   }
 
   /** The newest outbox sequence number (0 when empty): replicas learn from it whether they are caught up. */
@@ -128,8 +167,26 @@ export class ShardLog {
     return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM shard_outbox`).one()["n"]);
   }
 
-  private ackedSeq(copy: number): number {
+  /**
+   * After a restore every copy holds the snapshot and outbox sequence numbers restart from it: what
+   * was settled or marked before refers to numbers that will be reused. (The restore clears the catalog's marks.)
+   */
+  resetReplication(replicas: number): void {
+    this.setMeta("settled_seq", null);
+    for (let copy = 1; copy <= replicas; copy++) this.setMeta(markKey(copy), null);
+  }
+
+  /** The highest sequence number every replica copy acknowledged. */
+  private lowestAck(replicas: number): number {
+    let lowest = Infinity;
+    for (let copy = 1; copy <= replicas; copy++) lowest = Math.min(lowest, this.ackedSeq(copy));
+    return Number.isFinite(lowest) ? lowest : 0;
+  }
+
+  ackedSeq(copy: number): number {
     const row = this.sql.exec(`SELECT seq FROM shard_outbox_acks WHERE copy = ?`, copy).toArray()[0];
     return row ? Number(row["seq"]) : 0;
   }
 }
+
+const markKey = (copy: number) => `catalog_mark_copy_${copy}`;

@@ -1,12 +1,15 @@
 // One copy of one shard of a database: applies queued writes exactly once (dedup by record id in the
 // same transaction as the data), answers query plans through its storage engine, and forwards every
-// applied change through a transactional outbox to its replica copies (drained by the alarm).
+// applied change through a transactional outbox to its replica copies (drained by the alarm); a copy
+// that cannot take a write before it is acknowledged is marked behind in the database's catalog.
 
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, type ApiErrorData } from "../src/shared/errors";
 import type { Mutation, ShardAnswer, ShardQuery } from "../src/shared/plan";
 import { entitiesOf, type AnyIngestMessage, type FaultMode, type RpcResult, type ShardAddress, type ShardEngine, type ShardHealth } from "../src/shared/rpc";
 import { shardObjectName } from "../src/shared/rpc";
+import { LATE, within } from "../src/shared/deadline";
+import { catalogOf } from "../src/bindings";
 import { createShardEngine } from "./engine/select";
 import { ShardLog, type OutboxEntry } from "./shard-log";
 // ---- backup (issue "Hourly backups to R2"): R2 transfer helpers that run inside this DO ----
@@ -25,6 +28,7 @@ import type { SegmentCipher } from "./engine/index";
 const SLOW_FAULT_MS = 60_000;
 const OUTBOX_BATCH_ENTRIES = 50;
 const FORWARD_NOW_MS = 2_000; // how long a write waits for its replicas before leaving them to the alarm
+const CATALOG_MARK_MS = 2_000; // how long a write waits for the catalog to record a lagging replica
 const REPLICATION_RETRY_MAX_MS = 60_000;
 
 export interface ApplyOutcome {
@@ -36,6 +40,8 @@ export class ShardDO extends DurableObject<Env> {
   private log: ShardLog;
   /** Test hook: a batch of more than this many new messages throws after the engine wrote them (then rolls back). */
   failApplyAfter: number | null = null;
+  /** Test hook: recording a lagging replica in the catalog fails with this message, as if the catalog were unreachable. */
+  catalogMarkFault: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -112,7 +118,7 @@ export class ShardDO extends DurableObject<Env> {
 
   /** Which of these record ids this copy has applied (for ?wait=true). */
   async appliedAmong(addr: ShardAddress, recordIds: string[]): Promise<RpcResult<string[]>> {
-    return this.guarded(addr, () => this.log.appliedAmong(recordIds));
+    return this.guarded(addr, () => this.log.appliedAmong(recordIds, addr.replicas));
   }
 
   async query(addr: ShardAddress, plan: ShardQuery): Promise<RpcResult<ShardAnswer>> {
@@ -231,7 +237,29 @@ export class ShardDO extends DurableObject<Env> {
     }
     this.log.setMeta("replication_failures", null);
     this.log.pruneOutbox(addr.replicas);
+    if (!(await this.clearCaughtUpMarks(addr))) return Date.now() + FORWARD_NOW_MS; // the catalog did not answer
     return pending || this.log.outboxBacklog() > 0 ? Date.now() : null;
+  }
+
+  /**
+   * Lifts the catalog marks of copies that now have every outbox entry. Answers false when a clear
+   * failed (the alarm tries again). Costs nothing while this primary has marked no copy.
+   */
+  private async clearCaughtUpMarks(addr: ShardAddress): Promise<boolean> {
+    let cleared = true;
+    for (let copy = 1; copy <= addr.replicas; copy++) {
+      const noted = this.log.markedThrough(copy);
+      if (noted === null || this.log.pendingFor(copy) !== null) continue;
+      try {
+        const unmarked = await catalogOf(this.env, addr.db).clearReplicaMark(addr.shard, copy, this.log.ackedSeq(copy));
+        // A write that lagged meanwhile raised the note again: its own mark stands, so keep the note.
+        if (unmarked) this.log.forgetMark(copy, noted);
+      } catch (e) {
+        this.log.setMeta("last_error", `${new Date().toISOString()} clearing the catalog mark of replica ${copy}: ${e instanceof Error ? e.message : String(e)}`);
+        cleared = false;
+      }
+    }
+    return cleared;
   }
 
   // ---- backup and restore (issue "Hourly backups to R2"; the work lives in src/backup/shard-io.ts) ----
@@ -285,6 +313,7 @@ export class ShardDO extends DurableObject<Env> {
         sql.exec(`DELETE FROM shard_outbox_acks`);
         const log = new ShardLog(sql); // migrates a snapshot taken by an older build
         log.identify(addr);
+        log.resetReplication(addr.replicas);
         log.setMeta("last_restore", `${new Date().toISOString()} ${job}`);
         return { log, engine: createShardEngine(sql, cipher) }; // seals a plaintext (older) snapshot's segments
       });
@@ -391,22 +420,61 @@ export class ShardDO extends DurableObject<Env> {
   /**
    * Forwards the outbox to the replicas before the write is acknowledged, so a replica that answers
    * in place of its primary has what the primary acknowledged. A replica that cannot take it in time
-   * is caught up by the alarm (and refuses queries meanwhile, see query()).
+   * is caught up by the alarm and, until then, is marked behind in the catalog (markLagging).
    */
   private async forwardNow(addr: ShardAddress): Promise<void> {
     if (addr.copy !== 0 || addr.replicas === 0 || this.log.outboxBacklog() === 0) return;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const deadline = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), FORWARD_NOW_MS);
-    });
-    const next = await Promise.race([this.drainOutbox(), deadline]);
-    if (timer !== null) clearTimeout(timer);
-    if (next === null) return;
-    const at = next === "late" ? Date.now() + FORWARD_NOW_MS : next;
+    const next = await within(this.drainOutbox(), FORWARD_NOW_MS);
+    if (next !== null) await this.wakeBy(next === LATE ? Date.now() + FORWARD_NOW_MS : next);
+    await this.markLagging(addr);
+  }
+
+  /**
+   * Acknowledged ⇒ on every replica, or the replica is marked: a copy still missing outbox entries is
+   * recorded as behind in the database's catalog, which the query fallback consults when the primary
+   * is unavailable (a replica that was unreachable cannot know what it missed; only its primary can
+   * say). If even the mark cannot be recorded this throws and the write is not acknowledged: the
+   * queue retries, finds the records applied, and comes back here. appliedAmong (?wait=true) reports
+   * only writes settled this way.
+   */
+  private async markLagging(addr: ShardAddress): Promise<void> {
+    const lagging: Array<{ copy: number; since: number; through: number }> = [];
+    for (let copy = 1; copy <= addr.replicas; copy++) {
+      const pending = this.log.pendingFor(copy);
+      if (pending) lagging.push({ copy, ...pending });
+    }
+    if (lagging.length === 0) return; // every copy acknowledged the whole outbox: settled by its acks
+    const settled = this.log.outboxHead(); // read with the copies' ranges, before any await
+    // Noted before the call, so a crash after the catalog wrote leaves no mark the alarm would not clear.
+    for (const l of lagging) this.log.noteMark(l.copy, l.through);
+    const failure = await this.recordMarks(addr, lagging);
+    if (failure !== null) {
+      const copies = lagging.map((l) => l.copy).join(", ");
+      throw new ApiError("SHARDS_UNAVAILABLE", `shard ${addr.shard}: replica ${copies} did not take the write and the catalog could not record it (${failure}); the write is not acknowledged`);
+    }
+    // Again: the alarm may have dropped the note while the mark was on its way. It clears the mark once caught up.
+    for (const l of lagging) this.log.noteMark(l.copy, l.through);
+    await this.wakeBy(Date.now() + FORWARD_NOW_MS);
+    this.log.settleThrough(settled);
+  }
+
+  /** Marks the copies behind in the catalog, bounded in time; answers why it failed, or null. */
+  private async recordMarks(addr: ShardAddress, lagging: ReadonlyArray<{ copy: number; since: number; through: number }>): Promise<string | null> {
+    const catalog = catalogOf(this.env, addr.db);
+    try {
+      if (this.catalogMarkFault !== null) throw new Error(this.catalogMarkFault);
+      const marked = Promise.all(lagging.map((l) => catalog.markReplicaBehind(addr.shard, l.copy, l.since, l.through)));
+      return (await within(marked, CATALOG_MARK_MS)) === LATE ? `no answer within ${CATALOG_MARK_MS} ms` : null;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** Makes the alarm run no later than `at` (it may already be due sooner). */
+  private async wakeBy(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
-
 
   private fault(): FaultMode {
     return (this.log.getMeta("fault") as FaultMode | null) ?? "none";
@@ -417,6 +485,8 @@ export class ShardDO extends DurableObject<Env> {
     this.log.identify(addr);
     const fault = this.fault();
     if (fault === "down") return { ok: false, error: { name: "SHARDS_UNAVAILABLE", message: `shard ${addr.shard} copy ${addr.copy} is down (injected fault)` } };
+    // Thrown, not answered, and nothing recorded here: the caller sees what a lost network looks like.
+    if (fault === "unreachable") throw new Error(`shard ${addr.shard} copy ${addr.copy}: network connection lost (injected fault)`);
     if (fault === "slow") await scheduler.wait(SLOW_FAULT_MS);
     try {
       await this.ready(addr);

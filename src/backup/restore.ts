@@ -4,7 +4,7 @@
 // staging, verifying SHA-256 and the byte format; (2) only if all of that passed does every copy swap
 // its tables in one transaction. A refusal drops the staged bytes and answers why.
 
-import { shardStub } from "../bindings";
+import { catalogOf, shardStub } from "../bindings";
 import { SNAPSHOT_FORMAT_VERSION } from "../../durable-objects/shard-snapshot";
 import { ApiError, type ApiErrorData } from "../shared/errors";
 import type { RpcResult, ShardAddress } from "../shared/rpc";
@@ -60,6 +60,8 @@ export async function restoreSnapshot(env: Env, info: DatabaseInfo, snapshot: st
     const detail = failed.map((x) => `shard ${x.addr.shard} copy ${x.addr.copy}: ${x.r.ok ? "" : x.r.error.message}`).join("; ");
     throw new ApiError("BACKUP_FAILED", `snapshot ${snapshot} was verified but ${failed.length} of ${copies.length} shard copies could not apply it (${detail}); the others were restored: run the restore again`, { snapshot });
   }
+  // Every copy now holds the snapshot, and outbox sequence numbers restart from it: no replica is behind.
+  await catalogOf(env, info.id).clearReplicaMarks();
   let rows = 0;
   for (const [i, c] of copies.entries()) if (c.addr.copy === 0) rows += (committed[i] as { ok: true; value: { rows: number } }).value.rows;
   return { snapshot, location, shards: manifest.shards, copies: copies.length, bytes: manifest.totalBytes, rows };

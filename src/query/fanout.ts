@@ -1,9 +1,11 @@
 // Calls every shard of a database in parallel with a deadline; a copy that errors or misses the
 // deadline is replaced by the next copy (primary, then replicas), copies that failed recently are
-// tried last, and runtime-retryable errors are retried within a budget. A shard none of whose
-// copies answered comes back as null, and the merge decides (extrapolate and flag, or refuse).
+// tried last, and runtime-retryable errors are retried within a budget. A replica the catalog marks
+// as behind its primary is not used. A shard none of whose usable copies answered comes back as null,
+// and the merge decides (extrapolate and flag, or refuse).
 
-import { shardStub } from "../bindings";
+import { catalogOf, shardStub } from "../bindings";
+import { LATE, within } from "../shared/deadline";
 import { ApiError, type ApiErrorData } from "../shared/errors";
 import { SHARD_DEADLINE_MS_DEFAULT } from "../shared/limits";
 import type { ShardAnswer, ShardQuery } from "../shared/plan";
@@ -33,10 +35,15 @@ export function shardDeadline(env: Env): number {
 export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, options: { primaryOnly?: boolean } = {}): Promise<FanOutResult<T>> {
   const deadline = shardDeadline(env);
   const lastCopy = options.primaryOnly ? 0 : db.replicas; // writes go to the primary, which feeds its replicas
+  const behind = laggingReplicas(env, db.id, deadline);
   const answers = await Promise.all(
     Array.from({ length: db.shards }, async (_, shard) => {
       for (const copy of copyOrder(db.id, shard, lastCopy)) {
         const addr: ShardAddress = { db: db.id, shard, copy, replicas: db.replicas };
+        // A replica may lack writes its primary acknowledged while it was unreachable: only the
+        // catalog knows. It is asked before the replica, not alongside: a mark cleared after the read
+        // means the replica already had those writes when it was asked.
+        if (copy > 0 && (await behind(shard, copy))) continue;
         const outcome = await callCopy(env, addr, call, deadline);
         if (outcome.kind === "answer") return outcome.value;
         if (outcome.kind === "refused") throw ApiError.from(outcome.error);
@@ -51,6 +58,24 @@ export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, 
 export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number) => ShardQuery): Promise<FanOutResult<ShardAnswer>> {
   // The stub's RPC typing widens tuples to arrays; the answer is the engine's ShardAnswer as sent.
   return fanOut(env, db, (stub, addr) => stub.query(addr, planFor(addr.shard)) as Promise<RpcResult<ShardAnswer>>);
+}
+
+/**
+ * Whether a replica copy is marked behind its primary. The catalog is asked at most once per fan-out
+ * and only when a replica is about to be used, so the normal path (primaries answer) costs nothing;
+ * nothing is kept across fan-outs, since a mark must count from the moment it is recorded. A catalog
+ * that does not answer in time counts as "behind": a stale answer must not pass as exact.
+ */
+function laggingReplicas(env: Env, db: string, ms: number): (shard: number, copy: number) => Promise<boolean> {
+  let marked: Promise<Set<string> | null> | null = null;
+  return async (shard, copy) => {
+    marked ??= within(catalogOf(env, db).replicaMarks(), ms).then(
+      (marks) => (marks === LATE ? null : new Set(marks.map((m) => copyKey(db, m.shard, m.copy)))),
+      () => null,
+    );
+    const marks = await marked;
+    return marks === null || marks.has(copyKey(db, shard, copy));
+  };
 }
 
 /** Healthy copies first (primary before replicas), recently failed ones last. */
@@ -84,18 +109,11 @@ async function callCopy<T>(env: Env, addr: ShardAddress, call: ShardCall<T>, dea
 }
 
 async function withDeadline<T>(call: () => Promise<RpcResult<T>>, ms: number): Promise<Attempt<T>> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const timeout = new Promise<{ kind: "unavailable"; retryable: boolean }>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "unavailable", retryable: false }), ms);
-  });
   const attempt = call().then(
     (r): Attempt<T> =>
       r.ok ? { kind: "answer", value: r.value } : AVAILABILITY_ERRORS.has(r.error.name) ? { kind: "unavailable", retryable: false } : { kind: "refused", error: r.error },
     (e: unknown) => ({ kind: "unavailable" as const, retryable: isRetryable(e) }),
   );
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    if (timer !== null) clearTimeout(timer);
-  }
+  const outcome = await within(attempt, ms);
+  return outcome === LATE ? { kind: "unavailable", retryable: false } : outcome;
 }

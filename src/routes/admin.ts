@@ -11,7 +11,7 @@ import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../shared/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../shared/limits";
-import type { ShardAddress, ShardHealth } from "../shared/rpc";
+import { FAULT_MODES, type ShardAddress, type ShardHealth } from "../shared/rpc";
 import type { DatabaseInfo } from "../shared/schema";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
@@ -31,7 +31,7 @@ const createDatabaseSchema = z.strictObject({
 const faultSchema = z.strictObject({
   shard: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0"),
   replica: z.number({ error: "must be 0 (primary) or a replica number" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2"),
-  mode: z.enum(["down", "slow", "none"], { error: "must be down, slow or none" }),
+  mode: z.enum(FAULT_MODES, { error: `must be one of ${FAULT_MODES.join(", ")}` }),
 });
 
 export const admin = new Hono<AppEnv>();
@@ -99,7 +99,9 @@ admin.get("/databases/:id/health", async (c) => {
   const encryption = secretsOf(c.env).current === null
     ? "off: DATA_KEY_SECRET is not set, segments and backups are written in plaintext"
     : (await catalogOf(c.env, info.id).dataKey()) === null ? "pending: the data key is created on the first write" : "on";
-  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, encryption });
+  // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
+  const behind = await catalogOf(c.env, info.id).replicaMarks();
+  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, "replicas-behind": behind, encryption });
 });
 
 admin.get("/databases/:id/dead-letters", async (c) => {

@@ -1,17 +1,19 @@
 // Queries under failure, as an operator would provoke it with fault injection: a primary down or
 // slow is replaced by its replica (exact answers), a whole shard down gives flagged approximations
-// for count-like queries and a clear error for extraction, and recovery restores exact answers.
+// for count-like queries and a clear error for extraction, recovery restores exact answers, and a
+// replica that missed acknowledged writes (knowingly or not) never answers as if it were current.
 
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shardStub } from "../../src/bindings";
+import type { FaultMode } from "../../src/shared/rpc";
 import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 const SHARDS = 4;
 const ENTITIES = 400;
 
-async function fault(db: TestDatabase, shard: number, replica: number, mode: "down" | "slow" | "none") {
+async function fault(db: TestDatabase, shard: number, replica: number, mode: FaultMode) {
   const r = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard, replica, mode });
   expect(r.status, r.text).toBe(200);
 }
@@ -97,9 +99,7 @@ describe("resilience under shard failures", () => {
     const body = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`e${i}`, { kind: "k" }]));
     const r = await call("POST", "/v1/insert?wait=true", { key: small.write, body });
     expect(r.status, r.text).toBe(200); // the primary acknowledges; the replica is left to the alarm
-    const replica = shardStub(env, { db: small.id, shard: 0, copy: 1 });
-    const behind = await runInDurableObject(replica, (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT value FROM shard_meta WHERE key = 'behind'").toArray().length);
-    expect(behind).toBe(1);
+    expect(await knowsItIsBehind(shardStub(env, { db: small.id, shard: 0, copy: 1 }))).toBe(true);
     await fault(small, 0, 1, "none");
     await fault(small, 0, 0, "down");
     const stale = await countAll(small);
@@ -111,4 +111,57 @@ describe("resilience under shard failures", () => {
     expect(caughtUp).not.toHaveProperty("approximate");
     await fault(small, 0, 0, "none");
   });
+
+  it("never falls back to a replica that was unreachable when its primary wrote: the catalog marks it until caught up", async () => {
+    const small = await createDatabase({ shards: 2, replicas: 1 });
+    await call("POST", "/v1/column", { key: small.master, body: { name: "Kind", "api-name": "kind", type: "string" } });
+    await fault(small, 0, 1, "unreachable");
+    const body = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`e${i}`, { kind: "k" }]));
+    const r = await call("POST", "/v1/insert?wait=true", { key: small.write, body });
+    expect(r.status, r.text).toBe(200);
+    // The replica never heard of the write, so only its primary's mark in the catalog says it is behind.
+    expect(await knowsItIsBehind(shardStub(env, { db: small.id, shard: 0, copy: 1 }))).toBe(false);
+    const marked = await adminCall("GET", `/admin/databases/${small.id}/health`);
+    expect(marked.body["replicas-behind"]).toEqual([expect.objectContaining({ shard: 0, copy: 1 })]);
+
+    const primary = shardStub(env, { db: small.id, shard: 0, copy: 0 });
+    await setAlarm(primary, null); // no catching up behind the test's back
+    await fault(small, 0, 1, "none"); // reachable again, but not yet caught up
+    await fault(small, 0, 0, "down");
+    const stale = await countAll(small);
+    expect(stale.approximate).toBe(true); // not the replica's stale count presented as exact
+    expect(stale["missing-shards"]).toBe(1);
+    const extraction = await call("POST", "/v1/data_extraction/result", { key: small.read, body: { query: [{ kind: { equals: "k" } }], columns: ["entity-id"], limit: 50 } });
+    expect(extraction.status).toBe(503);
+    expect(firstError(extraction).code).toBe(4001);
+
+    await setAlarm(primary, Date.now());
+    while (await runDurableObjectAlarm(primary)) { /* the primary catches its replica up */ }
+    const cleared = await adminCall("GET", `/admin/databases/${small.id}/health`);
+    expect(cleared.body["replicas-behind"]).toEqual([]);
+    const caughtUp = await countAll(small);
+    expect(caughtUp.result.all).toBe(20);
+    expect(caughtUp).not.toHaveProperty("approximate");
+    await fault(small, 0, 0, "none");
+  });
+
+  it("takes the unreachable mode in the fault API and treats an unreachable primary like a failed one", async () => {
+    await fault(db, 1, 0, "unreachable");
+    const body = await countAll(db);
+    expect(body.result.all).toBe(ENTITIES); // its (current) replica answers
+    expect(body).not.toHaveProperty("approximate");
+    await fault(db, 1, 0, "none");
+    const bad = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "asleep" });
+    expect(bad.status).toBe(400);
+  });
 });
+
+/** Whether a replica itself recorded that it missed changes (it refused them while "down"). */
+function knowsItIsBehind(stub: ReturnType<typeof shardStub>): Promise<boolean> {
+  return runInDurableObject(stub, (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT 1 FROM shard_meta WHERE key = 'behind'").toArray().length > 0);
+}
+
+/** Sets (or with null deletes) a shard copy's alarm, so that replication runs only when a test says so. */
+function setAlarm(stub: ReturnType<typeof shardStub>, at: number | null): Promise<void> {
+  return runInDurableObject(stub, (_: unknown, state: DurableObjectState) => (at === null ? state.storage.deleteAlarm() : state.storage.setAlarm(at)));
+}

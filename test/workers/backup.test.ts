@@ -13,7 +13,7 @@ import { hourlySnapshotId, MANIFEST_FILE, shardFile, snapshotPrefix } from "../.
 import { listSnapshots } from "../../src/backup/listing";
 import { parseManifest, type Manifest } from "../../src/backup/manifest";
 import { planPrune, prune } from "../../src/backup/retention";
-import { shardStub } from "../../src/bindings";
+import { catalogOf, shardStub } from "../../src/bindings";
 import type { AppEnv } from "../../src/http";
 import worker from "../../src/index";
 import { admin } from "../../src/routes/admin";
@@ -323,6 +323,25 @@ describe("restore", () => {
     await drain(f);
     const after = (await answers(f)) as { total: unknown };
     expect(await withPrimariesDown(f, () => answers(f))).toEqual(after);
+  });
+
+  it("clears the catalog's replica-behind marks, since every copy then holds the snapshot", async () => {
+    const f = await setup(1, 1);
+    await insert(f, 0, 12);
+    await drain(f);
+    const before = await answers(f);
+    const taken = await ops("POST", `/admin/databases/${f.db.id}/backup`);
+    expect(taken.status, taken.text).toBe(201);
+
+    const replicaFault = (mode: string) => adminCall("POST", `/admin/databases/${f.db.id}/faults`, { shard: 0, replica: 1, mode });
+    await replicaFault("unreachable"); // kept through the restore, so no alarm catches the replica up first
+    await insert(f, 12, 20);
+    expect(await catalogOf(env, f.db.id).replicaMarks()).toHaveLength(1);
+    const r = await ops("POST", `/admin/databases/${f.db.id}/restore`, { snapshot: taken.body.snapshot });
+    expect(r.status, r.text).toBe(200);
+    expect(await catalogOf(env, f.db.id).replicaMarks()).toEqual([]);
+    await replicaFault("none");
+    expect(await withPrimariesDown(f, () => answers(f))).toEqual(before); // exact, from the restored replica
   });
 
   it("refuses a snapshot with one flipped byte and leaves live data untouched", async () => {

@@ -37,6 +37,7 @@ describe("chaos", () => {
     let expectedEvents = 0; // the reference: events acknowledged so far
     const log: string[] = [];
     const downs = new Set<string>();
+    let replicaOutages = 0;
     let approximateAnswers = 0;
 
     const countEvents = async () => {
@@ -83,13 +84,15 @@ describe("chaos", () => {
           const shard = Math.floor(rnd() * SHARDS);
           const copy = Math.floor(rnd() * 2);
           const key = `${shard}/${copy}`;
-          const mode = downs.has(key) ? "none" : "down";
+          // Every other replica outage is a lost network (the replica cannot know what it missed).
+          const mode = downs.has(key) ? "none" : copy === 1 && replicaOutages++ % 2 === 1 ? "unreachable" : "down";
+          log[log.length - 1] += `:${mode}`;
           const r = await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard, replica: copy, mode });
           expect(r.status).toBe(200);
-          if (mode === "down") downs.add(key);
+          if (mode !== "none") downs.add(key);
           else downs.delete(key);
           // writes need the primaries: lift primary faults before the next insert step
-          if (copy === 0 && mode === "down") {
+          if (copy === 0 && mode !== "none") {
             const body = await countEvents();
             const shardLost = downs.has(`${shard}/1`);
             if (shardLost) {
@@ -146,6 +149,7 @@ describe("chaos", () => {
       expect((await countEvents()).result.q).toBe(expectedEvents);
       // the run really exercised every kind of operation, including answers with a whole shard missing
       expect(new Set(log.map((l) => l.split(":")[1])).size).toBe(7);
+      expect(log.some((l) => l.endsWith(":unreachable")), "a replica was unreachable at some point").toBe(true);
       expect(approximateAnswers).toBeGreaterThan(0);
     } catch (e) {
       console.error(`chaos failed with seed ${SEED}; operations: ${log.join(" ")}; approximate answers so far: ${approximateAnswers}`);

@@ -136,6 +136,34 @@ describe("exactly-once ingest", () => {
     expect(await countEvents(db)).toBe(0);
   });
 
+  it("does not acknowledge a write its replica missed unless the catalog recorded that the replica is behind", async () => {
+    const { db, clicks } = await setup();
+    const addr: ShardAddress = { db: db.id, shard: 0, copy: 0, replicas: 1 };
+    expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "unreachable" })).status).toBe(200);
+    await runInDurableObject(primary(db), (shard: { catalogMarkFault: string | null }) => {
+      shard.catalogMarkFault = "injected catalog outage";
+    });
+    const failed = await deliver([message(db, clicks, "m-1", "e1")]);
+    expect(failed.explicitAcks).toEqual([]); // the queue keeps it
+    expect(failed.retryMessages.map((m) => m.msgId)).toEqual(["m-1-0-m-1"]);
+    expect(await appliedRecordIds(primary(db))).toEqual(["m-1"]); // applied on the primary, but
+    expect(await primary(db).appliedAmong(addr, ["m-1"])).toEqual({ ok: true, value: [] }); // ?wait=true keeps waiting
+    expect(await catalogOf(env, db.id).replicaMarks()).toEqual([]);
+
+    await runInDurableObject(primary(db), (shard: { catalogMarkFault: string | null }) => {
+      shard.catalogMarkFault = null;
+    });
+    const retried = await deliver([message(db, clicks, "m-1", "e1")], 2);
+    expect(retried.explicitAcks).toHaveLength(1); // the redelivery skips the data and records the mark
+    expect(await primary(db).appliedAmong(addr, ["m-1"])).toEqual({ ok: true, value: ["m-1"] });
+    expect(await catalogOf(env, db.id).replicaMarks()).toEqual([expect.objectContaining({ shard: 0, copy: 1, since: 1, through: 1 })]);
+
+    await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "none" });
+    while (await runDurableObjectAlarm(primary(db))) { /* catch the replica up */ }
+    expect(await appliedRecordIds(replica(db))).toEqual(["m-1"]);
+    expect(await catalogOf(env, db.id).replicaMarks()).toEqual([]);
+  });
+
   it("feeds the replica every record exactly once through the outbox", async () => {
     const { db } = await setup({ shards: 2, replicas: 1 });
     for (let i = 0; i < 5; i++) {
