@@ -336,7 +336,7 @@ describe("aggregation", () => {
     });
     expect(root).toEqual({
       quantity: 5,
-      metrics: [partial(4, 125, 25, 40), partial(2, 17.5, 7, 10.5), partial(4, 0, null, null), partial(4, 125, 25, 40)],
+      metrics: [partial(4, 125, null, null), partial(2, 17.5, 7, 10.5), partial(4, 0, null, null), partial(4, 125, null, null)],
       children: [],
     });
   });
@@ -347,7 +347,7 @@ describe("aggregation", () => {
       quantity: 5,
       metrics: [],
       children: [
-        ["30", { quantity: 2, metrics: [partial(2, 17.5, 7, 10.5)], children: [] }],
+        ["30", { quantity: 2, metrics: [partial(2, 17.5, null, null)], children: [] }],
         ["25", { quantity: 1, metrics: [EMPTY], children: [] }],
         ["40", { quantity: 1, metrics: [EMPTY], children: [] }],
       ],
@@ -397,11 +397,11 @@ describe("aggregation", () => {
             quantity: 2,
             metrics: [
               [
-                [0, partial(1, 10, 10, 10)],
-                [1, partial(1, 5, 5, 5)],
-                [2, partial(1, 20, 20, 20)],
+                [0, partial(1, 10, null, null)],
+                [1, partial(1, 5, null, null)],
+                [2, partial(1, 20, null, null)],
               ],
-              partial(2, 15, 5, 10),
+              partial(2, 15, null, null),
             ],
             children: [],
           },
@@ -412,10 +412,10 @@ describe("aggregation", () => {
             quantity: 1,
             metrics: [
               [
-                [0, partial(1, 10, 10, 10)],
-                [2, partial(1, 20, 20, 20)],
+                [0, partial(1, 10, null, null)],
+                [2, partial(1, 20, null, null)],
               ],
-              partial(1, 10, 10, 10),
+              partial(1, 10, null, null),
             ],
             children: [],
           },

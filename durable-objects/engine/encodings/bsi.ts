@@ -243,8 +243,9 @@ export interface IntStats {
   max: number | null;
 }
 
-export function intStats(ch: BsiChunk, sel: Container): IntStats {
-  const cost = intStatsCost(ch.slices.length, sel.n);
+/** `extremes`: also min and max (two narrowing passes per slice on the bitmap path); else they are null. */
+export function intStats(ch: BsiChunk, sel: Container, extremes = true): IntStats {
+  const cost = intStatsCost(ch.slices.length, sel.n, extremes);
   if (perEntity(cost.entities, cost.bitmaps)) return gatherStats(ch, sel);
   const ints = ch.wordViews().intsC;
   const s = ints === null ? null : andC(sel, ints);
@@ -259,6 +260,7 @@ export function intStats(ch: BsiChunk, sel: Container): IntStats {
     const q = neg === null ? 0 : andCountC(sl, neg);
     sum += POW2[j]! * (p - q);
   }
+  if (!extremes) return { count: s.n, sum, min: null, max: null };
   const max = pos !== null ? maxMagnitude(ch, pos) : -minMagnitude(ch, neg!);
   const min = neg !== null ? -maxMagnitude(ch, neg) : minMagnitude(ch, pos!);
   return { count: s.n, sum, min, max };
@@ -272,8 +274,9 @@ export const GATHER_PROBE = 0.8;
  * about 3 passes per slice (sum counts, min and max narrowing), word kernel passes when the set is a
  * bitset, array probes otherwise. Entity by entity: one probe per slice per entity, min/max for free.
  */
-export function intStatsCost(B: number, n: number): { entities: number; bitmaps: number } {
-  return { entities: n * (B + 2) * GATHER_PROBE, bitmaps: (3 * B + 3) * (n > ARRAY_MAX ? COST.kernelPass : n * COST.probe) };
+export function intStatsCost(B: number, n: number, extremes = true): { entities: number; bitmaps: number } {
+  const passes = extremes ? 3 * B + 3 : B + 2;
+  return { entities: n * (B + 2) * GATHER_PROBE, bitmaps: passes * (n > ARRAY_MAX ? COST.kernelPass : n * COST.probe) };
 }
 /** Scratch of the gathers (single-threaded, never re-entered): entities, their groups and integers. */
 const GATHER_LOCALS = new Uint16Array(65536);
@@ -320,8 +323,8 @@ export class GroupIntStats {
     if (s.count === 0) return;
     this.count[g]! += s.count;
     this.sum[g]! += s.sum;
-    if (s.min! < this.min[g]!) this.min[g] = s.min!;
-    if (s.max! > this.max[g]!) this.max[g] = s.max!;
+    if (s.min !== null && s.min < this.min[g]!) this.min[g] = s.min;
+    if (s.max !== null && s.max > this.max[g]!) this.max[g] = s.max;
   }
 }
 

@@ -8,6 +8,7 @@ import { DECIMAL_PLACES_MAX } from "../../../src/shared/limits";
 import { Bitmap } from "../bitmap/bitmap";
 import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerHas, fromWords, orIntoWords, popcountWords, toWords } from "../bitmap/container";
 import { compileOptionalTest, compileTest } from "../../../src/shared/value-test";
+import { needsExtremes } from "../../../src/shared/metric-partial";
 import { addToPartial, emptyPartial, type AttrCodec, type ColumnMeta, type StoredValue, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey } from "./column-base";
 import { BSI_MAGNITUDE_LIMIT, BsiChunk, GroupIntStats, foldIntsByGroup, intRange, intRangeCount, intRangeTally, intStats, intsOf, wordsToContainer } from "./bsi";
@@ -374,8 +375,8 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     return [...byDisplay].map(([display, ids]) => ({ display, count: ids.length, set: wantSets ? Bitmap.fromSorted(ids) : null }));
   }
 
-  metric(within: Bitmap, _metric: MetricName): MetricPartial {
-    const acc = new NumberGroups(1);
+  metric(within: Bitmap, metric: MetricName): MetricPartial {
+    const acc = new NumberGroups(1, needsExtremes(metric));
     for (const [k, , w] of this.overlap(within)) this.foldGroup(k, 0, w, acc);
     return this.groupPartial(acc, 0);
   }
@@ -387,7 +388,7 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
   foldGroup(k: number, g: number, w: Container, acc: NumberGroups): void {
     const ch = this.chunk(k);
     if (ch === null || ch.exists === null) return;
-    acc.ints.add(g, intStats(ch, w));
+    acc.ints.add(g, intStats(ch, w, acc.extremes));
     for (const [local, v] of ch.odd) if (containsLocal(w, local)) addToPartial(acc.oddOf(g), "sum", v);
   }
 
@@ -410,10 +411,15 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     if (count[g]! > 0) {
       p.count += count[g]!;
       p.sum += this.decode(sum[g]!);
-      const lo = this.decode(min[g]!);
-      const hi = this.decode(max[g]!);
-      p.min = p.min === null || lo < p.min ? lo : p.min;
-      p.max = p.max === null || hi > p.max ? hi : p.max;
+      // Extremes stay ±Infinity when no fold computed them (acc.extremes false): null, as for sum/avg.
+      if (min[g] !== Infinity) {
+        const lo = this.decode(min[g]!);
+        p.min = p.min === null || lo < p.min ? lo : p.min;
+      }
+      if (max[g] !== -Infinity) {
+        const hi = this.decode(max[g]!);
+        p.max = p.max === null || hi > p.max ? hi : p.max;
+      }
     }
     return p;
   }
@@ -485,7 +491,11 @@ export class NumberGroups {
   /** Odd (non-integer) values per group, in the order metric() adds them. */
   readonly odd: Array<MetricPartial | undefined>;
 
-  constructor(n: number) {
+  /** `extremes`: some metric of these groups reads min/max (else the bitmap path skips them). */
+  constructor(
+    n: number,
+    readonly extremes = true,
+  ) {
     this.ints = new GroupIntStats(n);
     this.odd = new Array<MetricPartial | undefined>(n);
   }

@@ -13,6 +13,7 @@ import type { Bitmap } from "../bitmap/bitmap";
 import { emptyPartial } from "../encodings/codec";
 import { Evaluator } from "../eval/expr";
 import type { Shard } from "../shard";
+import { needsExtremes, trimPartial } from "../../../src/shared/metric-partial";
 import { groupsWithMetrics } from "./group-metrics";
 import { rankGroups } from "./grouping";
 
@@ -49,10 +50,15 @@ function metricsOf(shard: Shard, entities: Bitmap, specs: readonly MetricSpec[])
   return specs.map((spec) => {
     const codec = shard.codec(spec.col);
     if (codec === null) return isEventType(spec.col.type) && spec.buckets !== null ? [] : emptyPartial();
-    if (codec.event) return codec.metric(entities, spec.metric, spec.window, spec.buckets);
+    if (codec.event) return trimPartial(codec.metric(entities, spec.metric, spec.window, spec.buckets), spec.metric);
     const key = `${spec.col.id}:${spec.metric === "count-events" ? "all" : "numbers"}`;
     let p = shared.get(key);
-    if (p === undefined) shared.set(key, (p = codec.metric(entities, spec.metric)));
-    return { ...p };
+    if (p === undefined) {
+      // The shared pass computes the extremes when any metric of this column reads them ("min" asks for them).
+      const extremes = specs.some((s) => s.col.id === spec.col.id && needsExtremes(s.metric));
+      const asked = spec.metric === "count-events" || !extremes ? spec.metric : "min";
+      shared.set(key, (p = codec.metric(entities, asked)));
+    }
+    return trimPartial(p, spec.metric);
   });
 }

@@ -18,6 +18,7 @@ import { NumberColumn, NumberGroups } from "../encodings/number-column";
 import { COST, perEntity } from "../encodings/paths";
 import { matchingCodes, splitChunk } from "../encodings/value-bitmaps";
 import type { Shard } from "../shard";
+import { needsExtremes, trimPartial } from "../../../src/shared/metric-partial";
 import { rankGroups } from "./grouping";
 
 /** Group index of each entity listed by readCodes (single-threaded scratch). */
@@ -69,7 +70,8 @@ export function groupsWithMetrics(shard: Shard, entities: Bitmap, level: GroupLe
     groupOf[code] = g;
   }
   const counts = new Float64Array(displays.length);
-  const metrics: Metric[] = [...cols.values()].map((col) => ({ col, acc: new NumberGroups(displays.length) }));
+  const extremes = (col: NumberColumn) => specs.some((s) => s.col.id === col.meta.id && needsExtremes(s.metric));
+  const metrics: Metric[] = [...cols.values()].map((col) => ({ col, acc: new NumberGroups(displays.length, extremes(col)) }));
 
   for (const [k, ch, w] of codec.chunksWithin(entities)) {
     if (byEntity(k, ch.values, ch.exists, w, pass, metrics)) {
@@ -103,7 +105,7 @@ export function groupsWithMetrics(shard: Shard, entities: Bitmap, level: GroupLe
       if (m === undefined) return emptyPartial();
       let p = partials.get(spec.col.id);
       if (p === undefined) partials.set(spec.col.id, (p = m.col.groupPartial(m.acc, g)));
-      return { ...p };
+      return trimPartial(p, spec.metric);
     });
     return [display, { quantity: count, metrics: metricsOfGroup, children: [] }];
   });
@@ -117,7 +119,7 @@ export function groupsWithMetrics(shard: Shard, entities: Bitmap, level: GroupLe
 function byEntity(k: number, values: ReadonlyMap<number, Container>, exists: Container | null, w: Container, pass: Uint8Array, metrics: readonly Metric[]): boolean {
   const slices = metrics.map((m) => m.col.slicesAt(k));
   let perEntityNs = READ_CODE;
-  for (const B of slices) perEntityNs += intStatsCost(B, 1).entities;
+  for (const B of slices) perEntityNs += intStatsCost(B, 1).entities; // the gather gives extremes for free
   const entities = w.n * perEntityNs;
   const share = w.n / Math.max(exists?.n ?? 0, w.n, 1);
   let intersect = 0;
@@ -126,8 +128,8 @@ function byEntity(k: number, values: ReadonlyMap<number, Container>, exists: Con
     if (pass[code] !== 1) continue;
     intersect += c.n > ARRAY_MAX && w.n > ARRAY_MAX ? COST.kernelSet : Math.min(c.n, w.n) * COST.probe;
     stats += PER_GROUP;
-    for (const B of slices) {
-      const cost = intStatsCost(B, c.n * share);
+    for (const [i, B] of slices.entries()) {
+      const cost = intStatsCost(B, c.n * share, metrics[i]!.acc.extremes);
       stats += Math.min(cost.entities, cost.bitmaps);
     }
     if (stats > entities) break; // dearer whatever the split costs

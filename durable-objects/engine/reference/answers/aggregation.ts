@@ -8,6 +8,7 @@ import { entriesOf } from "../data";
 import { ExprEvaluator, inWindow } from "../evaluate";
 import { groupByValue, rankGroups } from "./grouping";
 import type { ViewSource } from "./source";
+import { trimPartial } from "../../../../src/shared/metric-partial";
 
 export function aggregation(src: ViewSource, q: AggregationQuery): ShardAnswer {
   const view = src.view(q.dimension);
@@ -18,7 +19,7 @@ export function aggregation(src: ViewSource, q: AggregationQuery): ShardAnswer {
 function aggNode(view: DimensionView, entities: ReadonlySet<number>, levels: readonly GroupLevel[], metrics: readonly MetricSpec[]): AggNode {
   const [level, ...rest] = levels;
   if (level === undefined) {
-    return { quantity: entities.size, metrics: metrics.map((m) => metricPartials(view, entities, m)), children: [] };
+    return { quantity: entities.size, metrics: metrics.map((m) => trimPartial(metricPartials(view, entities, m), m.metric)), children: [] };
   }
   const groups = rankGroups(groupByValue(view, level.col, level.test, level.window, entities));
   const children = groups.map(([display, members]): [string, AggNode] => [display, aggNode(view, members, rest, metrics)]);
