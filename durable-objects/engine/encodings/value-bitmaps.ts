@@ -102,6 +102,12 @@ export function groupByCodes(
       b.push(k, x);
     }
   }
+  // Strings and booleans show their own distinct values: one group per code, no display map.
+  if (dict.type === "string" || dict.type === "boolean") {
+    const out: ValueGroup[] = [];
+    for (const code of codes) if (counts[code] !== 0) out.push({ display: dict.display(code), count: counts[code]!, set: sets?.get(code) ?? null });
+    return out;
+  }
   const byDisplay = new Map<string, number[]>();
   for (const code of codes) {
     if (counts[code] === 0) continue;
