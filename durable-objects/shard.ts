@@ -23,6 +23,7 @@ import { secretsOf, type MasterSecrets } from "../src/crypto/data-keys";
 import { createSegmentCipher } from "../src/crypto/segment-cipher";
 import { loadDataKey } from "../src/crypto/shard-key";
 import type { SegmentCipher } from "./engine/index";
+import { toWire, type WireAnswer } from "../src/shared/answer-wire";
 
 /** How long a "slow" fault holds a call: longer than any shard deadline, finite so workerd keeps it alive. */
 const SLOW_FAULT_MS = 60_000;
@@ -121,14 +122,15 @@ export class ShardDO extends DurableObject<Env> {
     return this.guarded(addr, () => this.log.appliedAmong(recordIds, addr.replicas));
   }
 
-  async query(addr: ShardAddress, plan: ShardQuery): Promise<RpcResult<ShardAnswer>> {
+  /** The engine's answer in its RPC form (src/shared/answer-wire.ts); the fan-out turns it back. */
+  async query(addr: ShardAddress, plan: ShardQuery): Promise<RpcResult<WireAnswer>> {
     return this.guarded(addr, () => {
       // A replica that knows it missed changes must not pass stale data off as an exact answer:
       // the fan-out then treats this shard as missing and flags the answer as approximate.
       if (addr.copy > 0 && this.log.getMeta("behind") !== null) {
         throw new ApiError("SHARDS_UNAVAILABLE", `shard ${addr.shard} replica ${addr.copy} is catching up with its primary`);
       }
-      return this.engine.query(plan);
+      return toWire(this.engine.query(plan));
     });
   }
 

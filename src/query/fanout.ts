@@ -5,6 +5,7 @@
 // and the merge decides (extrapolate and flag, or refuse).
 
 import { catalogOf, shardStub } from "../bindings";
+import { fromWire, type WireAnswer } from "../shared/answer-wire";
 import { LATE, within } from "../shared/deadline";
 import { ApiError, type ApiErrorData } from "../shared/errors";
 import { SHARD_DEADLINE_MS_DEFAULT } from "../shared/limits";
@@ -56,8 +57,11 @@ export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, 
 
 /** One query plan per shard (planFor), answers in shard order. */
 export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number) => ShardQuery): Promise<FanOutResult<ShardAnswer>> {
-  // The stub's RPC typing widens tuples to arrays; the answer is the engine's ShardAnswer as sent.
-  return fanOut(env, db, (stub, addr) => stub.query(addr, planFor(addr.shard)) as Promise<RpcResult<ShardAnswer>>);
+  // Answers cross in their RPC form (src/shared/answer-wire.ts; the stub types widen it) and are turned back here.
+  return fanOut(env, db, async (stub, addr) => {
+    const r = (await stub.query(addr, planFor(addr.shard))) as RpcResult<WireAnswer>;
+    return r.ok ? { ok: true, value: fromWire(r.value) } : r;
+  });
 }
 
 /**
