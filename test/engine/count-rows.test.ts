@@ -6,7 +6,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ColumnRef } from "../../src/shared/columns";
-import type { EntityWrite, Expr, Mutation, ShardQuery } from "../../src/shared/plan";
+import type { EntityWrite, Expr, ShardQuery } from "../../src/shared/plan";
 import type { ShardEngine } from "../../src/shared/rpc";
 import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
 import { RUN } from "../../durable-objects/engine/bitmap/container";
@@ -17,26 +17,14 @@ import { useKernel } from "../../durable-objects/engine/kernel/kernel";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { SCHEMA, T0, randomExpr, randomMutation } from "./helpers/random-plans";
-import { firstDifference } from "./helpers/compare";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
+import { applyToBoth, expectSameAnswer } from "./helpers/engine-pair";
 
 const SEEDS = Number(process.env.ENGINE_SEEDS ?? 12);
 const ref = (id: number): ColumnRef => SCHEMA.find((c) => c.ref.id === id)!.ref;
 const kernels = ["js", "wasm"] as const;
 
 afterEach(() => forceCountPath("auto"));
-
-function compare(refEngine: ShardEngine, seg: ShardEngine, q: ShardQuery, label: string): void {
-  const d = firstDifference(seg.query(q), refEngine.query(q));
-  if (d !== null) throw new Error(`${label}: query ${JSON.stringify(q).slice(0, 3000)}\n${d}`);
-}
-
-function applyBoth(h: SqliteHarness, refEngine: ShardEngine, seg: ShardEngine, m: Mutation): void {
-  const want = h.transactionSync(() => refEngine.apply(m));
-  const got = h.transactionSync(() => seg.apply(m));
-  const d = firstDifference(got, want);
-  if (d !== null) throw new Error(`mutation ${JSON.stringify(m).slice(0, 2000)}\n${d}`);
-}
 
 // --- synthetic rows: every container kind in every position --------------------------------------
 
@@ -121,11 +109,11 @@ describe.each(kernels)("counts (%s kernel) = reference engine, through rows and 
         const seg = createSegmentEngine(h.sql);
         const nIds = rng.int(5, 60);
         for (let step = 0; step < rng.int(10, 30); step++) {
-          applyBoth(h, refEngine, seg, randomMutation(rng, nIds));
+          applyToBoth(h, refEngine, seg, randomMutation(rng, nIds));
           for (let q = 0; q < 6; q++) {
             const dim = rng.bool(0.85) ? "default" : "users";
             const queries = Array.from({ length: rng.int(1, 3) }, () => ({ dimension: dim, expr: randomExpr(rng, dim, 0) }));
-            compare(refEngine, seg, { kind: "count-entity", queries }, `seed ${seed} step ${step}`);
+            expectSameAnswer(refEngine, seg, { kind: "count-entity", queries }, `seed ${seed} step ${step}`);
           }
         }
         h.close();
@@ -166,7 +154,7 @@ describe("counts on a two-chunk shard, through rows and through bitmaps", () => 
     h = openSqlite();
     refEngine = createReferenceEngine(h.sql);
     seg = createSegmentEngine(h.sql);
-    for (let i = 0; i < N; i += 1000) applyBoth(h, refEngine, seg, { kind: "write", entities: Array.from({ length: Math.min(1000, N - i) }, (_, j) => entity(rng, i + j)) });
+    for (let i = 0; i < N; i += 1000) applyToBoth(h, refEngine, seg, { kind: "write", entities: Array.from({ length: Math.min(1000, N - i) }, (_, j) => entity(rng, i + j)) });
   }, 300_000);
   afterAll(() => {
     h.close();
@@ -195,20 +183,20 @@ describe("counts on a two-chunk shard, through rows and through bitmaps", () => 
     forceCountPath(path);
     countPathsTaken.rows = 0;
     countPathsTaken.bitmaps = 0;
-    compare(refEngine, seg, queries(), path);
+    expectSameAnswer(refEngine, seg, queries(), path);
     // A reloaded engine reads chunk 0 of the live set as a full run container.
-    compare(refEngine, createSegmentEngine(h.sql), queries(), `${path} reloaded`);
+    expectSameAnswer(refEngine, createSegmentEngine(h.sql), queries(), `${path} reloaded`);
     // "auto" leaves the very sparse `and` (city150 and flag) to bitmaps and takes rows for the rest.
     if (path !== "bitmaps") expect(countPathsTaken.rows).toBeGreaterThan(0);
     if (path !== "rows") expect(countPathsTaken.bitmaps).toBeGreaterThan(0);
   });
 
   it("after deletes (tombstones in both chunks), every way", { timeout: 120_000 }, () => {
-    applyBoth(h, refEngine, seg, { kind: "delete", dimension: "default", expr: { op: "attr", col: CITY, test: { op: "in", values: ["city2", "city120"] } } });
+    applyToBoth(h, refEngine, seg, { kind: "delete", dimension: "default", expr: { op: "attr", col: CITY, test: { op: "in", values: ["city2", "city120"] } } });
     for (const path of ["rows", "bitmaps", "auto"] as const) {
       forceCountPath(path);
-      compare(refEngine, seg, queries(), `${path} after deletes`);
-      compare(refEngine, createSegmentEngine(h.sql), queries(), `${path} after deletes, reloaded`);
+      expectSameAnswer(refEngine, seg, queries(), `${path} after deletes`);
+      expectSameAnswer(refEngine, createSegmentEngine(h.sql), queries(), `${path} after deletes, reloaded`);
     }
   });
 });

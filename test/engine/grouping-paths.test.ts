@@ -6,7 +6,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isEventType, type ColumnRef } from "../../src/shared/columns";
-import type { EntityWrite, Expr, GroupLevel, MetricName, MetricSpec, Mutation, ShardQuery } from "../../src/shared/plan";
+import type { EntityWrite, Expr, GroupLevel, MetricName, MetricSpec, ShardQuery } from "../../src/shared/plan";
 import type { ShardEngine } from "../../src/shared/rpc";
 import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
 import { createSegmentEngine } from "../../durable-objects/engine/index";
@@ -15,8 +15,8 @@ import { forcePath, pathsTaken, type PathChoice } from "../../durable-objects/en
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { SCHEMA, T0, randomExpr, randomMutation, randomQuery, randomTest } from "./helpers/random-plans";
-import { answerDifference, firstDifference } from "./helpers/compare";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
+import { applyToBoth, expectSameAnswer } from "./helpers/engine-pair";
 
 const SEEDS = Number(process.env.ENGINE_SEEDS ?? 15);
 const ref = (id: number): ColumnRef => SCHEMA.find((c) => c.ref.id === id)!.ref;
@@ -48,18 +48,6 @@ function groupedQuery(rng: Rng): ShardQuery {
   return { kind: "aggregation", dimension: "default", filter, groups, metrics };
 }
 
-function compare(refEngine: ShardEngine, seg: ShardEngine, q: ShardQuery, label: string): void {
-  const d = answerDifference(seg.query(q), refEngine.query(q));
-  if (d !== null) throw new Error(`${label}: query ${JSON.stringify(q).slice(0, 3000)}\n${d}`);
-}
-
-function applyBoth(h: SqliteHarness, refEngine: ShardEngine, seg: ShardEngine, m: Mutation): void {
-  const want = h.transactionSync(() => refEngine.apply(m));
-  const got = h.transactionSync(() => seg.apply(m));
-  const d = firstDifference(got, want);
-  if (d !== null) throw new Error(`mutation ${JSON.stringify(m).slice(0, 2000)}\n${d}`);
-}
-
 afterEach(() => forcePath("auto"));
 
 describe.each(["js", "wasm"] as const)("grouping paths (%s kernel) = reference engine", (k) => {
@@ -75,8 +63,8 @@ describe.each(["js", "wasm"] as const)("grouping paths (%s kernel) = reference e
         const seg = createSegmentEngine(h.sql);
         const nIds = rng.int(5, 60);
         for (let step = 0; step < rng.int(10, 30); step++) {
-          applyBoth(h, refEngine, seg, randomMutation(rng, nIds));
-          for (let q = 0; q < 4; q++) compare(refEngine, seg, rng.bool(0.7) ? groupedQuery(rng) : randomQuery(rng, nIds), `seed ${seed} step ${step}`);
+          applyToBoth(h, refEngine, seg, randomMutation(rng, nIds));
+          for (let q = 0; q < 4; q++) expectSameAnswer(refEngine, seg, rng.bool(0.7) ? groupedQuery(rng) : randomQuery(rng, nIds), `seed ${seed} step ${step}`);
         }
         h.close();
       });
@@ -117,11 +105,11 @@ describe("grouping paths on a two-chunk shard, chosen by cost", () => {
     seg = createSegmentEngine(h.sql);
     for (let i = 0; i < N; i += 1000) {
       const entities = Array.from({ length: Math.min(1000, N - i) }, (_, j) => bigShardEntity(rng, i + j));
-      applyBoth(h, refEngine, seg, { kind: "write", entities });
+      applyToBoth(h, refEngine, seg, { kind: "write", entities });
     }
     // Deleted entities (tombstones) inside both chunks, and an overwrite that moves values.
-    applyBoth(h, refEngine, seg, { kind: "delete", dimension: "default", expr: { op: "attr", col: CITY, test: { op: "in", values: ["city3", "city250"] } } });
-    applyBoth(h, refEngine, seg, { kind: "update", dimension: "default", expr: { op: "attr", col: CITY, test: { op: "eq", value: "city7" } }, set: [{ col: CITY, value: "city8" }] });
+    applyToBoth(h, refEngine, seg, { kind: "delete", dimension: "default", expr: { op: "attr", col: CITY, test: { op: "in", values: ["city3", "city250"] } } });
+    applyToBoth(h, refEngine, seg, { kind: "update", dimension: "default", expr: { op: "attr", col: CITY, test: { op: "eq", value: "city7" } }, set: [{ col: CITY, value: "city8" }] });
   }, 300_000);
   afterAll(() => {
     h.close();
@@ -146,13 +134,13 @@ describe("grouping paths on a two-chunk shard, chosen by cost", () => {
   it("auto answers every query as the reference does and takes both paths", { timeout: 60_000 }, () => {
     pathsTaken.entities = 0;
     pathsTaken.bitmaps = 0;
-    for (const [label, q] of queries) compare(refEngine, seg, q, label);
+    for (const [label, q] of queries) expectSameAnswer(refEngine, seg, q, label);
     expect(pathsTaken.entities).toBeGreaterThan(0);
     expect(pathsTaken.bitmaps).toBeGreaterThan(0);
   });
 
   it.each(["bitmaps", "entities"] as const)("forced %s answers every query as the reference does", { timeout: 60_000 }, (path) => {
     forcePath(path);
-    for (const [label, q] of queries) compare(refEngine, seg, q, `${label} (${path})`);
+    for (const [label, q] of queries) expectSameAnswer(refEngine, seg, q, `${label} (${path})`);
   });
 });

@@ -2,11 +2,12 @@
 // under a chosen word kernel: the setup of tests that compare the two on one dataset.
 
 import { afterAll, beforeAll } from "vitest";
-import type { Mutation } from "../../../src/shared/plan";
+import type { Mutation, ShardQuery } from "../../../src/shared/plan";
 import type { ShardEngine } from "../../../src/shared/rpc";
 import { createReferenceEngine } from "../../../durable-objects/engine/reference/index";
 import { createSegmentEngine } from "../../../durable-objects/engine/index";
 import { useKernel } from "../../../durable-objects/engine/kernel/kernel";
+import { answerDifference, firstDifference } from "./compare";
 import { openSqlite, type SqliteHarness } from "./sqlite";
 import { loadWasmKernelNode } from "./wasm-kernel";
 
@@ -37,4 +38,18 @@ export function loadedEnginePair(kernel: "js" | "wasm", writes: () => Iterable<M
     pair.h.close();
   });
   return pair;
+}
+
+/** Throws, naming the query and the first difference, when the segment engine answers otherwise than the reference. */
+export function expectSameAnswer(refEngine: ShardEngine, seg: ShardEngine, q: ShardQuery, label: string): void {
+  const d = answerDifference(seg.query(q), refEngine.query(q));
+  if (d !== null) throw new Error(`${label}: query ${JSON.stringify(q).slice(0, 3000)}\n${d}`);
+}
+
+/** Applies a mutation to both engines, each in its own transaction, and throws when their outcomes differ. */
+export function applyToBoth(h: SqliteHarness, refEngine: ShardEngine, seg: ShardEngine, m: Mutation): void {
+  const want = h.transactionSync(() => refEngine.apply(m));
+  const got = h.transactionSync(() => seg.apply(m));
+  const d = firstDifference(got, want);
+  if (d !== null) throw new Error(`mutation ${JSON.stringify(m).slice(0, 2000)}\n${d}`);
 }
