@@ -10,6 +10,7 @@ import { createSegmentEngine } from "../../durable-objects/engine/index";
 import { EntityMap } from "../../durable-objects/engine/store/entities";
 import { openSqlite } from "./helpers/sqlite";
 import { firstDifference } from "./helpers/compare";
+import { applyToBoth } from "./helpers/engine-pair";
 
 const plan: ColumnRef = { id: 1, type: "string", storage: "latest-value" };
 const age: ColumnRef = { id: 2, type: "integer", storage: "latest-value" };
@@ -27,8 +28,7 @@ describe("extraction pages through the external-id index", () => {
           return { dimension: "default", id: `id-${(n * 7919) % 4000}`, attrs: [{ col: plan, value: `p${n % 3}` }, { col: age, value: n % 50 }], events: [] };
         }),
       };
-      h.transactionSync(() => ref.apply(m));
-      h.transactionSync(() => seg.apply(m));
+      applyToBoth(h, ref, seg, m);
     }
     const orders: OrderKey[][] = [
       [],
@@ -65,10 +65,7 @@ describe("extraction pages from the in-memory external-id order", () => {
     const h = openSqlite();
     const ref = createReferenceEngine(h.sql);
     const seg = createSegmentEngine(h.sql);
-    const applyBoth = (m: Parameters<typeof ref.apply>[0]) => {
-      h.transactionSync(() => ref.apply(m));
-      h.transactionSync(() => seg.apply(m));
-    };
+    const applyBoth = (m: Parameters<typeof ref.apply>[0]) => applyToBoth(h, ref, seg, m);
     const write = (from: number, n: number) =>
       applyBoth({
         kind: "write",

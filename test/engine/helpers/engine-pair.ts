@@ -16,10 +16,9 @@ export class EnginePair {
   ref!: ShardEngine;
   seg!: ShardEngine;
 
-  /** Applies a mutation to both engines, each in its own transaction. */
+  /** Applies a mutation to both engines (applyToBoth: their outcomes must agree). */
   apply(m: Mutation): void {
-    this.h.transactionSync(() => this.ref.apply(m));
-    this.h.transactionSync(() => this.seg.apply(m));
+    applyToBoth(this.h, this.ref, this.seg, m);
   }
 }
 
