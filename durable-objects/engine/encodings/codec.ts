@@ -63,7 +63,8 @@ export interface AttrCodec extends CodecBase {
   selectWithin?(test: ValueTest, within: Bitmap): Bitmap;
   /** select(test).size, for encodings that count without building the bitmap. */
   countSelect?(test: ValueTest): number;
-  metric(within: Bitmap, metric: MetricName): MetricPartial;
+  /** `extremes`: also min and max (a column may skip computing them otherwise). */
+  metric(within: Bitmap, metric: MetricName, extremes: boolean): MetricPartial;
   /** Values of each entity (ascending ids), sorted by value; empty when none. */
   valuesOf(ids: Uint32Array): StoredValue[][];
 }

@@ -31,7 +31,7 @@ export abstract class CodedColumn<C extends Segment & ValueChunk> extends Chunke
     return [...this.overlap(within)];
   }
 
-  metric(within: Bitmap, metric: MetricName): MetricPartial {
+  metric(within: Bitmap, metric: MetricName, _extremes: boolean): MetricPartial {
     return metricByCodes(this.dict(), [...this.overlap(within)], metric);
   }
 

@@ -8,7 +8,6 @@ import { DECIMAL_PLACES_MAX } from "../../../src/shared/limits";
 import { Bitmap } from "../bitmap/bitmap";
 import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerHas, fromWords, orIntoWords, popcountWords, toWords } from "../bitmap/container";
 import { compileOptionalTest, compileTest } from "../../../src/shared/value-test";
-import { needsExtremes } from "../../../src/shared/metric-partial";
 import { addToPartial, emptyPartial, type AttrCodec, type ColumnMeta, type StoredValue, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey } from "./column-base";
 import { BSI_MAGNITUDE_LIMIT, BsiChunk, GroupIntStats, foldIntsByGroup, intRange, intRangeCount, intRangeTally, intStats, intsOf, wordsToContainer } from "./bsi";
@@ -375,8 +374,8 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     return [...byDisplay].map(([display, ids]) => ({ display, count: ids.length, set: wantSets ? Bitmap.fromSorted(ids) : null }));
   }
 
-  metric(within: Bitmap, metric: MetricName): MetricPartial {
-    const acc = new NumberGroups(1, needsExtremes(metric));
+  metric(within: Bitmap, _metric: MetricName, extremes: boolean): MetricPartial {
+    const acc = new NumberGroups(1, extremes);
     for (const [k, , w] of this.overlap(within)) this.foldGroup(k, 0, w, acc);
     return this.groupPartial(acc, 0);
   }

@@ -54,10 +54,9 @@ function metricsOf(shard: Shard, entities: Bitmap, specs: readonly MetricSpec[])
     const key = `${spec.col.id}:${spec.metric === "count-events" ? "all" : "numbers"}`;
     let p = shared.get(key);
     if (p === undefined) {
-      // The shared pass computes the extremes when any metric of this column reads them ("min" asks for them).
+      // The shared pass computes the extremes when any metric of this column reads them.
       const extremes = specs.some((s) => s.col.id === spec.col.id && needsExtremes(s.metric));
-      const asked = spec.metric === "count-events" || !extremes ? spec.metric : "min";
-      shared.set(key, (p = codec.metric(entities, asked)));
+      shared.set(key, (p = codec.metric(entities, spec.metric, extremes)));
     }
     return trimPartial(p, spec.metric);
   });
