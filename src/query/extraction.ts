@@ -1,20 +1,22 @@
 // POST /data_extraction/result and /score (API.md §7.7, §7.8): query, columns (≤ 10 or "all"),
-// order, limit, page-token → one ExtractQuery per shard (each at its own cursor); the merge k-way
-// merges the shards' pages by order key and formats rows (values as strings, score as integer).
+// order, limit, page-token → one ExtractQuery per shard (each at its own cursor, asking for about its
+// share of the page: page-rounds.ts); the merge k-way merges the shards' rows by order key and
+// formats them (values as strings, score as integer).
 
 import type { ColumnDef } from "../shared/columns";
 import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../shared/columns";
 import { ApiError } from "../shared/errors";
 import { EXTRACTION_COLUMNS_MAX, EXTRACTION_LIMIT_DEFAULT, EXTRACTION_LIMIT_MAX } from "../shared/limits";
-import type { Expr, ExtractColumn, ExtractQuery, ExtractRow, ExtractedValue, OrderKey } from "../shared/plan";
+import type { Expr, ExtractColumn, ExtractQuery, ExtractRow, ExtractedValue, OrderKey, ShardAnswer } from "../shared/plan";
 import { isoDateTime } from "../shared/values";
 import type { SchemaIndex } from "../shared/schema";
 import { isObject, readBypassCache, rejectUnknownKeys, requireObject, resolveDimension, show } from "./body";
 import { parseWindow } from "./between";
 import type { CompiledQuery } from "./compiled";
 import { compileQuery, lookupColumn, type ExprContext } from "./expr";
-import { mergePages } from "./merge/pages";
+import { mergePages, type ShardPage } from "./merge/pages";
 import { answersOfKind, requireComplete } from "./merge/shards";
+import { firstAsk, refills } from "./page-rounds";
 import { decodePageToken, encodePageToken, queryHash, stableJson, type PageCursor } from "./page-token";
 
 const KEYS = ["query", "columns", "order", "limit", "page-token", "dimension", "bypass-cache"];
@@ -52,25 +54,41 @@ function compileExtraction(body: unknown, schema: SchemaIndex, now: number, scor
   }
   const page = cursor?.page ?? 1;
 
-  const planFor = (shard: number): ExtractQuery => {
+  const offsetOf = (shard: number): number => {
     const offset = cursor === null ? 0 : cursor.offsets[shard];
     if (offset === undefined) throw new ApiError("QUERY_PAGE_TOKEN", `invalid page-token: it was issued before the database changed its shard count; start again from page 1`);
-    return { kind: "extract", dimension, expr, score, columns, order, offset, limit };
+    return offset;
   };
+  const plan = (offset: number, rows: number): ExtractQuery => ({ kind: "extract", dimension, expr, score, columns, order, offset, limit: rows });
+  const ask = firstAsk(limit, schema.database.shards);
+  /** The shards' rows as merge input: each knows whether its shard has rows after them. */
+  const pagesOf = (all: ReadonlyArray<Extract<ShardAnswer, { kind: "extract" }>>): ShardPage[] =>
+    all.map((a, s) => ({ rows: a.rows, more: offsetOf(s) + a.rows.length < a.matched }));
 
   return {
-    planFor,
+    planFor: (shard) => plan(offsetOf(shard), ask),
+    followUp: {
+      plans(answers) {
+        if (answers.some((a) => a === null || a.kind !== "extract")) return null; // the merge refuses them
+        const pages = pagesOf(answers as Array<Extract<ShardAnswer, { kind: "extract" }>>);
+        const { rows, taken, stalled } = mergePages(pages, order, limit);
+        if (!stalled) return null;
+        return new Map(refills(pages, taken, rows.length, limit).map((r) => [r.shard, plan(offsetOf(r.shard) + r.after, r.rows)]));
+      },
+      extend(first, more) {
+        if (first.kind !== "extract" || more.kind !== "extract") return first; // the merge refuses them
+        return { kind: "extract", matched: first.matched, rows: [...first.rows, ...more.rows] };
+      },
+    },
     merge(answers, ctx2) {
       const all = requireComplete(answersOfKind(answers, "extract"), ctx2, endpoint);
       if (cursor !== null && cursor.offsets.length !== all.length) {
         throw new ApiError("QUERY_PAGE_TOKEN", `invalid page-token: it was issued for ${cursor.offsets.length} shards, the database has ${all.length}`);
       }
-      const { rows, taken } = mergePages(
-        all.map((a) => a.rows),
-        order,
-        limit,
-      );
-      const offsets = all.map((_, i) => (cursor?.offsets[i] ?? 0) + (taken[i] ?? 0));
+      // Stalled only if a shard's matches grew between the two rounds: the page is then short, and
+      // its token continues exactly where each shard's rows stopped.
+      const { rows, taken } = mergePages(pagesOf(all), order, limit);
+      const offsets = all.map((_, i) => offsetOf(i) + (taken[i] ?? 0));
       const more = all.some((a, i) => offsets[i]! < a.matched);
       return {
         data: rows.map((r) => formatRow(r, includeId, columns, score)),

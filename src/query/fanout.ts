@@ -22,8 +22,16 @@ const health = new CopyHealth();
 const budget = new RetryBudget();
 
 export interface FanOutResult<T> {
+  /** One per shard called, in the order called (every shard unless `shards` chose some). */
   answers: Array<T | null>;
   missingShards: number[];
+}
+
+export interface FanOutOptions {
+  /** Writes: only primaries (they feed their replicas). */
+  primaryOnly?: boolean;
+  /** Only these shards (default: all of them, in order). */
+  shards?: readonly number[];
 }
 
 type ShardCall<T> = (stub: ReturnType<typeof shardStub>, addr: ShardAddress) => Promise<RpcResult<T>>;
@@ -33,12 +41,13 @@ export function shardDeadline(env: Env): number {
   return Number.isFinite(ms) && ms > 0 ? ms : SHARD_DEADLINE_MS_DEFAULT;
 }
 
-export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, options: { primaryOnly?: boolean } = {}): Promise<FanOutResult<T>> {
+export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, options: FanOutOptions = {}): Promise<FanOutResult<T>> {
   const deadline = shardDeadline(env);
   const lastCopy = options.primaryOnly ? 0 : db.replicas; // writes go to the primary, which feeds its replicas
   const behind = laggingReplicas(env, db.id, deadline);
+  const shards = options.shards ?? Array.from({ length: db.shards }, (_, shard) => shard);
   const answers = await Promise.all(
-    Array.from({ length: db.shards }, async (_, shard) => {
+    shards.map(async (shard) => {
       for (const copy of copyOrder(db.id, shard, lastCopy)) {
         const addr: ShardAddress = { db: db.id, shard, copy, replicas: db.replicas };
         // A replica may lack writes its primary acknowledged while it was unreachable: only the
@@ -52,16 +61,16 @@ export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, 
       return null;
     }),
   );
-  return { answers, missingShards: answers.flatMap((a, i) => (a === null ? [i] : [])) };
+  return { answers, missingShards: answers.flatMap((a, i) => (a === null ? [shards[i]!] : [])) };
 }
 
-/** One query plan per shard (planFor), answers in shard order. */
-export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number) => ShardQuery): Promise<FanOutResult<ShardAnswer>> {
+/** One query plan per shard (planFor), answers in shard order (of `shards` when given). */
+export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number) => ShardQuery, shards?: readonly number[]): Promise<FanOutResult<ShardAnswer>> {
   // Answers cross in their RPC form (src/shared/answer-wire.ts; the stub types widen it) and are turned back here.
   return fanOut(env, db, async (stub, addr) => {
     const r = (await stub.query(addr, planFor(addr.shard))) as RpcResult<WireAnswer>;
     return r.ok ? { ok: true, value: fromWire(r.value) } : r;
-  });
+  }, shards === undefined ? {} : { shards });
 }
 
 /**

@@ -7,7 +7,7 @@ import { cacheKeyOf, planHash, readCached, writeCached } from "../cache";
 import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
 import { checkQuery } from "../permissions";
 import { compileAggregation } from "../query/aggregation";
-import type { CompiledQuery } from "../query/compiled";
+import { extendAnswers, type CompiledQuery } from "../query/compiled";
 import { compileCountEntity } from "../query/count-entity";
 import { compileCountEvent } from "../query/count-event";
 import { compileExists } from "../query/exists";
@@ -110,6 +110,14 @@ export async function compileWithFreshSchema<T>(c: AppContext, compile: (schema:
 
 export async function execute(c: AppContext, compiled: CompiledQuery): Promise<Record<string, unknown>> {
   const db = c.get("caller").schema.database;
-  const result = await queryShards(c.env, db, compiled.planFor);
-  return compiled.merge(result.answers, { missingShards: result.missingShards, totalShards: db.shards });
+  const first = await queryShards(c.env, db, compiled.planFor);
+  let answers = first.answers;
+  const again = compiled.followUp?.plans(answers) ?? null;
+  if (again !== null) {
+    const asked = [...again.keys()];
+    const more = await queryShards(c.env, db, (shard) => again.get(shard)!, asked);
+    answers = extendAnswers(compiled, answers, asked, more.answers);
+  }
+  const missingShards = answers.flatMap((a, shard) => (a === null ? [shard] : []));
+  return compiled.merge(answers, { missingShards, totalShards: db.shards });
 }

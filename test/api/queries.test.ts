@@ -2,6 +2,7 @@
 // tokens, score, ties, zero matches, saved queries, delete/update (idempotent), and SQL.
 
 import { beforeAll, describe, expect, it } from "vitest";
+import { shardOf } from "../../src/ingest/route";
 import { call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 const ENTITIES = 57;
@@ -132,5 +133,34 @@ describe("query endpoints", () => {
     expect(firstError(bad).message).toMatch(/line 1, column \d+/);
     const writeWithRead = await call("POST", "/v1/sql", { key: db.read, raw: "INSERT INTO default([entity-id], plan) VALUES('x', 'y')", headers: { "content-type": "application/sql" } });
     expect(writeWithRead.status).toBe(403);
+  });
+});
+
+describe("result pages across uneven shards", () => {
+  it("fills a page from a shard holding most matches (it is asked a second time)", async () => {
+    // Each shard is first asked for about its share of a page (30 rows over 5 shards: 18); here 40 of
+    // the 48 matches live on shard 0, so a full first page needs more of its rows.
+    const onShard0: string[] = [];
+    const elsewhere: string[] = [];
+    for (let i = 0; onShard0.length < 40 || elsewhere.length < 8; i++) {
+      const id = `skew-${i}`;
+      if (shardOf("default", id, 5) === 0) onShard0.length < 40 && onShard0.push(id);
+      else elsewhere.length < 8 && elsewhere.push(id);
+    }
+    const ids = [...onShard0, ...elsewhere];
+    const db = await createDatabase({ shards: 5, replicas: 0 });
+    const post = (path: string, body: unknown) => call("POST", path, { key: db.read, body });
+    const columns = await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
+    expect(columns.status, columns.text).toBe(200);
+    const insert = await call("POST", "/v1/insert?wait=true", { key: db.write, body: Object.fromEntries(ids.map((id) => [id, { plan: "skewed" }])) });
+    expect(insert.status, insert.text).toBe(200);
+    const first = await post("/v1/data_extraction/result", { query: [{ plan: { equals: "skewed" } }], columns: ["entity-id"], limit: 30, "bypass-cache": true });
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.data).toHaveLength(30);
+    const second = await post("/v1/data_extraction/result", { query: [{ plan: { equals: "skewed" } }], columns: ["entity-id"], "page-token": first.body["next-page"], "bypass-cache": true });
+    expect(second.status, second.text).toBe(200);
+    expect(second.body["next-page"]).toBeNull();
+    const seen = [...first.body.data, ...second.body.data].map((row: { "entity-id": string }) => row["entity-id"]);
+    expect(seen).toEqual([...ids].sort());
   });
 });

@@ -5,13 +5,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compileAggregation } from "../../src/query/aggregation";
 import { compileCountEntity } from "../../src/query/count-entity";
 import { compileCountEvent } from "../../src/query/count-event";
+import { extendAnswers } from "../../src/query/compiled";
 import { compileExists } from "../../src/query/exists";
 import { compileResult, compileScore } from "../../src/query/extraction";
 import { Float, stringifyResponse } from "../../src/query/json";
 import { mergePages } from "../../src/query/merge/pages";
+import { firstAsk, refills } from "../../src/query/page-rounds";
 import { compileTopValues } from "../../src/query/top-values";
 import { compileTotal } from "../../src/query/total";
-import type { AggNode, ExtractRow, MetricPartial, ShardAnswer } from "../../src/shared/plan";
+import type { AggNode, ExtractRow, MetricPartial, OrderKey, ShardAnswer } from "../../src/shared/plan";
 import { Cluster, insertToWrites } from "./helpers/cluster";
 import { expectCode } from "./helpers/errors";
 import { fullSchema, makeSchema } from "./helpers/schema";
@@ -210,9 +212,118 @@ describe("extraction paging across shards", () => {
 
 describe("mergePages", () => {
   const row = (id: string, ...sort: Array<number | null>): ExtractRow => ({ id, sort, values: {} });
+  const byN: OrderKey[] = [{ by: "column", col: { id: 1, type: "integer", storage: "latest-value" }, dir: "desc" }];
+  const page = (rows: ExtractRow[], more = false) => ({ rows, more });
   it("puts missing values last in either direction and breaks ties by id", () => {
-    const merged = mergePages([[row("b", 2), row("d", null)], [row("a", 2), row("c", 1)]], [{ by: "column", col: { id: 1, type: "integer", storage: "latest-value" }, dir: "desc" }], 10);
+    const merged = mergePages([page([row("b", 2), row("d", null)]), page([row("a", 2), row("c", 1)])], byN, 10);
     expect(merged.rows.map((r) => r.id)).toEqual(["a", "b", "c", "d"]);
     expect(merged.taken).toEqual([2, 2]);
+    expect(merged.stalled).toBe(false);
+  });
+  it("stops where a shard with more rows runs out: its next row could come first", () => {
+    const merged = mergePages([page([row("a", 9), row("b", 5)], true), page([row("c", 8), row("d", 1)])], byN, 10);
+    expect(merged.rows.map((r) => r.id)).toEqual(["a", "c", "b"]);
+    expect(merged.taken).toEqual([2, 1]);
+    expect(merged.stalled).toBe(true);
+  });
+  it("is not stalled when the page fills before such a shard runs out", () => {
+    const merged = mergePages([page([row("a", 9), row("b", 5)], true), page([row("c", 8), row("d", 1)])], byN, 2);
+    expect(merged.rows.map((r) => r.id)).toEqual(["a", "c"]);
+    expect(merged.stalled).toBe(false);
+  });
+});
+
+describe("page rounds", () => {
+  it("asks each shard for its share plus a margin, never more than the page", () => {
+    expect(firstAsk(100, 1)).toBe(100);
+    expect(firstAsk(100, 8)).toBe(29);
+    expect(firstAsk(1000, 8)).toBe(172);
+    expect(firstAsk(4, 3)).toBe(4);
+    expect(firstAsk(1, 64)).toBe(1);
+  });
+  it("refills every shard that could run out before the page is full, with what it could still need", () => {
+    const rows = (n: number): ExtractRow[] => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, sort: [], values: {} }));
+    // 6 of 10 merged: 4 still needed. Shard 0 is used up and has more (needs 4); shard 1 has 1 row left
+    // and more (needs 3); shard 2 has 1 left but nothing more; shard 3 has 4 left already.
+    const pages = [{ rows: rows(3), more: true }, { rows: rows(3), more: true }, { rows: rows(2), more: false }, { rows: rows(5), more: true }];
+    expect(refills(pages, [3, 2, 1, 0], 6, 10)).toEqual([
+      { shard: 0, after: 3, rows: 4 },
+      { shard: 1, after: 3, rows: 3 },
+    ]);
+  });
+});
+
+describe("extraction pages when one shard holds most matches", () => {
+  // 8 shards, 400 entities; the query matches every entity of shard 0 and one in ten elsewhere, so a
+  // page of 20 (first ask 11 rows per shard) needs a second round from shard 0.
+  const shards = 8;
+  const s = makeSchema([{ apiName: "n", type: "integer" }, { apiName: "hot", type: "boolean" }], ["default"], shards);
+  const cluster = new Cluster(shards);
+  const ids = Array.from({ length: 400 }, (_, i) => `u${String(i).padStart(3, "0")}`);
+  const hot = (id: string, i: number) => cluster.route("default", id) === 0 || i % 10 === 0;
+  const insert: Record<string, unknown> = {};
+  ids.forEach((id, i) => (insert[id] = { n: i % 7, hot: hot(id, i) }));
+  cluster.write(insertToWrites(insert, s, NOW));
+  afterAll(() => cluster.close());
+  const matching = ids.filter(hot);
+
+  const pageThrough = (body: Record<string, unknown>, compile = compileResult) => {
+    const rows: Array<Record<string, unknown>> = [];
+    const { limit, ...rest } = body;
+    let next = cluster.run(compile(body, s, NOW));
+    for (;;) {
+      rows.push(...(next["data"] as Array<Record<string, unknown>>));
+      if (next["next-page"] === null) return rows;
+      expect(next["data"], "every page but the last is full").toHaveLength(limit as number);
+      next = cluster.run(compile({ ...rest, "page-token": next["next-page"] }, s, NOW));
+    }
+  };
+
+  it("completes every page with a second round, in order, each entity once", () => {
+    expect(matching.filter((id) => cluster.route("default", id) === 0).length).toBeGreaterThan(20);
+    const before = cluster.followUps;
+    const rows = pageThrough({ query: [{ hot: { equals: true } }], columns: ["entity-id"], limit: 20 });
+    expect(rows.map((r) => r["entity-id"])).toEqual(matching);
+    expect(cluster.followUps - before).toBeGreaterThan(0);
+  });
+
+  it("orders by a column across rounds, ties by entity id", () => {
+    const rows = pageThrough({ query: [{ hot: { equals: true } }], columns: ["entity-id", "n"], order: [{ n: "desc" }], limit: 20 });
+    const expected = matching
+      .map((id) => ({ id, n: ids.indexOf(id) % 7 }))
+      .sort((a, b) => b.n - a.n || (a.id < b.id ? -1 : 1))
+      .map((r) => ({ "entity-id": r.id, n: String(r.n) }));
+    expect(rows).toEqual(expected);
+  });
+
+  it("orders by score across rounds", () => {
+    const q = [{ hot: { equals: true } }, "or", { n: { equals: 3 } }];
+    const before = cluster.followUps;
+    const rows = pageThrough({ query: q, columns: ["entity-id"], limit: 40 }, compileScore);
+    expect(cluster.followUps - before).toBeGreaterThan(0);
+    const score = (id: string, i: number) => (hot(id, i) ? 1 : 0) + (i % 7 === 3 ? 1 : 0);
+    const expected = ids
+      .map((id, i) => ({ id, score: score(id, i) }))
+      .filter((r) => r.score > 0)
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .map((r) => ({ "entity-id": r.id, score: r.score }));
+    expect(rows).toEqual(expected);
+  });
+
+  it("refuses the page when a shard asked again does not answer", () => {
+    const q = compileResult({ query: [{ hot: { equals: true } }], columns: ["entity-id"], limit: 20 }, s, NOW);
+    const answers = cluster.answers(q);
+    const again = q.followUp!.plans(answers)!;
+    expect([...again.keys()]).toContain(0);
+    const asked = [...again.keys()];
+    const extended = extendAnswers(q, answers, asked, asked.map((shard) => (shard === 0 ? null : cluster.engines[shard]!.query(again.get(shard)!))));
+    expectCode(() => q.merge(extended, ctx(shards, [0])), 4001, /shard 0 of 8/);
+  });
+
+  it("asks no shard twice when the matches are spread evenly", () => {
+    const before = cluster.followUps;
+    const rows = pageThrough({ query: [{ n: { gte: 0 } }], columns: ["entity-id"], limit: 20 });
+    expect(rows.map((r) => r["entity-id"])).toEqual(ids);
+    expect(cluster.followUps - before).toBeLessThanOrEqual(1);
   });
 });

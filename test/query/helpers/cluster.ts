@@ -6,7 +6,7 @@ import { createReferenceEngine } from "../../../durable-objects/engine/reference
 import { isDateOnly } from "../../../src/shared/dates";
 import type { ColumnType } from "../../../src/shared/columns";
 import { isEventType } from "../../../src/shared/columns";
-import type { CompiledQuery } from "../../../src/query/compiled";
+import { extendAnswers, type CompiledQuery } from "../../../src/query/compiled";
 import type { CompiledMutation } from "../../../src/query/mutations";
 import { normaliseEventTime, normaliseValue } from "../../../src/shared/normalise";
 import type { AttrWrite, EntityWrite, EventWrite, ShardAnswer } from "../../../src/shared/plan";
@@ -27,6 +27,8 @@ function fnv1a(text: string): number {
 export class Cluster {
   readonly harnesses: SqliteHarness[];
   readonly engines: ShardEngine[];
+  /** Queries that needed a second round. */
+  followUps = 0;
   constructor(readonly shards: number) {
     this.harnesses = Array.from({ length: shards }, () => openSqlite());
     this.engines = this.harnesses.map((h) => createReferenceEngine(h.sql));
@@ -48,8 +50,16 @@ export class Cluster {
     return this.engines.map((e, s) => (missing.includes(s) ? null : e.query(q.planFor(s))));
   }
 
+  /** Plan → engines → merge, with the follow-up round a route would run (extraction pages). */
   run(q: CompiledQuery, missing: number[] = []): Record<string, unknown> {
-    return q.merge(this.answers(q, missing), { missingShards: missing, totalShards: this.shards });
+    let answers = this.answers(q, missing);
+    const again = q.followUp?.plans(answers) ?? null;
+    if (again !== null) {
+      this.followUps++;
+      const asked = [...again.keys()];
+      answers = extendAnswers(q, answers, asked, asked.map((s) => this.engines[s]!.query(again.get(s)!)));
+    }
+    return q.merge(answers, { missingShards: missing, totalShards: this.shards });
   }
 
   mutate(m: CompiledMutation): Record<string, unknown> {
