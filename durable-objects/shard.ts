@@ -213,11 +213,15 @@ export class ShardDO extends DurableObject<Env> {
     if (wanted.length > 0) await this.ctx.storage.setAlarm(Math.min(...wanted));
   }
 
-  /** Drains the outbox to every replica copy, in order; failures back off. Answers when to run again. */
+  /**
+   * Drains the outbox to every replica copy, in order; a failing copy does not hold up the others,
+   * and failures back off. Answers when to run again.
+   */
   private async drainOutbox(): Promise<number | null> {
     const addr = this.log.identity();
     if (!addr || addr.copy !== 0 || addr.replicas === 0) return null;
     let pending = false;
+    let failure: string | null = null;
     for (let copy = 1; copy <= addr.replicas; copy++) {
       const entries = this.log.outboxAfter(copy, OUTBOX_BATCH_ENTRIES);
       if (entries.length === 0) continue;
@@ -229,17 +233,22 @@ export class ShardDO extends DurableObject<Env> {
         result = { ok: false, error: { name: "INTERNAL", message: String(e) } };
       }
       if (!result.ok) {
-        this.log.setMeta("last_error", `replica ${copy}: ${result.error.message}`);
-        const attempts = Number(this.log.getMeta("replication_failures") ?? "0") + 1;
-        this.log.setMeta("replication_failures", String(attempts));
-        return Date.now() + Math.min(REPLICATION_RETRY_MAX_MS, 250 * 2 ** Math.min(attempts, 8));
+        failure = `replica ${copy}: ${result.error.message}`;
+        continue;
       }
       this.log.ackOutbox(copy, entries[entries.length - 1]!.seq);
       if (entries.length === OUTBOX_BATCH_ENTRIES) pending = true;
     }
-    this.log.setMeta("replication_failures", null);
     this.log.pruneOutbox(addr.replicas);
-    if (!(await this.clearCaughtUpMarks(addr))) return Date.now() + FORWARD_NOW_MS; // the catalog did not answer
+    const cleared = await this.clearCaughtUpMarks(addr);
+    if (failure !== null) {
+      this.log.setMeta("last_error", failure);
+      const attempts = Number(this.log.getMeta("replication_failures") ?? "0") + 1;
+      this.log.setMeta("replication_failures", String(attempts));
+      return Date.now() + Math.min(REPLICATION_RETRY_MAX_MS, 250 * 2 ** Math.min(attempts, 8));
+    }
+    this.log.setMeta("replication_failures", null);
+    if (!cleared) return Date.now() + FORWARD_NOW_MS; // the catalog did not answer
     return pending || this.log.outboxBacklog() > 0 ? Date.now() : null;
   }
 

@@ -145,6 +145,28 @@ describe("resilience under shard failures", () => {
     await fault(small, 0, 0, "none");
   });
 
+  it("keeps feeding a second replica while the first is unreachable, and falls back to it exactly", async () => {
+    const two = await createDatabase({ shards: 1, replicas: 2 });
+    await call("POST", "/v1/column", { key: two.master, body: { name: "Kind", "api-name": "kind", type: "string" } });
+    await fault(two, 0, 1, "unreachable");
+    const body = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`e${i}`, { kind: "k" }]));
+    const r = await call("POST", "/v1/insert?wait=true", { key: two.write, body });
+    expect(r.status, r.text).toBe(200);
+    // Only the unreachable copy is behind: the write reached the other one before it was acknowledged.
+    const health = await adminCall("GET", `/admin/databases/${two.id}/health`);
+    expect(health.body["replicas-behind"]).toEqual([expect.objectContaining({ shard: 0, copy: 1 })]);
+    await fault(two, 0, 0, "down");
+    const answered = await countAll(two);
+    expect(answered.result.all).toBe(12);
+    expect(answered).not.toHaveProperty("approximate");
+    await fault(two, 0, 0, "none");
+    await fault(two, 0, 1, "none");
+    const primary = shardStub(env, { db: two.id, shard: 0, copy: 0 });
+    await setAlarm(primary, Date.now());
+    while (await runDurableObjectAlarm(primary)) { /* the primary catches copy 1 up */ }
+    expect((await adminCall("GET", `/admin/databases/${two.id}/health`)).body["replicas-behind"]).toEqual([]);
+  });
+
   it("takes the unreachable mode in the fault API and treats an unreachable primary like a failed one", async () => {
     await fault(db, 1, 0, "unreachable");
     const body = await countAll(db);
