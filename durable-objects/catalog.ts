@@ -330,8 +330,14 @@ export class CatalogDO extends DurableObject<Env> {
 
   // ---- dead letters -----------------------------------------------------------------------------
 
-  async recordDeadLetter(letter: DeadLetter): Promise<void> {
+  /**
+   * Records a dead letter; false when the database no longer exists (deleted while the insert was
+   * queued): its data has nowhere to go, and keeping the letter would store it in an orphan catalog.
+   */
+  async recordDeadLetter(letter: DeadLetter): Promise<boolean> {
+    if (this.getMeta("database") === null) return false;
     this.sql.exec(`INSERT INTO cat_dead_letters (body) VALUES (?)`, JSON.stringify(letter));
+    return true;
   }
 
   async deadLetters(): Promise<DeadLetter[]> {

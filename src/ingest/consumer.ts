@@ -46,8 +46,9 @@ export async function consumeDeadLetters(batch: MessageBatch<AnyIngestMessage>, 
     } catch (e) {
       lastError = `shard unreachable: ${e instanceof Error ? e.message : String(e)}`;
     }
-    await catalogOf(env, m.db).recordDeadLetter({ at: new Date().toISOString(), recordId: m.recordId, shard: m.shard, error: lastError });
-    console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after its last retry: ${lastError}`);
+    const recorded = await catalogOf(env, m.db).recordDeadLetter({ at: new Date().toISOString(), recordId: m.recordId, shard: m.shard, error: lastError });
+    if (recorded) console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after its last retry: ${lastError}`);
+    else console.warn(`ingest: record ${m.recordId} of deleted database ${m.db} dropped after its last retry`);
     msg.ack();
   }
 }

@@ -136,6 +136,18 @@ describe("exactly-once ingest", () => {
     expect(await countEvents(db)).toBe(0);
   });
 
+  it("drops the dead letter of a database deleted meanwhile, leaving its catalog empty", async () => {
+    const { db, clicks } = await setup();
+    const deleted = await adminCall("DELETE", `/admin/databases/${db.id}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    const batch = createMessageBatch<AnyIngestMessage>("sliced-ingest-dlq", [{ id: "dlq-1", timestamp: Date.now(), attempts: 1, body: message(db, clicks, "late-1", "e1") }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dlq-1"]);
+    const rows = await runInDurableObject(catalogOf(env, db.id), (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM cat_dead_letters").one()["n"]);
+    expect(rows).toBe(0);
+  });
+
   it("does not acknowledge a write its replica missed unless the catalog recorded that the replica is behind", async () => {
     const { db, clicks } = await setup();
     const addr: ShardAddress = { db: db.id, shard: 0, copy: 0, replicas: 1 };
