@@ -85,7 +85,7 @@ function compileExtraction(body: unknown, schema: SchemaIndex, now: number, scor
       if (cursor !== null && cursor.offsets.length !== all.length) {
         throw new ApiError("QUERY_PAGE_TOKEN", `invalid page-token: it was issued for ${cursor.offsets.length} shards, the database has ${all.length}`);
       }
-      // Stalled only if a shard's matches grew between the two rounds: the page is then short, and
+      // Stalled only if a shard's data changed between the two rounds: the page is then short, and
       // its token continues exactly where each shard's rows stopped.
       const { rows, taken } = mergePages(pagesOf(all), order, limit);
       const offsets = all.map((_, i) => offsetOf(i) + (taken[i] ?? 0));
