@@ -7,16 +7,16 @@ import type { ColumnDef } from "../shared/columns";
 import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../shared/columns";
 import { ApiError } from "../shared/errors";
 import { EXTRACTION_COLUMNS_MAX, EXTRACTION_LIMIT_DEFAULT, EXTRACTION_LIMIT_MAX } from "../shared/limits";
-import type { Expr, ExtractColumn, ExtractQuery, ExtractRow, ExtractedValue, OrderKey, ShardAnswer } from "../shared/plan";
+import type { Expr, ExtractColumn, ExtractQuery, ExtractRow, ExtractedValue, OrderKey } from "../shared/plan";
 import { isoDateTime } from "../shared/values";
 import type { SchemaIndex } from "../shared/schema";
 import { isObject, readBypassCache, rejectUnknownKeys, requireObject, resolveDimension, show } from "./body";
 import { parseWindow } from "./between";
 import type { CompiledQuery } from "./compiled";
 import { compileQuery, lookupColumn, type ExprContext } from "./expr";
-import { mergePages, type ShardPage } from "./merge/pages";
+import { mergePages } from "./merge/pages";
 import { answersOfKind, requireComplete } from "./merge/shards";
-import { firstAsk, refills } from "./page-rounds";
+import { firstAsk, pageFollowUp, shardPages } from "./page-rounds";
 import { decodePageToken, encodePageToken, queryHash, stableJson, type PageCursor } from "./page-token";
 
 const KEYS = ["query", "columns", "order", "limit", "page-token", "dimension", "bypass-cache"];
@@ -61,25 +61,10 @@ function compileExtraction(body: unknown, schema: SchemaIndex, now: number, scor
   };
   const plan = (offset: number, rows: number): ExtractQuery => ({ kind: "extract", dimension, expr, score, columns, order, offset, limit: rows });
   const ask = firstAsk(limit, schema.database.shards);
-  /** The shards' rows as merge input: each knows whether its shard has rows after them. */
-  const pagesOf = (all: ReadonlyArray<Extract<ShardAnswer, { kind: "extract" }>>): ShardPage[] =>
-    all.map((a, s) => ({ rows: a.rows, more: offsetOf(s) + a.rows.length < a.matched }));
 
   return {
     planFor: (shard) => plan(offsetOf(shard), ask),
-    followUp: {
-      plans(answers) {
-        if (answers.some((a) => a === null || a.kind !== "extract")) return null; // the merge refuses them
-        const pages = pagesOf(answers as Array<Extract<ShardAnswer, { kind: "extract" }>>);
-        const { rows, taken, stalled } = mergePages(pages, order, limit);
-        if (!stalled) return null;
-        return new Map(refills(pages, taken, rows.length, limit).map((r) => [r.shard, plan(offsetOf(r.shard) + r.after, r.rows)]));
-      },
-      extend(first, more) {
-        if (first.kind !== "extract" || more.kind !== "extract") return first; // the merge refuses them
-        return { kind: "extract", matched: first.matched, rows: [...first.rows, ...more.rows] };
-      },
-    },
+    followUp: pageFollowUp(order, limit, offsetOf, plan),
     merge(answers, ctx2) {
       const all = requireComplete(answersOfKind(answers, "extract"), ctx2, endpoint);
       if (cursor !== null && cursor.offsets.length !== all.length) {
@@ -87,7 +72,7 @@ function compileExtraction(body: unknown, schema: SchemaIndex, now: number, scor
       }
       // Stalled only if a shard's data changed between the two rounds: the page is then short, and
       // its token continues exactly where each shard's rows stopped.
-      const { rows, taken } = mergePages(pagesOf(all), order, limit);
+      const { rows, taken } = mergePages(shardPages(all, offsetOf), order, limit);
       const offsets = all.map((_, i) => offsetOf(i) + (taken[i] ?? 0));
       const more = all.some((a, i) => offsets[i]! < a.matched);
       return {

@@ -4,7 +4,11 @@
 // keeps. Each shard is first asked for a few deviations above its expected share; the rare shard
 // whose rows run out before the merged page is full is asked once more (a second fan-out round).
 
-import type { ShardPage } from "./merge/pages";
+import type { ExtractQuery, OrderKey, ShardAnswer } from "../shared/plan";
+import type { CompiledQuery } from "./compiled";
+import { mergePages, type ShardPage } from "./merge/pages";
+
+type ExtractAnswer = Extract<ShardAnswer, { kind: "extract" }>;
 
 /**
  * Rows to ask each shard for first: the expected share limit/shards plus four binomial standard
@@ -37,4 +41,34 @@ export function refills(pages: readonly ShardPage[], taken: readonly number[], m
     if (page.more && left < need) out.push({ shard, after: page.rows.length, rows: need - left });
   });
   return out;
+}
+
+/** The shards' rows as merge input: each knows whether its shard has rows after them. */
+export function shardPages(answers: readonly ExtractAnswer[], offsetOf: (shard: number) => number): ShardPage[] {
+  return answers.map((a, shard) => ({ rows: a.rows, more: offsetOf(shard) + a.rows.length < a.matched }));
+}
+
+/**
+ * The second round of an extraction whose shards were asked for fewer rows than the `limit` rows
+ * merged by `order`: `planAt(offset, rows)` is the plan for `rows` more rows of a shard from `offset`.
+ */
+export function pageFollowUp(
+  order: readonly OrderKey[],
+  limit: number,
+  offsetOf: (shard: number) => number,
+  planAt: (offset: number, rows: number) => ExtractQuery,
+): NonNullable<CompiledQuery["followUp"]> {
+  return {
+    plans(answers) {
+      if (answers.some((a) => a === null || a.kind !== "extract")) return null; // the merge refuses them
+      const pages = shardPages(answers as ExtractAnswer[], offsetOf);
+      const { rows, taken, stalled } = mergePages(pages, order, limit);
+      if (!stalled) return null;
+      return new Map(refills(pages, taken, rows.length, limit).map((r) => [r.shard, planAt(offsetOf(r.shard) + r.after, r.rows)]));
+    },
+    extend(first, more) {
+      if (first.kind !== "extract" || more.kind !== "extract") return first; // the merge refuses them
+      return { kind: "extract", matched: first.matched, rows: [...first.rows, ...more.rows] };
+    },
+  };
 }

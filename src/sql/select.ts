@@ -8,6 +8,7 @@ import { SQL_EXTRACT_ROWS_MAX } from "../shared/limits";
 import type { ExtractColumn, ExtractQuery, OrderKey, ShardAnswer, ShardQuery, Window } from "../shared/plan";
 import type { CompiledQuery, MergeContext } from "../query/compiled";
 import { float } from "../query/json";
+import { firstAsk, pageFollowUp } from "../query/page-rounds";
 import type { AggregateName, CompareOp, SelectStatement, SqlExpr } from "./ast";
 import {
   and,
@@ -585,9 +586,12 @@ class SelectCompiler {
       ...[...events.values()].map((col) => eventColumn(col, allTime.has(col.id) ? null : (this.windows.get(col.id) ?? null))),
     ];
 
-    // Plain per-entity projections with LIMIT push ORDER BY and LIMIT down to the shards.
+    // Plain per-entity projections with LIMIT push ORDER BY and LIMIT down to the shards; each shard
+    // is first asked for about its share of the rows (query/page-rounds.ts), the rare one that runs
+    // out asked again. Otherwise every shard hands over all its matches.
     const pushOrder = this.pushableOrder(rowPlan, edge);
-    const limit = pushOrder ? rowPlan.offset + (rowPlan.limit ?? 0) : SQL_EXTRACT_ROWS_MAX;
+    const wanted = pushOrder ? rowPlan.offset + (rowPlan.limit ?? 0) : SQL_EXTRACT_ROWS_MAX;
+    const limit = pushOrder ? firstAsk(wanted, this.scope.schema.database.shards) : wanted;
     const plan: ExtractQuery = {
       kind: "extract",
       dimension: this.scope.dimension,
@@ -602,6 +606,7 @@ class SelectCompiler {
     const eventList = [...events.values()];
     return {
       planFor: () => plan,
+      ...(pushOrder === null ? {} : { followUp: pageFollowUp(pushOrder, wanted, () => 0, (offset, rows): ExtractQuery => ({ ...plan, offset, limit: rows })) }),
       merge(answers: Array<ShardAnswer | null>, ctx: MergeContext): Record<string, unknown> {
         if (ctx.missingShards.length > 0) {
           throw new ApiError("SHARDS_UNAVAILABLE", `no copy of shard(s) ${ctx.missingShards.join(", ")} answered; the SQL result would be incomplete`);

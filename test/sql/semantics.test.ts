@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringifyResponse } from "../../src/query/json";
 import { compileSql } from "../../src/sql/index";
 import { compareAnswer, parseTyped, typedResponse } from "../query/helpers/typed-json";
+import { Cluster, insertToWrites } from "../query/helpers/cluster";
+import { makeSchema } from "../query/helpers/schema";
 import { FIXTURE_NOW, FIXTURE_PRESENT, sqlFixture } from "./helpers/fixture";
 
 /** [query, expected rows as JSON text (floats as 1.0), whether row order is checked] */
@@ -90,3 +92,35 @@ if (!FIXTURE_PRESENT) {
     });
   }
 }
+
+describe("SQL ORDER BY ... LIMIT across uneven shards", () => {
+  // Each shard is first asked for about its share of OFFSET + LIMIT rows (query/page-rounds.ts);
+  // here 40 of the 48 matching users live on shard 0, so it must be asked again.
+  const shards = 8;
+  const schema = makeSchema([{ apiName: "tag", type: "string" }, { apiName: "n", type: "integer" }], ["default"], shards);
+  const cluster = new Cluster(shards);
+  const onShard0: string[] = [];
+  const elsewhere: string[] = [];
+  for (let i = 0; onShard0.length < 40 || elsewhere.length < 8; i++) {
+    const id = `u${String(i).padStart(4, "0")}`;
+    if (cluster.route("default", id) === 0) onShard0.length < 40 && onShard0.push(id);
+    else elsewhere.length < 8 && elsewhere.push(id);
+  }
+  const ids = [...onShard0, ...elsewhere];
+  const n = (id: string) => Number(id.slice(1)) % 13;
+  cluster.write(insertToWrites(Object.fromEntries(ids.map((id) => [id, { tag: "t", n: n(id) }])), schema, FIXTURE_NOW));
+  afterAll(() => cluster.close());
+  const run = (text: string) => {
+    const s = compileSql(text, schema, FIXTURE_NOW);
+    if (s.kind !== "select") throw new Error("not a select");
+    return cluster.run(s.query);
+  };
+
+  it("returns the same rows as the whole sorted set, asking the crowded shard twice", () => {
+    const before = cluster.followUps;
+    const body = run("SELECT [entity-id], n FROM default WHERE tag = 't' ORDER BY n DESC, [entity-id] LIMIT 30 OFFSET 5");
+    const expected = [...ids].sort((a, b) => n(b) - n(a) || (a < b ? -1 : 1)).slice(5, 35).map((id) => ({ "entity-id": id, n: n(id) }));
+    expect(body["result"]).toEqual(expected);
+    expect(cluster.followUps - before).toBe(1);
+  });
+});
