@@ -10,6 +10,7 @@ import { columns } from "./routes/columns";
 import { inserts } from "./routes/insert";
 import { keys } from "./routes/keys";
 import { enforceRateLimit } from "./rate-limit";
+import { openApiDocument } from "./openapi/index";
 import { extraction } from "./routes/extraction";
 import { mutations } from "./routes/mutations";
 import { queries } from "./routes/query";
@@ -35,7 +36,7 @@ export function normalisePath(pathname: string): string {
 
 /** Every route, for telling "wrong method" (25) from "no such route" (26). */
 const KNOWN_PATHS = [
-  /^\/$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop|backup|backups|restore|keys\/master\/rotate))?)?$/,
+  /^\/$/, /^\/openapi\.json$/, /^\/admin\/databases(\/[^/]+(\/(health|faults|dead-letters|noop|backup|backups|restore|keys\/master\/rotate))?)?$/,
   /^\/admin\/rotate-data-key-secret$/,
   /^\/v1\/(database|column|insert|sql|delete|update)$/, /^\/v1\/column\/[^/]+$/,
   /^\/v1\/query\/(count\/entity|count\/entity\/total|count\/event|exists\/entity|top_values|aggregation|saved)$/,
@@ -50,7 +51,8 @@ app.use("*", async (c, next) => {
   await next();
 });
 
-app.get("/", (c) => c.json({ service: "sliced", description: "SlicingDice-compatible analytics database", api: "/v1", docs: "README.md" }));
+app.get("/", (c) => c.json({ service: "sliced", description: "SlicingDice-compatible analytics database", api: "/v1", docs: "README.md", openapi: "/openapi.json" }));
+app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
 app.route("/admin", admin);
 

@@ -21,14 +21,14 @@ import { parseWith } from "./validation";
 
 const SHARDS_DEFAULT = 8;
 
-const createDatabaseSchema = z.strictObject({
+export const createDatabaseSchema = z.strictObject({
   name: z.string({ error: "is required and must be a string" }).trim().min(1, "must not be blank").max(200, "must be at most 200 characters"),
   description: z.string({ error: "must be a string" }).max(1000, "must be at most 1000 characters").optional(),
   shards: z.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(256, "must be at most 256").optional(),
   replicas: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2").optional(),
 });
 
-const faultSchema = z.strictObject({
+export const faultSchema = z.strictObject({
   shard: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0"),
   replica: z.number({ error: "must be 0 (primary) or a replica number" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2"),
   mode: z.enum(FAULT_MODES, { error: `must be one of ${FAULT_MODES.join(", ")}` }),

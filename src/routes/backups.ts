@@ -15,7 +15,7 @@ import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
 import type { DatabaseInfo } from "../shared/schema";
 import { parseWith } from "./validation";
 
-const restoreSchema = z.strictObject({
+export const restoreSchema = z.strictObject({
   snapshot: z.string({ error: "is required: a snapshot id from GET /admin/databases/:id/backups" }).refine(isSnapshotId, "is not a snapshot id (hourly-YYYY-MM-DDTHH or manual-YYYY-MM-DDTHH-MM-SS-mmmZ)"),
   location: z.enum(["local", "remote"], { error: "must be local (BACKUPS) or remote (the daily copy in BACKUPS_REMOTE)" }).optional(),
 });

@@ -15,7 +15,7 @@ const nameLike = (max: number) =>
 export const columnName = z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_NAME_CHARS_MAX, `must be at most ${COLUMN_NAME_CHARS_MAX} characters`);
 export const columnDescription = z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`);
 
-const columnSchema = z.strictObject({
+export const columnSchema = z.strictObject({
   name: columnName,
   "api-name": nameLike(COLUMN_API_NAME_CHARS_MAX).refine((n) => n !== ENTITY_ID_COLUMN, `'${ENTITY_ID_COLUMN}' is reserved`),
   type: z.enum(TYPE_NAMES, { error: `must be one of ${COLUMN_TYPES.join(", ")}` }),

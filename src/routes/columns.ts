@@ -59,7 +59,7 @@ columns.post("/column", async (c) => {
   return success(c, { "api-name": Array.isArray(body) ? names : names[0] });
 });
 
-const columnPatchSchema = z.strictObject({
+export const columnPatchSchema = z.strictObject({
   name: columnName.optional(),
   description: columnDescription.optional(),
   dimension: z.string().optional(),

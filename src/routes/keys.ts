@@ -67,7 +67,7 @@ export function keyJson(k: KeyInfo): Record<string, unknown> {
   return { id: k.id, name: k.name, level: k.level, permissions: k.permissions, "created-at": k.createdAt };
 }
 
-const CREATABLE_LEVELS: readonly KeyLevel[] = ["read", "write", "custom"];
+export const CREATABLE_LEVELS: readonly KeyLevel[] = ["read", "write", "custom"];
 
 /** A POST /v1/keys body: {name, level, permissions (custom only)}. Hand-written so no member name reaches an object's prototype. */
 export function parseKeyDefinition(body: unknown): { name: string; level: KeyLevel; permissions: KeyPermissions | null } {
