@@ -119,5 +119,11 @@ describe("columns", () => {
     const wm = await call("DELETE", "/v1/insert", { key: db.master });
     expect(wm.status).toBe(405);
     expect(firstError(wm).code).toBe(25);
+    // Paths with parameters, historical names and the /v1/test prefix are known routes too.
+    for (const path of ["/v1/column/some-column", "/v1/field/", "/v1/test/query/count/entity", "/v1/query/saved/some-query"]) {
+      const r = await call("PATCH", path, { key: db.master });
+      expect(r.status, path).toBe(405);
+      expect(firstError(r).code, path).toBe(25);
+    }
   });
 });
