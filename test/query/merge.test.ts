@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compileAggregation } from "../../src/query/aggregation";
 import { compileCountEntity } from "../../src/query/count-entity";
 import { compileCountEvent } from "../../src/query/count-event";
+import { createSegmentEngine } from "../../durable-objects/engine/index";
+import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
 import { extendAnswers } from "../../src/query/compiled";
 import { compileExists } from "../../src/query/exists";
 import { compileResult, compileScore } from "../../src/query/extraction";
@@ -14,6 +16,7 @@ import { firstAsk, refills } from "../../src/query/page-rounds";
 import { compileTopValues } from "../../src/query/top-values";
 import { compileTotal } from "../../src/query/total";
 import type { AggNode, ExtractRow, MetricPartial, OrderKey, ShardAnswer } from "../../src/shared/plan";
+import { mulberry32 } from "../engine/helpers/seeded";
 import { Cluster, insertToWrites } from "./helpers/cluster";
 import { expectCode } from "./helpers/errors";
 import { fullSchema, makeSchema } from "./helpers/schema";
@@ -253,12 +256,15 @@ describe("page rounds", () => {
   });
 });
 
-describe("extraction pages when one shard holds most matches", () => {
+describe.each([
+  ["reference", createReferenceEngine],
+  ["segment", createSegmentEngine],
+] as const)("extraction pages when one shard holds most matches (%s engine)", (_name, engine) => {
   // 8 shards, 400 entities; the query matches every entity of shard 0 and one in ten elsewhere, so a
   // page of 20 (first ask 11 rows per shard) needs a second round from shard 0.
   const shards = 8;
   const s = makeSchema([{ apiName: "n", type: "integer" }, { apiName: "hot", type: "boolean" }], ["default"], shards);
-  const cluster = new Cluster(shards);
+  const cluster = new Cluster(shards, engine);
   const ids = Array.from({ length: 400 }, (_, i) => `u${String(i).padStart(3, "0")}`);
   const hot = (id: string, i: number) => cluster.route("default", id) === 0 || i % 10 === 0;
   const insert: Record<string, unknown> = {};
@@ -325,5 +331,58 @@ describe("extraction pages when one shard holds most matches", () => {
     const rows = pageThrough({ query: [{ n: { gte: 0 } }], columns: ["entity-id"], limit: 20 });
     expect(rows.map((r) => r["entity-id"])).toEqual(ids);
     expect(cluster.followUps - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("seeded paging: 8 segment-engine shards against one reference shard", () => {
+  // Random data (a third of the entities crowd shard 0 through their `hot` flag), random queries,
+  // orders and page sizes: paging through every page of the 8-shard cluster, second rounds
+  // included, must give exactly the rows one reference shard answers in a single page.
+  const SEED = 20261127;
+  const rnd = mulberry32(SEED);
+  const shards = 8;
+  const columns = [{ apiName: "n", type: "integer" as const }, { apiName: "s", type: "string" as const }, { apiName: "hot", type: "boolean" as const }];
+  const many = makeSchema(columns, ["default"], shards);
+  const one = makeSchema(columns, ["default"], 1);
+  const cluster = new Cluster(shards, createSegmentEngine);
+  const oracle = new Cluster(1);
+  const insert: Record<string, unknown> = {};
+  for (let i = 0; i < 300; i++) {
+    const id = `e${Math.floor(rnd() * 1e6).toString(36)}`;
+    const crowded = cluster.route("default", id) === 0;
+    insert[id] = { hot: crowded || rnd() < 0.1, ...(rnd() < 0.85 ? { n: Math.floor(rnd() * 10) } : {}), ...(rnd() < 0.7 ? { s: `s${Math.floor(rnd() * 6)}` } : {}) };
+  }
+  cluster.write(insertToWrites(insert, many, NOW));
+  oracle.write(insertToWrites(insert, one, NOW));
+  afterAll(() => {
+    cluster.close();
+    oracle.close();
+  });
+
+  const queries = [[{ hot: { equals: true } }], [{ n: { gte: 3 } }], [{ hot: { equals: true } }, "or", { n: { equals: 4 } }, "or", { s: { equals: "s1" } }]];
+  const resultOrders = [undefined, [{ n: "asc" }], [{ n: "desc" }], [{ "entity-id": "desc" }], [{ s: "asc" }, { "entity-id": "desc" }], [{ s: "desc" }, { n: "asc" }]];
+  const scoreOrders = [undefined, [{ score: "asc" }], [{ score: "desc" }, { n: "desc" }]];
+
+  it(`agrees on 40 random page walks (seed ${SEED})`, () => {
+    const followUpsBefore = cluster.followUps;
+    for (let run = 0; run < 40; run++) {
+      const scored = rnd() < 0.4;
+      const compile = scored ? compileScore : compileResult;
+      const orders = scored ? scoreOrders : resultOrders;
+      const order = orders[Math.floor(rnd() * orders.length)];
+      const base = { query: queries[Math.floor(rnd() * queries.length)], columns: ["entity-id", "n", "s"], ...(order ? { order } : {}) };
+      const limit = 1 + Math.floor(rnd() * 40);
+      const expected = oracle.run(compile({ ...base, limit: 1000 }, one, NOW))["data"];
+      const rows: unknown[] = [];
+      let page = cluster.run(compile({ ...base, limit }, many, NOW));
+      for (;;) {
+        rows.push(...(page["data"] as unknown[]));
+        if (page["next-page"] === null) break;
+        expect(page["data"], "only the last page is short").toHaveLength(limit);
+        page = cluster.run(compile({ ...base, "page-token": page["next-page"] }, many, NOW));
+      }
+      expect(rows, `run ${run}: ${JSON.stringify({ ...base, limit, scored })}`).toEqual(expected);
+    }
+    expect(cluster.followUps - followUpsBefore, "the crowded shard was asked again").toBeGreaterThan(0);
   });
 });

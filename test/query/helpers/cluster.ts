@@ -29,9 +29,10 @@ export class Cluster {
   readonly engines: ShardEngine[];
   /** Queries that needed a second round. */
   followUps = 0;
-  constructor(readonly shards: number) {
+  /** `engine`: the reference row engine by default; tests of merges also run the segment engine. */
+  constructor(readonly shards: number, engine: (sql: SqliteHarness["sql"]) => ShardEngine = createReferenceEngine) {
     this.harnesses = Array.from({ length: shards }, () => openSqlite());
-    this.engines = this.harnesses.map((h) => createReferenceEngine(h.sql));
+    this.engines = this.harnesses.map((h) => engine(h.sql));
   }
 
   route(dimension: string, id: string): number {
