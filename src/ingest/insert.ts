@@ -4,6 +4,7 @@
 
 import { refreshSchema, rememberSchema, type Caller } from "../auth";
 import { catalogOf, shardStub } from "../bindings";
+import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../cache";
 import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../shared/errors";
@@ -35,7 +36,16 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   const db = schema.database;
   const messages = packMessages(db, requestId, entities);
   await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
-  if (options.wait) await waitUntilApplied(env, db.replicas, messages, insertWaitMs(env));
+  // From here the change will happen: this isolate stops answering from results cached before it.
+  let visibleAt = Date.now() + QUEUED_WRITE_SETTLE_MS;
+  try {
+    if (options.wait) {
+      await waitUntilApplied(env, db.replicas, messages, insertWaitMs(env));
+      visibleAt = Date.now();
+    }
+  } finally {
+    noteDataChange(db.id, visibleAt);
+  }
   return {
     "inserted-entities": parsed.entities.length,
     "inserted-columns": parsed.entities.reduce((n, e) => n + e.fields.length, 0),

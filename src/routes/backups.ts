@@ -9,6 +9,7 @@ import { isSnapshotId } from "../backup/keys";
 import { complete, describe, listSnapshots } from "../backup/listing";
 import { restoreSnapshot } from "../backup/restore";
 import { directoryOf } from "../bindings";
+import { noteDataChange } from "../cache";
 import { readJson, success, type AppContext, type AppEnv } from "../http";
 import { ApiError } from "../shared/errors";
 import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
@@ -38,6 +39,7 @@ backups.post("/databases/:id/restore", async (c) => {
   const info = await databaseOr404(c);
   const body = parseWith(restoreSchema, await readJson(c, QUERY_BODY_BYTES_MAX), {}, "ADMIN_INVALID", "restore");
   const r = await restoreSnapshot(c.env, info, body.snapshot, body.location ?? "local");
+  noteDataChange(info.id, Date.now()); // the data went back in time: this isolate's cached answers are stale
   return success(c, { restored: r.snapshot, location: r.location, shards: r.shards, "shard-copies": r.copies, bytes: r.bytes, rows: r.rows });
 });
 

@@ -3,6 +3,7 @@
 
 import { Hono } from "hono";
 import { requireLevel } from "../auth";
+import { noteDataChange } from "../cache";
 import { readJson, success, type AppContext, type AppEnv } from "../http";
 import { requestRecordId } from "../idempotency";
 import { checkMutation } from "../permissions";
@@ -33,5 +34,6 @@ async function mutate(c: AppContext, body: unknown, compile: MutationCompiler): 
   const requestId = await requestRecordId(caller.db, "mutation", c.req.header("idempotency-key"));
   const db = caller.schema.database;
   const result = await fanOut(c.env, db, (stub, addr) => stub.mutate(addr, `${requestId}/${addr.shard}`, compiled.mutationFor(addr.shard)), { primaryOnly: true });
+  noteDataChange(caller.db, Date.now()); // applied (on the shards that answered): older cached answers are stale here
   return compiled.merge(result.answers.map((a) => (a === null ? null : a.entities)), { missingShards: result.missingShards, totalShards: db.shards });
 }

@@ -3,7 +3,7 @@
 
 import { Hono } from "hono";
 import { refreshSchema, requireLevel } from "../auth";
-import { cacheKeyOf, planHash, readCached, writeCached } from "../cache";
+import { cacheKeyOf, dataChangedSince, planHash, readCached, writeCached } from "../cache";
 import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
 import { checkQuery } from "../permissions";
 import { compileAggregation } from "../query/aggregation";
@@ -81,7 +81,7 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
   // A bypassing request skips the cache both ways: no key hashing, no KV read or write on its path.
   const key = compiled.bypassCache ? null : cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
   if (key !== null) {
-    const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs);
+    const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs, dataChangedSince(caller.db));
     if (hit !== null) return successFromText(c, hit);
   }
   const body = await execute(c, compiled);

@@ -1,9 +1,16 @@
 // The 5-second result cache: identical queries within the window share an answer, bypass-cache and
-// schema changes skip it, databases never share entries, and freshness is decided by the write time.
+// schema changes skip it, databases never share entries, freshness is decided by the write time, and
+// an isolate never answers from before a change of the data it acknowledged itself.
 
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { catalogOf } from "../../src/bindings";
 import { cacheKeyOf, readCached, writeCached } from "../../src/cache";
+import worker from "../../src/index";
+import { shardOf } from "../../src/ingest/route";
+import type { EntityWrite } from "../../src/shared/plan";
+import type { IngestMessage } from "../../src/shared/rpc";
 import { call, createDatabase, type TestDatabase } from "../helpers/api";
 
 async function seeded(): Promise<TestDatabase> {
@@ -11,6 +18,19 @@ async function seeded(): Promise<TestDatabase> {
   await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
   await call("POST", "/v1/insert?wait=true", { key: db.write, body: { a: { plan: "gold" } } });
   return db;
+}
+
+/** Applies an insert through the queue consumer, as another isolate's insert would arrive: this isolate never acknowledged it. */
+async function writeElsewhere(db: TestDatabase, id: string): Promise<void> {
+  const schema = (await catalogOf(env, db.id).schema())!;
+  const col = schema.columns.find((c) => c.apiName === "plan")!;
+  const entities: EntityWrite[] = [{ dimension: "default", id, attrs: [{ col: { id: col.id, type: col.type, storage: col.storage }, value: "gold" }], events: [] }];
+  const { shards, replicas } = schema.database;
+  const body: IngestMessage = { v: 2, db: db.id, shard: shardOf("default", id, shards), replicas, recordId: `elsewhere-${id}`, entitiesJson: JSON.stringify(entities) };
+  const batch = createMessageBatch<IngestMessage>("sliced-ingest", [{ id: `elsewhere-${id}`, timestamp: Date.now(), attempts: 1, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env);
+  expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([`elsewhere-${id}`]);
 }
 
 const countGold = async (db: TestDatabase, bypass = false): Promise<number> => {
@@ -23,9 +43,39 @@ describe("result cache", () => {
   it("serves an identical query from the cache within the window; bypass-cache sees new data", async () => {
     const db = await seeded();
     expect(await countGold(db)).toBe(1);
-    await call("POST", "/v1/insert?wait=true", { key: db.write, body: { b: { plan: "gold" } } });
+    await writeElsewhere(db, "b"); // a change this isolate did not acknowledge (another isolate's insert)
     expect(await countGold(db)).toBe(1); // cached
     expect(await countGold(db, true)).toBe(2); // bypassed
+  });
+
+  it("does not answer from before a change this isolate acknowledged: inserts, deletes and updates", async () => {
+    const db = await seeded();
+    expect(await countGold(db)).toBe(1);
+    await call("POST", "/v1/insert?wait=true", { key: db.write, body: { b: { plan: "gold" } } });
+    expect(await countGold(db)).toBe(2);
+    await writeElsewhere(db, "c");
+    expect(await countGold(db), "still cached after the isolate's own write").toBe(2);
+    const del = await call("POST", "/v1/delete", { key: db.master, body: { query: [{ "entity-id": { equals: "a" } }] } });
+    expect(del.status, del.text).toBe(200);
+    expect(await countGold(db)).toBe(2); // b and c
+    const upd = await call("POST", "/v1/update", { key: db.master, body: { query: [{ "entity-id": { equals: "b" } }], "set": { plan: "silver" } } });
+    expect(upd.status, upd.text).toBe(200);
+    expect(await countGold(db)).toBe(1);
+  });
+
+  it("stops answering from before an insert queued without ?wait=true once it can be applied", async () => {
+    const db = await seeded();
+    expect(await countGold(db)).toBe(1);
+    const started = Date.now();
+    const r = await call("POST", "/v1/insert", { key: db.write, body: { b: { plan: "gold" } } });
+    expect(r.status, r.text).toBe(200);
+    let seen = await countGold(db);
+    while (seen !== 2 && Date.now() - started < 4_000) {
+      await scheduler.wait(50);
+      seen = await countGold(db);
+    }
+    expect(seen).toBe(2);
+    expect(Date.now() - started, "well before the 5-second window ends").toBeLessThan(4_000);
   });
 
   it("never serves one database's answer to another", async () => {
