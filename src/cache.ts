@@ -4,7 +4,11 @@
 // answers, nor an answer computed before a column definition changed. Only exact answers are stored.
 // An isolate also remembers when it acknowledged a change of a database's data: an answer computed
 // before that reads as a miss in this isolate (read-your-writes for a client that stays on it).
+// With a master secret configured, entries are sealed (src/crypto/edge-seal.ts, bound to their key):
+// answers carry customer data, and KV is outside the shards' encryption at rest.
 
+import type { MasterSecrets } from "./crypto/data-keys";
+import { open, seal } from "./crypto/edge-seal";
 import { sha256Hex } from "./keys";
 import { RESULT_CACHE_FRESH_MS } from "./shared/limits";
 
@@ -35,7 +39,17 @@ const KV_TTL_FLOOR_S = 60;
 
 interface EntryMeta {
   at: number; // epoch ms the answer was computed
+  sealed?: true; // the value is an edge-seal box of the answer's UTF-8 text
 }
+
+/** How entries of one database are sealed: null when no master secret is configured. */
+export interface CacheSealing {
+  secrets: MasterSecrets;
+  db: string;
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 export function cacheKeyOf(db: string, schemaVersion: number, planKeyHash: string): string {
   return `q:${db}:v${schemaVersion}:${planKeyHash}`;
@@ -49,12 +63,22 @@ export async function planHash(cacheKey: string): Promise<string> {
  * The cached response body text if it is younger than `freshMs` and was computed after
  * `changedSince` (the last change of the data this isolate knows of), else null.
  */
-export async function readCached(kv: KVNamespace, key: string, now: number, freshMs = RESULT_CACHE_FRESH_MS, changedSince = -Infinity): Promise<string | null> {
+export async function readCached(
+  kv: KVNamespace,
+  key: string,
+  now: number,
+  freshMs = RESULT_CACHE_FRESH_MS,
+  changedSince = -Infinity,
+  sealing: CacheSealing | null = null,
+): Promise<string | null> {
   if (freshMs <= 0) return null;
   try {
-    const { value, metadata } = await kv.getWithMetadata<EntryMeta>(key, "text");
+    const { value, metadata } = await kv.getWithMetadata<EntryMeta>(key, "arrayBuffer");
     if (value === null || !metadata || typeof metadata.at !== "number") return null;
-    return now - metadata.at < freshMs && metadata.at <= now && metadata.at > changedSince ? value : null;
+    if (!(now - metadata.at < freshMs && metadata.at <= now && metadata.at > changedSince)) return null;
+    if (!metadata.sealed) return fromUtf8.decode(value);
+    // A sealed entry without a secret to open it (or one that fails) is a miss, never an error.
+    return sealing === null ? null : fromUtf8.decode(await open(sealing.secrets, "result-cache", sealing.db, key, new Uint8Array(value)));
   } catch (e) {
     console.warn(`result cache read failed (answering uncached): ${e instanceof Error ? e.message : String(e)}`);
     return null;
@@ -62,11 +86,20 @@ export async function readCached(kv: KVNamespace, key: string, now: number, fres
 }
 
 /** Stores an answer; failures (e.g. KV's one-write-per-second-per-key limit under a burst of misses) are harmless. */
-export async function writeCached(kv: KVNamespace, key: string, body: string, now: number, freshMs = RESULT_CACHE_FRESH_MS): Promise<void> {
+export async function writeCached(
+  kv: KVNamespace,
+  key: string,
+  body: string,
+  now: number,
+  freshMs = RESULT_CACHE_FRESH_MS,
+  sealing: CacheSealing | null = null,
+): Promise<void> {
   if (freshMs <= 0) return;
   try {
     const ttl = Math.max(KV_TTL_FLOOR_S, Math.ceil(freshMs / 1000) + KV_TTL_FLOOR_S);
-    await kv.put(key, body, { expirationTtl: ttl, metadata: { at: now } satisfies EntryMeta });
+    const sealed = sealing === null ? null : await seal(sealing.secrets, "result-cache", sealing.db, key, utf8.encode(body));
+    if (sealed === null) await kv.put(key, body, { expirationTtl: ttl, metadata: { at: now } satisfies EntryMeta });
+    else await kv.put(key, sealed, { expirationTtl: ttl, metadata: { at: now, sealed: true } satisfies EntryMeta });
   } catch (e) {
     console.warn(`result cache write failed: ${e instanceof Error ? e.message : String(e)}`);
   }

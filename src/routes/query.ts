@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { refreshSchema, requireLevel } from "../auth";
 import { cacheKeyOf, dataChangedSince, planHash, readCached, writeCached } from "../cache";
+import { secretsOf } from "../crypto/data-keys";
 import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
 import { checkQuery } from "../permissions";
 import { compileAggregation } from "../query/aggregation";
@@ -80,14 +81,16 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
   const now = Date.now();
   // A bypassing request skips the cache both ways: no key hashing, no KV read or write on its path.
   const key = compiled.bypassCache ? null : cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
+  const secrets = secretsOf(c.env);
+  const sealing = secrets.current === null && secrets.previous === null ? null : { secrets, db: caller.db };
   if (key !== null) {
-    const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs, dataChangedSince(caller.db));
+    const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs, dataChangedSince(caller.db), sealing);
     if (hit !== null) return successFromText(c, hit);
   }
   const body = await execute(c, compiled);
   const text = stringifyResponse(body);
   // Approximate answers are never kept: a recovered shard must be seen at once.
-  if (key !== null && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs));
+  if (key !== null && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs, sealing));
   return successFromText(c, text);
 }
 

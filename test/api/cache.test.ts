@@ -94,6 +94,30 @@ describe("result cache", () => {
     expect(await countGold(db)).toBe(2);
   });
 
+  it("keeps answers sealed in KV: no customer data in the stored value, bound to database and key", async () => {
+    const db = await seeded();
+    await call("POST", "/v1/insert?wait=true", { key: db.write, body: { "ana@example.com": { plan: "gold" } } });
+    const body = { query: [{ plan: { equals: "gold" } }], columns: ["entity-id", "plan"] };
+    const first = await call("POST", "/v1/data_extraction/result", { key: db.read, body });
+    expect(first.text).toContain("ana@example.com");
+    const stored = await env.RESULT_CACHE.list<{ sealed?: boolean }>({ prefix: `q:${db.id}:` });
+    expect(stored.keys).toHaveLength(1);
+    const entry = stored.keys[0]!;
+    expect(entry.metadata?.sealed).toBe(true);
+    const raw = new Uint8Array((await env.RESULT_CACHE.get(entry.name, "arrayBuffer"))!);
+    expect(new TextDecoder().decode(raw)).not.toContain("ana@example.com");
+    const again = await call("POST", "/v1/data_extraction/result", { key: db.read, body });
+    expect(again.body.data).toEqual(first.body.data); // opened from the cache
+
+    const sealing = { secrets: { current: "test-data-key-secret", previous: null }, db: db.id };
+    const key = cacheKeyOf(db.id, 1, "sealed-plan");
+    const t0 = Date.now();
+    await writeCached(env.RESULT_CACHE, key, '{"result":{"q":7}}', t0, 5_000, sealing);
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, 5_000, -Infinity, sealing)).toBe('{"result":{"q":7}}');
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, 5_000, -Infinity, { ...sealing, db: "feedfacefeedfacefeed" })).toBeNull(); // another database's key
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, 5_000, -Infinity, null)).toBeNull(); // no secret: a miss, not an error
+  });
+
   it("treats entries older than 5 seconds as a miss (KV's TTL alone cannot)", async () => {
     const key = cacheKeyOf("feedfacefeedfacefeed", 1, "plan-hash");
     const t0 = 1_800_000_000_000;
