@@ -4,7 +4,7 @@
 import { app } from "./app";
 import { runScheduledBackups } from "./backup/cron";
 import { consumeDeadLetters, consumeIngest } from "./ingest/consumer";
-import type { AnyIngestMessage } from "./shared/rpc";
+import type { QueuedIngestMessage } from "./shared/rpc";
 
 export { ShardDO } from "../durable-objects/shard";
 export { CatalogDO } from "../durable-objects/catalog";
@@ -14,7 +14,7 @@ const DEAD_LETTER_QUEUE = "sliced-ingest-dlq";
 
 export default {
   fetch: app.fetch,
-  async queue(batch: MessageBatch<AnyIngestMessage>, env: Env): Promise<void> {
+  async queue(batch: MessageBatch<QueuedIngestMessage>, env: Env): Promise<void> {
     if (batch.queue === DEAD_LETTER_QUEUE) await consumeDeadLetters(batch, env);
     else await consumeIngest(batch, env);
   },
@@ -22,4 +22,4 @@ export default {
   async scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
     await runScheduledBackups(env, controller.scheduledTime);
   },
-} satisfies ExportedHandler<Env, AnyIngestMessage>;
+} satisfies ExportedHandler<Env, QueuedIngestMessage>;

@@ -15,6 +15,8 @@ const ID_BYTES = 8;
 const NONCE_BYTES = 12;
 const HEADER_BYTES = MAGIC.length + ID_BYTES + NONCE_BYTES;
 const TAG_BYTES = 16;
+/** How many bytes a box adds to its plaintext (header and tag): callers size what they seal by it. */
+export const SEALED_OVERHEAD_BYTES = HEADER_BYTES + TAG_BYTES;
 const HKDF_SALT = new TextEncoder().encode("sliced/encryption-at-rest/v1");
 const KEYS_REMEMBERED_MAX = 10_000;
 const utf8 = new TextEncoder();

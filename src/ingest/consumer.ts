@@ -2,13 +2,24 @@
 // RPC, and acks a message only after that call returned; failures retry with capped backoff and end
 // in the dead-letter queue, whose consumer records them in the database's catalog.
 
-import type { AnyIngestMessage } from "../shared/rpc";
+import type { AnyIngestMessage, QueuedIngestMessage } from "../shared/rpc";
 import { catalogOf, shardStub } from "../bindings";
+import { secretsOf } from "../crypto/data-keys";
+import { openMessage } from "./seal";
 
 const RETRY_DELAY_MAX_S = 60;
 
-export async function consumeIngest(batch: MessageBatch<AnyIngestMessage>, env: Env): Promise<void> {
-  const groups = new Map<string, Message<AnyIngestMessage>[]>();
+function retryDelay(m: Message<unknown>): { delaySeconds: number } {
+  return { delaySeconds: Math.min(RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, env: Env): Promise<void> {
+  const secrets = secretsOf(env);
+  const groups = new Map<string, Message<QueuedIngestMessage>[]>();
   for (const msg of batch.messages) {
     const key = `${msg.body.db}/${msg.body.shard}`;
     let list = groups.get(key);
@@ -16,19 +27,36 @@ export async function consumeIngest(batch: MessageBatch<AnyIngestMessage>, env: 
     list.push(msg);
   }
   await Promise.all(
-    [...groups.values()].map(async (msgs) => {
-      const first = msgs[0]!.body;
+    [...groups.values()].map(async (group) => {
+      const first = group[0]!.body;
       const addr = { db: first.db, shard: first.shard, copy: 0, replicas: first.replicas };
+      // Sealed (v3) messages are opened here, so the shard RPC and replication keep taking v2. One that
+      // cannot be opened is never acked: it retries alone (then is dead-lettered), the others apply.
+      const opened = await Promise.all(
+        group.map((m) => openMessage(secrets, m.body).then((body) => ({ m, body, error: null }), (e: unknown) => ({ m, body: null, error: errorText(e) }))),
+      );
+      const msgs: Message<QueuedIngestMessage>[] = [];
+      const bodies: AnyIngestMessage[] = []; // in batch order: the shard applies them in this order
+      for (const o of opened) {
+        if (o.body === null) o.m.retry(retryDelay(o.m));
+        else {
+          msgs.push(o.m);
+          bodies.push(o.body);
+        }
+      }
+      const unopened = opened.filter((o) => o.error !== null);
+      if (unopened.length > 0) console.warn(`ingest: ${unopened.length} sealed message(s) of shard ${addr.db}/${addr.shard} cannot be opened and will retry: ${unopened[0]!.error}`);
+      if (msgs.length === 0) return;
       let failure: string | null = null;
       try {
-        const result = await shardStub(env, addr).apply(addr, msgs.map((m) => m.body));
+        const result = await shardStub(env, addr).apply(addr, bodies);
         if (!result.ok) failure = result.error.message;
       } catch (e) {
-        failure = e instanceof Error ? e.message : String(e);
+        failure = errorText(e);
       }
       for (const m of msgs) {
         if (failure === null) m.ack();
-        else m.retry({ delaySeconds: Math.min(RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) });
+        else m.retry(retryDelay(m));
       }
       if (failure !== null) console.warn(`ingest: shard ${addr.db}/${addr.shard} failed (${msgs.length} messages will retry): ${failure}`);
     }),
@@ -36,15 +64,22 @@ export async function consumeIngest(batch: MessageBatch<AnyIngestMessage>, env: 
 }
 
 /** Dead letters: record each in its database's catalog so nothing is dropped silently, then ack. */
-export async function consumeDeadLetters(batch: MessageBatch<AnyIngestMessage>, env: Env): Promise<void> {
+export async function consumeDeadLetters(batch: MessageBatch<QueuedIngestMessage>, env: Env): Promise<void> {
+  const secrets = secretsOf(env);
   for (const msg of batch.messages) {
     const m = msg.body;
     const addr = { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas };
-    let lastError = "unknown";
-    try {
-      lastError = (await shardStub(env, addr).health(addr)).lastError ?? "no error recorded by the shard";
-    } catch (e) {
-      lastError = `shard unreachable: ${e instanceof Error ? e.message : String(e)}`;
+    // A sealed message that cannot be opened never reached its shard: that is why it died.
+    let lastError = await openMessage(secrets, m).then(
+      () => null,
+      (e: unknown) => `the sealed insert could not be opened (not applied): ${errorText(e)}`,
+    );
+    if (lastError === null) {
+      try {
+        lastError = (await shardStub(env, addr).health(addr)).lastError ?? "no error recorded by the shard";
+      } catch (e) {
+        lastError = `shard unreachable: ${errorText(e)}`;
+      }
     }
     const recorded = await catalogOf(env, m.db).recordDeadLetter({ at: new Date().toISOString(), recordId: m.recordId, shard: m.shard, error: lastError });
     if (recorded) console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after its last retry: ${lastError}`);

@@ -5,6 +5,7 @@
 import { refreshSchema, rememberSchema, type Caller } from "../auth";
 import { catalogOf, shardStub } from "../bindings";
 import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../cache";
+import { secretsOf } from "../crypto/data-keys";
 import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../shared/errors";
@@ -13,6 +14,7 @@ import type { IngestMessage } from "../shared/rpc";
 import type { SchemaIndex } from "../shared/schema";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./normalise";
 import { packMessages } from "./pack";
+import { sealMessages } from "./seal";
 import { enqueue } from "./send";
 
 export interface InsertOptions {
@@ -35,7 +37,8 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   const entities = normaliseEntities(parsed, schema, Date.now());
   const db = schema.database;
   const messages = packMessages(db, requestId, entities);
-  await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
+  // Sealed (v3) when encryption at rest is on: customer data never sits readable in the queues.
+  await enqueue(env.INGEST, env.INGEST_FALLBACK, await sealMessages(secretsOf(env), messages));
   // From here the change will happen: this isolate stops answering from results cached before it.
   let visibleAt = Date.now() + QUEUED_WRITE_SETTLE_MS;
   try {

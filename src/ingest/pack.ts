@@ -6,24 +6,61 @@
 import { ApiError } from "../shared/errors";
 import { QUEUE_MESSAGE_BYTES_MAX, QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../shared/limits";
 import type { EntityWrite } from "../shared/plan";
-import type { IngestMessage } from "../shared/rpc";
+import type { IngestMessage, SealedIngestMessage } from "../shared/rpc";
 import { shardOf } from "./route";
 
-/** Room kept in each message for its fields other than the entities. */
+/** What the insert path sends: v2, or v3 when encryption at rest is on (src/ingest/seal.ts). */
+export type OutgoingIngestMessage = IngestMessage | SealedIngestMessage;
+
+/**
+ * Room kept in each message for everything but the entity text: the other fields (about 140 bytes
+ * V8-serialised with a 40-character record id) and, in v3, the box's header and tag
+ * (SEALED_OVERHEAD_BYTES, 40). Not shrunk for v3, so an all-ASCII body still packs into the same
+ * parts, and record ids, as before.
+ */
 const MESSAGE_OVERHEAD_BYTES = 512;
 const ENTITY_BYTES_MAX = QUEUE_MESSAGE_BYTES_MAX - MESSAGE_OVERHEAD_BYTES;
+const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_LATIN1 = /[^\u0000-\u00ff]/;
 
 /**
  * Bytes a string takes in a queue message (V8 serialisation): one byte per character when every
  * character fits Latin-1, else two. Cheaper than encoding it just to measure it.
  */
 export function serialisedBytes(text: string): number {
-  return /[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length;
+  return NON_LATIN1.test(text) ? 2 * text.length : text.length;
 }
 
-/** A message's size on the queue (its entity text plus the other fields' allowance). */
-export function messageBytes(m: IngestMessage): number {
+/** Bytes of `text` in UTF-8 (what a v3 message seals), counted without encoding it. */
+export function utf8Bytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a surrogate pair: one character outside the BMP
+      i++;
+    } else n += 3; // the rest of the BMP; a lone surrogate becomes U+FFFD, 3 bytes too
+  }
+  return n;
+}
+
+/** A message's size on the queue: its entity text or sealed box plus the other fields' allowance. */
+export function messageBytes(m: OutgoingIngestMessage): number {
+  // V8 serialises a typed array's whole buffer, so that is what counts (seal() returns an exact one).
+  if (m.v === 3) return m.entitiesSealed.buffer.byteLength + MESSAGE_OVERHEAD_BYTES;
   return serialisedBytes(m.entitiesJson) + MESSAGE_OVERHEAD_BYTES;
+}
+
+/**
+ * The most a part's entity text can take in either form it may travel in: V8-serialised (v2; the
+ * joined text is two bytes per character as soon as one character is outside Latin-1, so that is
+ * tracked for the whole part, not per entity) or as UTF-8 under a seal (v3; up to three bytes per
+ * character). The same bound whether encryption is on or off, so switching it never changes record ids.
+ */
+function partBytes(chars: number, utf8: number, wide: boolean): number {
+  return Math.max(wide ? 2 * chars : chars, utf8);
 }
 
 export function packMessages(db: { id: string; shards: number; replicas: number }, requestId: string, entities: EntityWrite[]): IngestMessage[] {
@@ -37,23 +74,36 @@ export function packMessages(db: { id: string; shards: number; replicas: number 
   const messages: IngestMessage[] = [];
   for (const shard of [...byShard.keys()].sort((a, b) => a - b)) {
     let part: string[] = [];
-    let bytes = 0;
+    let chars = 0; // characters of the part's text (each entity counted with its comma)
+    let utf8 = 0; // its UTF-8 bytes, the same way
+    let wide = false; // whether any of it is outside Latin-1
     let index = 0;
     const flush = () => {
       if (part.length === 0) return;
       messages.push({ v: 2, db: db.id, shard, replicas: db.replicas, recordId: `${requestId}/${shard}/${index++}`, entitiesJson: `[${part.join(",")}]` });
       part = [];
-      bytes = 0;
+      chars = utf8 = 0;
+      wide = false;
     };
     for (const e of byShard.get(shard)!) {
       const json = JSON.stringify(e);
-      const size = serialisedBytes(json) + 1;
+      const eChars = json.length + 1;
+      let eUtf8 = eChars;
+      let eWide = false;
+      // The common all-ASCII entity costs one regex scan: one byte per character in both forms.
+      if (NON_ASCII.test(json)) {
+        eUtf8 = utf8Bytes(json) + 1;
+        eWide = NON_LATIN1.test(json);
+      }
+      const size = partBytes(eChars, eUtf8, eWide);
       if (size > ENTITY_BYTES_MAX) {
         throw new ApiError("BODY_TOO_LARGE", `entity '${e.id}' alone is ${size} bytes once normalised; one entity may hold at most ${ENTITY_BYTES_MAX}`, { max: ENTITY_BYTES_MAX });
       }
-      if (bytes + size > ENTITY_BYTES_MAX) flush();
+      if (partBytes(chars + eChars, utf8 + eUtf8, wide || eWide) > ENTITY_BYTES_MAX) flush();
       part.push(json);
-      bytes += size;
+      chars += eChars;
+      utf8 += eUtf8;
+      wide ||= eWide;
     }
     flush();
   }
@@ -61,9 +111,9 @@ export function packMessages(db: { id: string; shards: number; replicas: number 
 }
 
 /** Splits messages into sendBatch calls of at most 100 messages and 250 KB. */
-export function batches(messages: IngestMessage[]): IngestMessage[][] {
-  const out: IngestMessage[][] = [];
-  let current: IngestMessage[] = [];
+export function batches<M extends OutgoingIngestMessage>(messages: M[]): M[][] {
+  const out: M[][] = [];
+  let current: M[] = [];
   let bytes = 0;
   for (const m of messages) {
     const size = messageBytes(m);

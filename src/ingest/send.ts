@@ -3,19 +3,19 @@
 // back to another data centre's Kafka). Duplicates are harmless: shards dedup by record id.
 
 import { ApiError } from "../shared/errors";
-import type { IngestMessage } from "../shared/rpc";
-import { batches } from "./pack";
+import { batches, type OutgoingIngestMessage } from "./pack";
 
 const SEND_ATTEMPTS = 3;
 
 export interface QueueLike {
-  sendBatch(messages: Iterable<MessageSendRequest<IngestMessage>>): Promise<unknown>;
+  sendBatch(messages: Iterable<MessageSendRequest<OutgoingIngestMessage>>): Promise<unknown>;
 }
 
-export async function enqueue(primary: QueueLike, fallback: QueueLike, messages: IngestMessage[]): Promise<{ fallbackBatches: number }> {
+export async function enqueue(primary: QueueLike, fallback: QueueLike, messages: OutgoingIngestMessage[]): Promise<{ fallbackBatches: number }> {
   let fallbackBatches = 0;
   for (const batch of batches(messages)) {
-    // V8 serialisation: the entities are already one string (see IngestMessage), copied as is.
+    // V8 serialisation: the entities are already one string (v2) or one byte array (v3, sealed),
+    // copied as is; JSON would lose v3's bytes.
     const requests = batch.map((body) => ({ body, contentType: "v8" as const }));
     if (await trySend(primary, requests)) continue;
     if (await trySend(fallback, requests)) {
@@ -27,7 +27,7 @@ export async function enqueue(primary: QueueLike, fallback: QueueLike, messages:
   return { fallbackBatches };
 }
 
-async function trySend(queue: QueueLike, requests: MessageSendRequest<IngestMessage>[]): Promise<boolean> {
+async function trySend(queue: QueueLike, requests: MessageSendRequest<OutgoingIngestMessage>[]): Promise<boolean> {
   for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
     try {
       await queue.sendBatch(requests);
