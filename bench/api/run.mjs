@@ -5,6 +5,7 @@
 // query latency against the platform's fan-out floor and count-entity throughput at 8 clients.
 
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +16,8 @@ import { startServer, wranglerVersion } from "./server.mjs";
 
 const USAGE = `usage: npm run bench:api -- [options]
   --quick                 smoke run: 5,000 entities, few repetitions, short throughput phases
+  --encrypt               give the started wrangler dev a DATA_KEY_SECRET (encryption at rest on, as in
+                          production); the output says whether the server encrypts either way
   --entities N            entities to load (default 200000; 5000 with --quick)
   --events M              mean events per entity per event column (purchase, pageview); each entity
                           gets round(M/2)..round(3M/2) of each (default 10, i.e. engine.md's 5-15)
@@ -39,7 +42,7 @@ const USAGE = `usage: npm run bench:api -- [options]
 // options
 
 function parseArgs(argv) {
-  const flags = new Set(["quick", "keep-db", "help", "live-tree"]);
+  const flags = new Set(["quick", "encrypt", "keep-db", "help", "live-tree"]);
   const a = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -60,7 +63,7 @@ function intOpt(a, name, dflt, min, max) {
   return v;
 }
 
-const KNOWN = ["quick", "entities", "events", "clients", "batch-entities", "batch-values", "shards", "replicas", "warmup", "reps",
+const KNOWN = ["quick", "encrypt", "entities", "events", "clients", "batch-entities", "batch-values", "shards", "replicas", "warmup", "reps",
   "tp-clients", "tp-seconds", "wait-timeout", "json", "base", "admin-token", "keep-db", "server-log", "live-tree", "help"];
 
 function readOptions(argv) {
@@ -91,6 +94,7 @@ function readOptions(argv) {
     keepDb: Boolean(raw["keep-db"]),
     serverLog: raw["server-log"],
     liveTree: Boolean(raw["live-tree"]),
+    encrypt: Boolean(raw.encrypt),
   };
   if (!(opt.events >= 0 && opt.events <= 60)) throw new Error(`--events must be a number in 0..60, got '${raw.events}'`);
   if (!(opt.tpSeconds > 0 && opt.tpSeconds <= 600)) throw new Error(`--tp-seconds must be in (0, 600], got '${raw["tp-seconds"]}'`);
@@ -373,7 +377,7 @@ function printTable(machine, run, figures) {
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}`);
   console.log(`         Node ${machine.node} (client), wrangler ${machine.wrangler}, ${machine.date}; load average ${machine.loadavg_at_start[0]} at start, ${machine.loadavg_at_end?.[0]} at end`);
   console.log(`code:    commit ${run.code.commit}${run.code.uncommitted_files ? ` + ${run.code.uncommitted_files} uncommitted files` : ""}`);
-  console.log(`run:     ${run.server}; database ${run.shards} shards, ${run.replicas} replica(s) per shard${run.replicas === 0 ? " (no replicas: throughput configuration)" : ""}`);
+  console.log(`run:     ${run.server}; database ${run.shards} shards, ${run.replicas} replica(s) per shard${run.replicas === 0 ? " (no replicas: throughput configuration)" : ""}; encryption at rest ${run.encryption.split(":")[0]}`);
   console.log(`         ${run.entities.toLocaleString("en-US")} entities, ${run.values.toLocaleString("en-US")} values (${run.attribute_values.toLocaleString("en-US")} attribute + ${run.events.toLocaleString("en-US")} events, mean ${run.events_per_entity_per_column} per entity per event column), ${run.insert_requests} insert requests by ${run.insert_clients} clients`);
   console.log(`         latency: ${run.warmup} warm-up + ${run.reps} measured rounds, interleaved; throughput: ${run.tp_clients} clients, 2 × ${run.tp_seconds} s per request kind`);
   console.log("");
@@ -399,7 +403,9 @@ async function main() {
   let failed = false;
   try {
     if (!base) {
-      server = await startServer({ log, snapshot: !opt.liveTree });
+      // --encrypt: a master secret, so segments, queued inserts and cached answers are sealed as in production.
+      const extraArgs = opt.encrypt ? ["--var", `DATA_KEY_SECRET:bench-${randomBytes(24).toString("hex")}`] : [];
+      server = await startServer({ log, snapshot: !opt.liveTree, extraArgs });
       base = server.base;
       adminToken = server.adminToken;
     }
@@ -412,6 +418,9 @@ async function main() {
     const ing = await ingest(base, db.keys);
     const ingestRate = ing.values / ing.appliedSeconds;
     log(`ingest: ${ing.values.toLocaleString("en-US")} values in ${fmt(ing.appliedSeconds, 1)} s until visible (${Math.round(ingestRate).toLocaleString("en-US")} values/s; accepted in ${fmt(ing.acceptSeconds, 1)} s)`);
+    // Whether the server encrypts at rest (--encrypt, or a --base server with DATA_KEY_SECRET): it changes what is measured.
+    const encryption = (await call(base, "GET", `/admin/databases/${db.id}/health`, { auth: `Bearer ${adminToken}` })).json?.encryption ?? "unknown";
+    log(`encryption at rest: ${encryption}`);
 
     const reqs = requests(base, db.id, adminToken, db.keys.read);
     log(`latency: ${opt.warmup} warm-up + ${opt.reps} measured rounds of ${Object.keys(reqs).length} requests`);
@@ -464,6 +473,7 @@ async function main() {
       tp_clients: opt.tpClients,
       tp_seconds: opt.tpSeconds,
       quick: opt.quick,
+      encryption,
     };
     const details = {
       ingest: {

@@ -97,7 +97,7 @@ admin.get("/databases/:id/health", async (c) => {
   }
   const deadLetters = await catalogOf(c.env, info.id).deadLetters();
   const encryption = secretsOf(c.env).current === null
-    ? "off: DATA_KEY_SECRET is not set, segments and backups are written in plaintext"
+    ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
     : (await catalogOf(c.env, info.id).dataKey()) === null ? "pending: the data key is created on the first write" : "on";
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
   const behind = await catalogOf(c.env, info.id).replicaMarks();
