@@ -2,8 +2,8 @@
 // entry carries its write time in metadata and older entries read as a miss; the TTL only collects
 // garbage. Keys name the database and its schema version, so one database never sees another's
 // answers, nor an answer computed before a column definition changed. Only exact answers are stored.
-// An isolate also remembers when it acknowledged a change of a database's data: an answer computed
-// before that reads as a miss in this isolate (read-your-writes for a client that stays on it).
+// An answer computed before the last change of the data this isolate acknowledged reads as a miss
+// (src/data-changes.ts: read-your-writes for a client that stays on one isolate).
 // With a master secret configured, entries are sealed (src/crypto/edge-seal.ts, bound to their key):
 // answers carry customer data, and KV is outside the shards' encryption at rest.
 
@@ -11,29 +11,6 @@ import type { MasterSecrets } from "./crypto/data-keys";
 import { open, seal } from "./crypto/edge-seal";
 import { sha256Hex } from "./keys";
 import { RESULT_CACHE_FRESH_MS } from "./shared/limits";
-
-/** Databases whose data changes an isolate remembers (the oldest are forgotten first). */
-const CHANGES_REMEMBERED_MAX = 10_000;
-/**
- * An insert acknowledged without ?wait=true is applied by the queue consumer moments later: answers
- * computed this long after its acknowledgement may still predate it, so they count as before it.
- */
-export const QUEUED_WRITE_SETTLE_MS = 1_000;
-
-const dataChangedAt = new Map<string, number>();
-
-/** Records an acknowledged change of `db`'s data, visible to queries from `visibleAt` (epoch ms). */
-export function noteDataChange(db: string, visibleAt: number): void {
-  const at = Math.max(visibleAt, dataChangedAt.get(db) ?? -Infinity);
-  dataChangedAt.delete(db);
-  if (dataChangedAt.size >= CHANGES_REMEMBERED_MAX) dataChangedAt.delete(dataChangedAt.keys().next().value!);
-  dataChangedAt.set(db, at);
-}
-
-/** When this isolate last saw `db`'s data change (answers computed at or before it are stale here). */
-export function dataChangedSince(db: string): number {
-  return dataChangedAt.get(db) ?? -Infinity;
-}
 
 const KV_TTL_FLOOR_S = 60;
 

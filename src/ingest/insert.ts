@@ -4,7 +4,7 @@
 
 import { refreshSchema, rememberSchema, type Caller } from "../auth";
 import { catalogOf, shardStub } from "../bindings";
-import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../cache";
+import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../data-changes";
 import { secretsOf } from "../crypto/data-keys";
 import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";

@@ -9,7 +9,7 @@ import { isSnapshotId } from "../backup/keys";
 import { complete, describe, listSnapshots } from "../backup/listing";
 import { restoreSnapshot } from "../backup/restore";
 import { directoryOf } from "../bindings";
-import { noteDataChange } from "../cache";
+import { noteDataChange } from "../data-changes";
 import { readJson, success, type AppContext, type AppEnv } from "../http";
 import { ApiError } from "../shared/errors";
 import { QUERY_BODY_BYTES_MAX } from "../shared/limits";

@@ -3,7 +3,7 @@
 
 import { Hono } from "hono";
 import { requireLevel } from "../auth";
-import { noteDataChange } from "../cache";
+import { noteDataChange } from "../data-changes";
 import { readJson, success, type AppContext, type AppEnv } from "../http";
 import { requestRecordId } from "../idempotency";
 import { checkMutation } from "../permissions";

@@ -3,8 +3,9 @@
 
 import { Hono } from "hono";
 import { refreshSchema, requireLevel } from "../auth";
-import { cacheKeyOf, dataChangedSince, planHash, readCached, writeCached } from "../cache";
+import { cacheKeyOf, planHash, readCached, writeCached } from "../cache";
 import { secretsOf } from "../crypto/data-keys";
+import { dataChangedSince } from "../data-changes";
 import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
 import { checkQuery } from "../permissions";
 import { compileAggregation } from "../query/aggregation";
