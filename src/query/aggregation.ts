@@ -36,7 +36,7 @@ interface MetricOut {
 
 export function compileAggregation(body: unknown, schema: SchemaIndex, now: number): CompiledQuery {
   const obj = requireObject(body, "an aggregation body");
-  rejectUnknownKeys(obj, ["filter", "query", "dimension", "bypass-cache"], "an aggregation body");
+  rejectUnknownKeys(obj, ["filter", "query", "dimension", "bypass-cache"], "an aggregation body", "QUERY_AGGREGATION_INVALID_PARAMETER");
   const dimension = resolveDimension(obj["dimension"], schema);
   const ctx: ExprContext = { schema, dimension, now };
   const filter = obj["filter"] === undefined || obj["filter"] === null ? null : compileQuery(obj["filter"], ctx);

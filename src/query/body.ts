@@ -27,11 +27,14 @@ export function requireObject(v: unknown, what: string): JsonObject {
   return v;
 }
 
-/** Rejects members outside `allowed` (code 119), so a typo is an error rather than silently ignored. */
-export function rejectUnknownKeys(obj: JsonObject, allowed: readonly string[], where: string): void {
+/**
+ * Rejects members outside `allowed` (code 119; aggregation bodies 120, API.md §2.4), so a typo is an
+ * error rather than silently ignored.
+ */
+export function rejectUnknownKeys(obj: JsonObject, allowed: readonly string[], where: string, error: ErrorName = "QUERY_INVALID_PARAMETER"): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      throw new ApiError("QUERY_INVALID_PARAMETER", `unknown member "${k}" in ${where}; allowed: ${allowed.join(", ")}`);
+      throw new ApiError(error, `unknown member "${k}" in ${where}; allowed: ${allowed.join(", ")}`);
     }
   }
 }

@@ -69,7 +69,7 @@ export function compileEventTerm(
     else if (p === "minfreq") {
       if (!opts.minfreq) throw new ApiError("QUERY_PARAMETER_USAGE", `minfreq is not allowed here (column "${col.apiName}")`);
       if (typeof arg !== "number" || !Number.isInteger(arg) || arg < 1) {
-        throw new ApiError("QUERY_INTEGER", `minfreq on column "${col.apiName}" must be an integer of at least 1, got ${show(arg)}`);
+        throw new ApiError("QUERY_INVALID_MINFREQ", `minfreq on column "${col.apiName}" must be an integer of at least 1, got ${show(arg)}`);
       }
       minfreq = arg;
     } else tests.push(valueTest({ kind: "column", col }, p, arg, ctx.now));
@@ -191,7 +191,7 @@ class Compiler {
     let minfreq = 1;
     if (obj["minfreq"] !== undefined) {
       const m = obj["minfreq"];
-      if (typeof m !== "number" || !Number.isInteger(m) || m < 1) throw new ApiError("QUERY_INTEGER", `freqgroup minfreq must be an integer of at least 1, got ${show(m)}`);
+      if (typeof m !== "number" || !Number.isInteger(m) || m < 1) throw new ApiError("QUERY_INVALID_MINFREQ", `freqgroup minfreq must be an integer of at least 1, got ${show(m)}`);
       minfreq = m;
     }
     const terms: EventTerm[] = members.map((m) => {

@@ -93,6 +93,8 @@ export const ERRORS = {
   QUERY_SAVED_CACHE_PERIOD: { code: 117, status: 400, when: "cache-period is not a non-negative integer" },
   QUERY_SAVED_NAME: { code: 118, status: 400, when: "a saved-query name with characters outside [A-Za-z0-9-]" },
   QUERY_INVALID_PARAMETER: { code: 119, status: 400, when: "an unknown member in a query" },
+  QUERY_AGGREGATION_INVALID_PARAMETER: { code: 120, status: 400, when: "an unknown member in an aggregation body" },
+  QUERY_INVALID_MINFREQ: { code: 122, status: 400, when: "minfreq is not an integer of at least 1" },
   QUERY_TOO_MANY_QUERIES: { code: 123, status: 400, when: "too many named queries in one request" },
   QUERY_PARAMETER_USAGE: { code: 125, status: 400, when: "a parameter not allowed here" },
   QUERY_COLUMN_USAGE: { code: 126, status: 400, when: "a predicate not valid for the column's type" },

@@ -198,7 +198,7 @@ describe("aggregation", () => {
     expectCode(() => compileAggregation({ query: [{ age: 0 }] }, schema, NOW), 90);
     expectCode(() => compileAggregation({ query: [{ age: 2, interval: "days" }] }, schema, NOW), 125);
     expectCode(() => compileAggregation({ query: [{ age: "min" }, { age: "min" }] }, schema, NOW), 93);
-    expectCode(() => compileAggregation({ query: [{ age: 3 }], filters: [] }, schema, NOW), 119);
+    expectCode(() => compileAggregation({ query: [{ age: 3 }], filters: [] }, schema, NOW), 120); // QueryAggregationInvalidParameter, API.md §2.4
     expectCode(() => compileAggregation({ query: [{ age: 3 }], filter: [{ ghost: { equals: 1 } }] }, schema, NOW), 85);
   });
 });

@@ -171,9 +171,9 @@ describe("errors", () => {
     expectCode(() => q([{ age: { between: ["2016-01-01", "2016-01-02"] } }]), 96);
     expectCode(() => q([{ minfreq: 2, freqgroup: [{ age: { equals: 1 } }] }]), 96);
   });
-  it("90 for a bad minfreq", () => {
-    expectCode(() => q([{ clicks: { equals: "a", minfreq: 0 } }]), 90);
-    expectCode(() => q([{ minfreq: 1.5, freqgroup: [{ clicks: { equals: "a" } }] }]), 90);
+  it("122 (QueryInvalidMinfreq, API.md §2.4) for a bad minfreq", () => {
+    expectCode(() => q([{ clicks: { equals: "a", minfreq: 0 } }]), 122);
+    expectCode(() => q([{ minfreq: 1.5, freqgroup: [{ clicks: { equals: "a" } }] }]), 122);
   });
   it("108 for malformed predicate objects", () => {
     expectCode(() => q([{ name: { equals: "a" }, age: { equals: 1 } }]), 108);
