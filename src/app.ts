@@ -49,8 +49,8 @@ app.route("/admin", admin);
 app.use("/v1/*", async (c, next) => {
   const caller = await authenticate(c.env, c.req.header("authorization"));
   c.set("caller", caller);
-  // Per key, after authentication: 429 / 1502. Most requests are admitted from a batch their isolate
-  // already paid for (src/rate-limit.ts), so waiting for the verdict rarely waits for a call.
+  // Per key, after authentication: 429 / 1502. A busy key's requests are mostly admitted on the
+  // isolate's last verdict (src/rate-limit.ts), so waiting for it rarely waits for a call.
   await enforceRateLimit(c, caller);
   return next();
 });

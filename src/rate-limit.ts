@@ -1,25 +1,26 @@
 // Per-key request rate through Cloudflare's Rate Limiting binding (wrangler.toml [[ratelimits]]
 // KEY_RATE_LIMIT): over the limit answers 429 / code 1502 with Retry-After. The binding counts per
 // Cloudflare location and is eventually consistent: it protects the service, it is not a billing meter.
-// So one call of the binding stands for KEY_RATE_BATCH requests of a key in one isolate (its
-// configured limit is divided by as much): the call made for a key's first request buys the next
-// KEY_RATE_BATCH - 1 of them, admitted without a call. (Locally each call is a Durable Object round
-// trip with a SQLite write on the one shared thread, about 1 ms.) Once a call answers "over", every
-// request of the key calls again, so it is released as soon as its window allows. A key may get up
-// to KEY_RATE_BATCH - 1 requests more per isolate than its limit, and an isolate's unused rest of a
-// batch counts as used.
+// So an isolate tells the binding about a key's requests at most every KEY_RATE_REPORT_MS, with their
+// number (`delta`): requests in between are admitted on the last verdict and counted in the next
+// call, so every admitted request is counted once. (Locally each call is a Durable Object round trip
+// with a SQLite write on the one shared thread, about 1 ms; a busy key now pays it a few times a
+// second per isolate instead of on every request.) Once a call answers "over", every request of the
+// key calls again, so it is released as soon as its window allows.
 
 import type { Caller } from "./auth";
 import type { AppContext } from "./http";
 import { ApiError } from "./shared/errors";
-import { KEY_RATE_BATCH, KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX } from "./shared/limits";
+import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX } from "./shared/limits";
 
-/** Keys an isolate meters at once (the oldest are forgotten, with their unused requests). */
+/** Keys an isolate meters at once (the oldest are forgotten, with their unreported requests). */
 const METERS_MAX = 10_000;
 
 interface Meter {
-  /** Requests already paid for by a call, admitted without one. */
-  prepaid: number;
+  /** Requests admitted and not yet told to the binding. */
+  unreported: number;
+  /** When the binding was last called for the key (epoch ms), or null before the first call. */
+  reportedAt: number | null;
   /** The latest call answered "over the limit". */
   over: boolean;
 }
@@ -28,18 +29,19 @@ interface Meter {
 export class RateMeter {
   private readonly meters = new Map<string, Meter>();
 
-  /** Whether one more request of `key` is allowed: from a batch already paid for, else by the binding. */
-  async admit(limiter: RateLimit, key: string): Promise<boolean> {
+  /**
+   * Whether one more request of `key` is allowed: at once from the last verdict when the key is
+   * under its limit and the binding heard from this isolate less than KEY_RATE_REPORT_MS ago, else
+   * by calling it with every request admitted since the last call. `now` is the clock (tests).
+   */
+  async admit(limiter: RateLimit, key: string, now = Date.now()): Promise<boolean> {
     const meter = this.meterOf(key);
-    if (!meter.over && meter.prepaid > 0) {
-      meter.prepaid--;
-      return true;
-    }
-    // Requests arriving while the call is out draw on the batch it is buying (unless denied already).
-    if (!meter.over) meter.prepaid = KEY_RATE_BATCH - 1;
-    const { success } = await limiter.limit({ key });
-    if (success && meter.over) meter.prepaid = KEY_RATE_BATCH - 1; // released: this call bought a batch
-    if (!success) meter.prepaid = 0;
+    meter.unreported++;
+    if (!meter.over && meter.reportedAt !== null && now - meter.reportedAt < KEY_RATE_REPORT_MS) return true;
+    const delta = meter.unreported;
+    meter.unreported = 0;
+    meter.reportedAt = now; // requests arriving while the call is out are admitted on the last verdict
+    const { success } = await limiter.limit({ key, delta });
     meter.over = !success;
     return success;
   }
@@ -48,7 +50,7 @@ export class RateMeter {
     let meter = this.meters.get(key);
     if (meter === undefined) {
       if (this.meters.size >= METERS_MAX) this.meters.delete(this.meters.keys().next().value!);
-      meter = { prepaid: 0, over: false };
+      meter = { unreported: 0, reportedAt: null, over: false };
       this.meters.set(key, meter);
     }
     return meter;

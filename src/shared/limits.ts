@@ -65,9 +65,9 @@ export const KEYS_PER_DATABASE_MAX = 100; // 3203: keys of every level, the mast
 export const KEY_NAME_CHARS_MAX = 100;
 export const KEY_PERMISSION_DIMENSIONS_MAX = 100; // 3201: dimensions named in one custom key's query or insert grants
 export const KEY_PERMISSION_COLUMNS_MAX = 1000; // 3201: column names in one custom key's grants, all dimensions together
-export const KEY_REQUESTS_PER_PERIOD_MAX = 1000; // 1502: requests one API key may make per period; MUST equal [[ratelimits]] simple.limit x KEY_RATE_BATCH
+export const KEY_REQUESTS_PER_PERIOD_MAX = 1000; // 1502: requests one API key may make per period; MUST equal [[ratelimits]] simple.limit in wrangler.toml
 export const KEY_RATE_PERIOD_S = 10; // MUST equal [[ratelimits]] simple.period (the binding allows 10 or 60)
-export const KEY_RATE_BATCH = 8; // requests one call to the rate-limit binding stands for (src/rate-limit.ts)
+export const KEY_RATE_REPORT_MS = 100; // an isolate tells the binding about a key's requests at most this often (src/rate-limit.ts)
 
 // --- time ---
 export const AUTH_CACHE_MS = 5_000; // isolate cache of API keys and schemas
