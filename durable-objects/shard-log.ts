@@ -5,6 +5,10 @@
 
 import type { Mutation } from "../src/shared/plan";
 import type { ShardAddress, SqlLike } from "../src/shared/rpc";
+import { openRow, sealRow, type SegmentCipher } from "./engine/store/sealed";
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 const SCHEMA_VERSION = 1;
 
@@ -21,8 +25,18 @@ export class ShardLog {
    */
   private readonly metaMemo = new Map<string, string | null>();
 
+  /**
+   * Seals outbox bodies (changes with their values, kept until every replica has them) under the
+   * database's data key, like segments; null while encryption is off. Set once the shard has the key.
+   */
+  private cipher: SegmentCipher | null = null;
+
   constructor(private readonly sql: SqlLike) {
     this.migrate();
+  }
+
+  useCipher(cipher: SegmentCipher | null): void {
+    this.cipher = cipher;
   }
 
   /** Drops remembered meta values (storage was rolled back under them). */
@@ -112,17 +126,30 @@ export class ShardLog {
     return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM shard_applied`).one()["n"]);
   }
 
+  /** Queues a change for the replicas: JSON text, or a sealed row (AAD bound to its record id). */
   appendOutbox(recordId: string, mutation: Mutation): void {
-    this.sql.exec(`INSERT INTO shard_outbox (record_id, body) VALUES (?, ?)`, recordId, JSON.stringify(mutation));
+    const json = JSON.stringify(mutation);
+    const body = this.cipher === null ? json : toArrayBuffer(sealRow(this.cipher, outboxRowKey(recordId), utf8.encode(json)));
+    this.sql.exec(`INSERT INTO shard_outbox (record_id, body) VALUES (?, ?)`, recordId, body);
   }
 
-  /** The next entries a replica copy has not acknowledged, in order. */
+  /** The next entries a replica copy has not acknowledged, in order (sealed ones opened). */
   outboxAfter(copy: number, limit: number): OutboxEntry[] {
     const acked = this.ackedSeq(copy);
     return this.sql
       .exec(`SELECT seq, record_id, body FROM shard_outbox WHERE seq > ? ORDER BY seq LIMIT ?`, acked, limit)
       .toArray()
-      .map((r) => ({ seq: Number(r["seq"]), recordId: r["record_id"] as string, mutation: JSON.parse(r["body"] as string) as Mutation }));
+      .map((r) => {
+        const recordId = r["record_id"] as string;
+        return { seq: Number(r["seq"]), recordId, mutation: JSON.parse(this.outboxText(recordId, r["body"])) as Mutation };
+      });
+  }
+
+  private outboxText(recordId: string, body: unknown): string {
+    if (typeof body === "string") return body; // written while encryption was off
+    if (this.cipher === null) throw new Error(`outbox entry ${recordId} is sealed but the shard has no data key loaded`);
+    const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : (body as Uint8Array);
+    return fromUtf8.decode(openRow(this.cipher, outboxRowKey(recordId), bytes));
   }
 
   ackOutbox(copy: number, seq: number): void {
@@ -190,3 +217,10 @@ export class ShardLog {
 }
 
 const markKey = (copy: number) => `catalog_mark_copy_${copy}`;
+
+const outboxRowKey = (recordId: string): string => `outbox/${recordId}`;
+
+/** The bytes as their own ArrayBuffer: what the Durable Object SQL API binds as a BLOB. */
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}

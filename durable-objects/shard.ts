@@ -77,6 +77,7 @@ export class ShardDO extends DurableObject<Env> {
       const keys = { db: addr.db, cipher: raw && createSegmentCipher(raw, context), backup: raw && { key: await importDataKey(raw), context } };
       raw?.fill(0);
       this.keys = keys;
+      this.log.useCipher(keys.cipher);
       this.engine = this.ctx.storage.transactionSync(() => createShardEngine(this.ctx.storage.sql, keys.cipher));
     })().finally(() => {
       this.readying = null;
@@ -88,6 +89,7 @@ export class ShardDO extends DurableObject<Env> {
   async forgetDataKey(): Promise<void> {
     this.keys = null;
     this.engineState = null;
+    this.log.useCipher(null);
   }
   // ---- end encryption at rest ----
 
@@ -220,6 +222,13 @@ export class ShardDO extends DurableObject<Env> {
   private async drainOutbox(): Promise<number | null> {
     const addr = this.log.identity();
     if (!addr || addr.copy !== 0 || addr.replicas === 0) return null;
+    // Sealed outbox entries need the data key (an alarm may be this object's first call since eviction).
+    try {
+      await this.ready(addr);
+    } catch (e) {
+      this.log.setMeta("last_error", `replication waits for the data key: ${e instanceof Error ? e.message : String(e)}`);
+      return Date.now() + REPLICATION_RETRY_MAX_MS;
+    }
     let pending = false;
     let failure: string | null = null;
     for (let copy = 1; copy <= addr.replicas; copy++) {
@@ -323,6 +332,7 @@ export class ShardDO extends DurableObject<Env> {
         sql.exec(`DELETE FROM shard_outbox`);
         sql.exec(`DELETE FROM shard_outbox_acks`);
         const log = new ShardLog(sql); // migrates a snapshot taken by an older build
+        log.useCipher(cipher);
         log.identify(addr);
         log.resetReplication(addr.replicas);
         log.setMeta("last_restore", `${new Date().toISOString()} ${job}`);

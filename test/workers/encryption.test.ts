@@ -1,8 +1,8 @@
-// Encryption at rest in the Workers runtime: sealed seg_ rows (no plaintext value in any BLOB) with
+// Encryption at rest in the Workers runtime: sealed seg_ rows and outbox rows (no plaintext value) with
 // correct answers, tampering detected, encrypted backup objects that restore only with the right
 // secret, and master-secret rotation that re-wraps keys without rewriting a segment.
 
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { catalogOf, shardStub } from "../../src/bindings";
@@ -75,6 +75,32 @@ describe("segments at rest", () => {
     // The catalog keeps only the wrapped key, under the configured secret.
     const wrapped = await catalogOf(env, db.id).dataKey();
     expect(wrappedBy(wrapped!)).toBe(await secretId(SECRET));
+  });
+
+  it("seals the replication outbox too, and the replica still gets every change, also after eviction", async () => {
+    const db = await createDatabase({ shards: 1, replicas: 1 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Word", "api-name": "word", type: "string" } });
+    const primary = shardStub(env, { db: db.id, shard: 0, copy: 0 });
+    // The replica refuses while down, so the outbox keeps the change until the alarm catches it up.
+    expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "down" })).status).toBe(200);
+    const w = await call("POST", "/v1/insert?wait=true", { key: db.write, body: { "outbox-1": { word: MARKER } } });
+    expect(w.status, w.text).toBe(200);
+    const bodies = await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.sql.exec(`SELECT body FROM shard_outbox`).toArray().map((r) => r["body"]));
+    expect(bodies.length).toBeGreaterThan(0);
+    for (const b of bodies) {
+      expect(b).toBeInstanceOf(ArrayBuffer);
+      expect(contains(new Uint8Array(b as ArrayBuffer), MARKER)).toBe(false);
+    }
+    expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "none" })).status).toBe(200);
+    await evictDurableObject(primary); // the alarm must load the data key before it can open the outbox
+    await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.setAlarm(Date.now()));
+    while (await runDurableObjectAlarm(primary)) { /* the primary catches its replica up */ }
+    expect((await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM shard_outbox`).one()["n"]))).toBe(0);
+    expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "down" })).status).toBe(200);
+    const r = await countMarker(db);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.result.m).toBe(1); // answered by the replica
+    expect(r.body).not.toHaveProperty("approximate");
   });
 
   it("refuses a tampered segment row with a clear error instead of answering", async () => {
