@@ -7,7 +7,7 @@ import type { ColumnRef } from "../../src/shared/columns";
 import type { ExtractQuery, OrderKey } from "../../src/shared/plan";
 import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
 import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { EntityMap } from "../../durable-objects/engine/store/entities";
+import { EntityMap, EXT_ORDER_ADDED_MAX } from "../../durable-objects/engine/store/entities";
 import { openSqlite } from "./helpers/sqlite";
 import { firstDifference } from "./helpers/compare";
 import { applyToBoth } from "./helpers/engine-pair";
@@ -60,7 +60,7 @@ describe("extraction pages through the external-id index", () => {
 describe("extraction pages from the in-memory external-id order", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("builds the order once paging has cost as much, pages from it both ways, and drops it on every change", { timeout: 60_000 }, () => {
+  it("builds the order once paging has cost as much, pages from it both ways, keeps it while few entities are created, and drops it on deletes", { timeout: 60_000 }, () => {
     const build = vi.spyOn(EntityMap.prototype, "buildExtOrder");
     const h = openSqlite();
     const ref = createReferenceEngine(h.sql);
@@ -73,13 +73,17 @@ describe("extraction pages from the in-memory external-id order", () => {
       });
     const sparse = { op: "attr" as const, col: plan, test: { op: "eq" as const, value: "p3" } }; // 1/7: ranks sorted
     const dense = { op: "attr" as const, col: plan, test: { op: "ne" as const, value: "p3" } }; // 6/7: the order walked
-    const check = (label: string) => {
+    const check = (label: string, withTies = false) => {
       for (const expr of [sparse, dense]) {
         for (const dir of ["asc", "desc"] as const) {
-          for (const [offset, limit] of [[0, 20], [130, 25], [700, 100]] as const) {
-            const q: ExtractQuery = { kind: "extract", dimension: "default", expr, score: false, columns: [{ kind: "attr", key: "a", col: age }], order: [{ by: "entity-id", dir }], offset, limit };
-            const d = firstDifference(seg.query(q), ref.query(q));
-            if (d !== null) throw new Error(`${label}: ${JSON.stringify(q)}\n${d}`);
+          // By entity id, and by a column whose ties are paged by entity id.
+          const orders: OrderKey[][] = [[{ by: "entity-id", dir }], ...(withTies ? [[{ by: "column", col: age, dir: "asc" }, { by: "entity-id", dir }] as OrderKey[]] : [])];
+          for (const order of orders) {
+            for (const [offset, limit] of [[0, 20], [130, 25], [700, 100]] as const) {
+              const q: ExtractQuery = { kind: "extract", dimension: "default", expr, score: false, columns: [{ kind: "attr", key: "a", col: age }], order, offset, limit };
+              const d = firstDifference(seg.query(q), ref.query(q));
+              if (d !== null) throw new Error(`${label}: ${JSON.stringify(q)}\n${d}`);
+            }
           }
         }
       }
@@ -95,12 +99,21 @@ describe("extraction pages from the in-memory external-id order", () => {
     check("first pages, without an order");
     expect(build).toHaveBeenCalledTimes(0);
     checkUntilBuilt("first build", 1);
-    write(3000, 500); // new entities: the order is stale and must not be used
-    check("after an insert");
-    checkUntilBuilt("after an insert", 2);
+    write(3000, 500); // new entities: merged into pages from the order's list of created ids
+    check("after creating 500", true);
+    write(3500, EXT_ORDER_ADDED_MAX - 500); // exactly as many as the order absorbs
+    check("after creating as many as the order absorbs", true);
+    expect(build, "the order was kept").toHaveBeenCalledTimes(1);
+    write(3000, 200); // existing entities only: nothing is created
+    write(3000 + EXT_ORDER_ADDED_MAX, 1); // one more: the order is dropped
+    check("after one more");
+    checkUntilBuilt("after creating too many", 2);
     applyBoth({ kind: "delete", dimension: "default", expr: { op: "attr", col: age, test: { op: "eq", value: 7 } } });
     check("after a delete");
     checkUntilBuilt("after a delete", 3);
+    write(10_000, 300); // created after a fresh build, then paged both ways again
+    check("after creating 300 more", true);
+    expect(build).toHaveBeenCalledTimes(3);
     h.close();
   });
 });

@@ -113,7 +113,7 @@ function pageByExt(
   // unit per entity), read it; from then on pages cost no SQL until the dimension changes.
   let order = shard.entities.extOrder(dimOrd);
   if (order === null && shard.entities.notePagingWork(dimOrd, Math.min(lookupCost, scanCost, sqlCost)) >= dimLive) order = shard.entities.buildExtOrder(dimOrd);
-  if (order !== null) return pageByRank(order, set, from, to, desc, walked);
+  if (order !== null) return order.added.length === 0 ? pageByRank(order, set, from, to, desc, walked, n) : pageWithAdded(shard, order, set, from, to, desc, walked, known);
   if (sqlCost <= lookupCost && sqlCost <= scanCost) return take(shard.entities.orderedAmong(dimOrd, set.toArray(), from, to - from, desc));
   if (lookupCost <= scanCost) {
     const ids = set.toArray();
@@ -146,11 +146,11 @@ function pageByExt(
 }
 
 /**
- * Page [from, to) of `set` in external-id order from the in-memory order: walk the order testing
- * membership when the page is near its start (a dense set), else sort the members' ranks.
+ * Page [from, to) of the `n` members of `set` the in-memory order ranks (ids below rank.length) in
+ * external-id order: walk the order testing membership when the page is near its start (a dense
+ * set), else sort the members' ranks.
  */
-function pageByRank(order: ExtOrder, set: Bitmap, from: number, to: number, desc: boolean, walked: number): number[] {
-  const n = set.size;
+function pageByRank(order: ExtOrder, set: Bitmap, from: number, to: number, desc: boolean, walked: number, n: number): number[] {
   if (walked < n) {
     const out: number[] = [];
     let rank = 0;
@@ -165,13 +165,34 @@ function pageByRank(order: ExtOrder, set: Bitmap, from: number, to: number, desc
   }
   const ranks = new Uint32Array(n);
   let i = 0;
+  const ranked = order.rank.length;
   set.forEach((id) => {
-    ranks[i++] = order.rank[id]!;
+    if (id < ranked) ranks[i++] = order.rank[id]!;
   });
   ranks.sort();
   const out: number[] = [];
   for (let k = from; k < to; k++) out.push(order.ids[ranks[desc ? n - 1 - k : k]!]!);
   return out;
+}
+
+/**
+ * Page [from, to) when entities were created since the order was read: its first `to` ranked members
+ * and the new members, merged by external id (ids never repeat, so neither do external ids).
+ */
+function pageWithAdded(shard: Shard, order: ExtOrder, set: Bitmap, from: number, to: number, desc: boolean, walked: number, known: Map<number, string>): number[] {
+  const added = order.added.filter((id) => set.has(id));
+  const ranked = set.size - added.length;
+  const base = pageByRank(order, set, 0, Math.min(to, ranked), desc, walked, ranked);
+  const exts = shard.entities.extsOf([...base, ...added]);
+  for (const [id, ext] of exts) known.set(id, ext);
+  const ext = (id: number): string => exts.get(id) ?? "";
+  const before = (a: number, b: number): boolean => (desc ? compareStrings(ext(a), ext(b)) > 0 : compareStrings(ext(a), ext(b)) < 0);
+  added.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  const out: number[] = [];
+  for (let i = 0, j = 0; out.length < to && (i < base.length || j < added.length); ) {
+    out.push(j >= added.length || (i < base.length && before(base[i]!, added[j]!)) ? base[i++]! : added[j++]!);
+  }
+  return out.slice(from);
 }
 
 /** External ids of the page's ids, reading only those the paging did not already see. */

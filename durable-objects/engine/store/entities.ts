@@ -43,17 +43,26 @@ class Lru<K, V> {
 /**
  * A dimension's entities in external-id order (SQLite's, as every ordered read here) and each dense
  * id's position in it: `rank[id]`, for ids of the dimension (ids are dense per shard, across dimensions).
+ * Entities created since it was read are listed in `added` (the pager merges them in by external id);
+ * dense ids are allocated upwards and never reused, so they are exactly the ids >= rank.length.
  */
 export interface ExtOrder {
   readonly ids: Uint32Array;
   readonly rank: Uint32Array;
+  readonly added: readonly number[];
 }
+
+/** Entities created since an order was read that it absorbs before it is dropped (each page merges them). */
+export const EXT_ORDER_ADDED_MAX = 1024;
 
 export class EntityMap {
   private readonly byExt = new Lru<string, number>(LRU_ENTRIES);
   private readonly byId = new Lru<number, string>(LRU_ENTRIES);
-  /** Built on demand (8 bytes per entity, outside the segment cache budget); dropped by any change of the dimension. */
-  private readonly orders = new Map<number, ExtOrder>();
+  /**
+   * Built on demand (8 bytes per entity, outside the segment cache budget); kept while up to
+   * EXT_ORDER_ADDED_MAX entities are created, dropped by any deletion.
+   */
+  private readonly orders = new Map<number, { ids: Uint32Array; rank: Uint32Array; added: number[] }>();
   /** Per dimension: paging work done without an ExtOrder since the dimension last changed (callers' cost units). */
   private readonly pagingWork = new Map<number, number>();
 
@@ -124,9 +133,16 @@ export class EntityMap {
     }
     const rank = new Uint32Array(max + 1);
     for (let i = 0; i < ids.length; i++) rank[ids[i]!] = i;
-    const order = { ids, rank };
+    const order = { ids, rank, added: [] };
     this.orders.set(dim, order);
     return order;
+  }
+
+  /** New entities: the order lists them while it can (their ids are above every id it ranks). */
+  private created(dim: number, ids: readonly number[]): void {
+    const order = this.orders.get(dim);
+    if (order === undefined || order.added.length + ids.length > EXT_ORDER_ADDED_MAX) this.changed(dim);
+    else order.added.push(...ids);
   }
 
   private changed(dim: number): void {
@@ -135,7 +151,7 @@ export class EntityMap {
   }
 
   insert(dim: number, rows: ReadonlyArray<readonly [ext: string, id: number]>): void {
-    if (rows.length > 0) this.changed(dim);
+    if (rows.length > 0) this.created(dim, rows.map(([, id]) => id));
     const per = Math.floor(SQL_BOUND_PARAMETERS_MAX / 3);
     for (let i = 0; i < rows.length; i += per) {
       const batch = rows.slice(i, i + per);
