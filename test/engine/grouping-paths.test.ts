@@ -14,9 +14,9 @@ import { useKernel } from "../../durable-objects/engine/kernel/kernel";
 import { forcePath, pathsTaken, type PathChoice } from "../../durable-objects/engine/encodings/paths";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
-import { SCHEMA, T0, randomExpr, randomMutation, randomQuery, randomTest } from "./helpers/random-plans";
+import { SCHEMA, T0, randomExpr, randomQuery, randomTest } from "./helpers/random-plans";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
-import { applyToBoth, expectSameAnswer } from "./helpers/engine-pair";
+import { applyToBoth, expectSameAnswer, seededWalk } from "./helpers/engine-pair";
 
 const SEEDS = Number(process.env.ENGINE_SEEDS ?? 15);
 const ref = (id: number): ColumnRef => SCHEMA.find((c) => c.ref.id === id)!.ref;
@@ -57,16 +57,7 @@ describe.each(["js", "wasm"] as const)("grouping paths (%s kernel) = reference e
     for (let seed = 1; seed <= SEEDS; seed++) {
       it(`seed ${seed}`, () => {
         forcePath(path);
-        const rng = new Rng(seed * 104_729);
-        const h = openSqlite();
-        const refEngine = createReferenceEngine(h.sql);
-        const seg = createSegmentEngine(h.sql);
-        const nIds = rng.int(5, 60);
-        for (let step = 0; step < rng.int(10, 30); step++) {
-          applyToBoth(h, refEngine, seg, randomMutation(rng, nIds));
-          for (let q = 0; q < 4; q++) expectSameAnswer(refEngine, seg, rng.bool(0.7) ? groupedQuery(rng) : randomQuery(rng, nIds), `seed ${seed} step ${step}`);
-        }
-        h.close();
+        seededWalk(new Rng(seed * 104_729), 4, (rng, nIds) => (rng.bool(0.7) ? groupedQuery(rng) : randomQuery(rng, nIds)), `seed ${seed}`);
       });
     }
   });

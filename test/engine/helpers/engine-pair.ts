@@ -8,6 +8,8 @@ import { createReferenceEngine } from "../../../durable-objects/engine/reference
 import { createSegmentEngine } from "../../../durable-objects/engine/index";
 import { useKernel } from "../../../durable-objects/engine/kernel/kernel";
 import { answerDifference, firstDifference } from "./compare";
+import { randomMutation } from "./random-plans";
+import type { Rng } from "./seeded";
 import { openSqlite, type SqliteHarness } from "./sqlite";
 import { loadWasmKernelNode } from "./wasm-kernel";
 
@@ -51,4 +53,24 @@ export function applyToBoth(h: SqliteHarness, refEngine: ShardEngine, seg: Shard
   const got = h.transactionSync(() => seg.apply(m));
   const d = firstDifference(got, want);
   if (d !== null) throw new Error(`mutation ${JSON.stringify(m).slice(0, 2000)}\n${d}`);
+}
+
+/**
+ * A seeded walk over a fresh file: 10-30 random mutations applied to both engines, each followed by
+ * `queriesPerStep` queries from `query` whose answers must agree (the seeded suites of count rows
+ * and grouping paths, each under a forced path).
+ */
+export function seededWalk(rng: Rng, queriesPerStep: number, query: (rng: Rng, nIds: number) => ShardQuery, label: string): void {
+  const h = openSqlite();
+  try {
+    const refEngine = createReferenceEngine(h.sql);
+    const seg = createSegmentEngine(h.sql);
+    const nIds = rng.int(5, 60);
+    for (let step = 0; step < rng.int(10, 30); step++) {
+      applyToBoth(h, refEngine, seg, randomMutation(rng, nIds));
+      for (let q = 0; q < queriesPerStep; q++) expectSameAnswer(refEngine, seg, query(rng, nIds), `${label} step ${step}`);
+    }
+  } finally {
+    h.close();
+  }
 }
