@@ -51,9 +51,7 @@ queries.get("/query/count/entity/total", async (c) => {
 /** Compiles (looking at a fresh schema once before calling a column unknown), then answers. */
 export async function runQuery(c: AppContext, body: unknown, compile: Compiler): Promise<Response> {
   const now = Date.now();
-  const { compiled, schema } = await compileWithFreshSchema(c, (s) => compile(body, s, now));
-  // Security: the permission check and cache key below must see the schema the plan was compiled with.
-  if (schema !== c.get("caller").schema) c.set("caller", { ...c.get("caller"), schema });
+  const { compiled } = await compileWithFreshSchema(c, (s) => compile(body, s, now));
   // Keyed by the request, not the plan: a plan holds `now` resolved to the millisecond, which would
   // make relative-date queries ("-1d") never hit; the request text is what "the same query" means.
   return answer(c, { ...compiled, cacheKey: requestCacheKey(c.req.path, body) });
@@ -97,17 +95,29 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
 
 const SCHEMA_SENSITIVE = new Set(["QUERY_UNKNOWN_COLUMN", "QUERY_UNKNOWN_DIMENSION"]);
 
+/** The error says the request names a column or dimension the schema used did not know. */
+export function namesUnknownSchema(e: ApiError): boolean {
+  return SCHEMA_SENSITIVE.has(e.errorName);
+}
+
 /**
- * Compiles against the caller's cached schema; when that names an unknown column or dimension, looks
- * at the catalog once more (another isolate may have just created it) before refusing.
+ * Compiles against the caller's cached schema; when that names an unknown column or dimension
+ * (`stale` says which errors mean that), looks at the catalog once more (another isolate may have
+ * just created it) before refusing, and from then on the request's caller carries that schema.
  */
-export async function compileWithFreshSchema<T>(c: AppContext, compile: (schema: SchemaIndex) => T): Promise<{ compiled: T; schema: SchemaIndex }> {
+export async function compileWithFreshSchema<T>(
+  c: AppContext,
+  compile: (schema: SchemaIndex) => T,
+  stale: (e: ApiError) => boolean = namesUnknownSchema,
+): Promise<{ compiled: T; schema: SchemaIndex }> {
   const caller = c.get("caller");
   try {
     return { compiled: compile(caller.schema), schema: caller.schema };
   } catch (e) {
-    if (!(e instanceof ApiError) || !SCHEMA_SENSITIVE.has(e.errorName)) throw e;
+    if (!(e instanceof ApiError) || !stale(e)) throw e;
     const schema = await refreshSchema(c.env, caller.db);
+    // Security: permission checks and cache keys after this must see the schema the plan was compiled with.
+    c.set("caller", { ...caller, schema });
     return { compiled: compile(schema), schema };
   }
 }
