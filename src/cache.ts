@@ -36,18 +36,19 @@ export async function planHash(cacheKey: string): Promise<string> {
   return (await sha256Hex(cacheKey)).slice(0, 40);
 }
 
-/**
- * The cached response body text if it is younger than `freshMs` and was computed after
- * `changedSince` (the last change of the data this isolate knows of), else null.
- */
-export async function readCached(
-  kv: KVNamespace,
-  key: string,
-  now: number,
-  freshMs = RESULT_CACHE_FRESH_MS,
-  changedSince = -Infinity,
-  sealing: CacheSealing | null = null,
-): Promise<string | null> {
+/** How an entry is judged and read: its freshness window, the last data change known, its sealing. */
+export interface CacheOptions {
+  /** Entries older than this read as a miss (default RESULT_CACHE_FRESH_MS; saved queries: their cache-period). */
+  freshMs?: number;
+  /** Entries computed at or before this instant read as a miss (src/data-changes.ts). */
+  changedSince?: number;
+  /** null (default): no master secret, entries are plaintext. */
+  sealing?: CacheSealing | null;
+}
+
+/** The cached response body text if it is younger than `freshMs` and was computed after `changedSince`, else null. */
+export async function readCached(kv: KVNamespace, key: string, now: number, options: CacheOptions = {}): Promise<string | null> {
+  const { freshMs = RESULT_CACHE_FRESH_MS, changedSince = -Infinity, sealing = null } = options;
   if (freshMs <= 0) return null;
   try {
     const { value, metadata } = await kv.getWithMetadata<EntryMeta>(key, "arrayBuffer");
@@ -63,14 +64,8 @@ export async function readCached(
 }
 
 /** Stores an answer; failures (e.g. KV's one-write-per-second-per-key limit under a burst of misses) are harmless. */
-export async function writeCached(
-  kv: KVNamespace,
-  key: string,
-  body: string,
-  now: number,
-  freshMs = RESULT_CACHE_FRESH_MS,
-  sealing: CacheSealing | null = null,
-): Promise<void> {
+export async function writeCached(kv: KVNamespace, key: string, body: string, now: number, options: Omit<CacheOptions, "changedSince"> = {}): Promise<void> {
+  const { freshMs = RESULT_CACHE_FRESH_MS, sealing = null } = options;
   if (freshMs <= 0) return;
   try {
     const ttl = Math.max(KV_TTL_FLOOR_S, Math.ceil(freshMs / 1000) + KV_TTL_FLOOR_S);

@@ -3,7 +3,7 @@
 
 import { Hono } from "hono";
 import { refreshSchema, requireLevel } from "../auth";
-import { cacheKeyOf, planHash, readCached, writeCached } from "../cache";
+import { cacheKeyOf, planHash, readCached, writeCached, type CacheSealing } from "../cache";
 import { secretsOf } from "../crypto/data-keys";
 import { dataChangedSince } from "../data-changes";
 import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
@@ -80,17 +80,22 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
   const now = Date.now();
   // A bypassing request skips the cache both ways: no key hashing, no KV read or write on its path.
   const key = compiled.bypassCache ? null : cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
-  const secrets = secretsOf(c.env);
-  const sealing = secrets.current === null && secrets.previous === null ? null : { secrets, db: caller.db };
+  const sealing = key === null ? null : cacheSealing(c.env, caller.db);
   if (key !== null) {
-    const hit = await readCached(c.env.RESULT_CACHE, key, now, freshMs, dataChangedSince(caller.db), sealing);
+    const hit = await readCached(c.env.RESULT_CACHE, key, now, { freshMs, changedSince: dataChangedSince(caller.db), sealing });
     if (hit !== null) return successFromText(c, hit);
   }
   const body = await execute(c, compiled);
   const text = stringifyResponse(body);
   // Approximate answers are never kept: a recovered shard must be seen at once.
-  if (key !== null && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, freshMs, sealing));
+  if (key !== null && !("approximate" in body)) c.executionCtx.waitUntil(writeCached(c.env.RESULT_CACHE, key, text, now, { freshMs, sealing }));
   return successFromText(c, text);
+}
+
+/** How this database's cache entries are sealed: null when no master secret is configured. */
+function cacheSealing(env: Env, db: string): CacheSealing | null {
+  const secrets = secretsOf(env);
+  return secrets.current === null && secrets.previous === null ? null : { secrets, db };
 }
 
 const SCHEMA_SENSITIVE = new Set(["QUERY_UNKNOWN_COLUMN", "QUERY_UNKNOWN_DIMENSION"]);

@@ -112,10 +112,10 @@ describe("result cache", () => {
     const sealing = { secrets: { current: "test-data-key-secret", previous: null }, db: db.id };
     const key = cacheKeyOf(db.id, 1, "sealed-plan");
     const t0 = Date.now();
-    await writeCached(env.RESULT_CACHE, key, '{"result":{"q":7}}', t0, 5_000, sealing);
-    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, 5_000, -Infinity, sealing)).toBe('{"result":{"q":7}}');
-    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, 5_000, -Infinity, { ...sealing, db: "feedfacefeedfacefeed" })).toBeNull(); // another database's key
-    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, 5_000, -Infinity, null)).toBeNull(); // no secret: a miss, not an error
+    await writeCached(env.RESULT_CACHE, key, '{"result":{"q":7}}', t0, { freshMs: 5_000, sealing });
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, { freshMs: 5_000, sealing })).toBe('{"result":{"q":7}}');
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, { freshMs: 5_000, sealing: { ...sealing, db: "feedfacefeedfacefeed" } })).toBeNull(); // another database's key
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 1, { freshMs: 5_000, sealing: null })).toBeNull(); // no secret: a miss, not an error
   });
 
   it("treats entries older than 5 seconds as a miss (KV's TTL alone cannot)", async () => {
@@ -125,7 +125,7 @@ describe("result cache", () => {
     expect(await readCached(env.RESULT_CACHE, key, t0 + 4_900)).toBe('{"result":{"q":1}}');
     expect(await readCached(env.RESULT_CACHE, key, t0 + 5_100)).toBeNull();
     expect(await readCached(env.RESULT_CACHE, key, t0 - 1)).toBeNull(); // written "in the future": not trusted
-    expect(await readCached(env.RESULT_CACHE, key, t0 + 50_000, 60_000)).not.toBeNull(); // a saved query's cache-period
+    expect(await readCached(env.RESULT_CACHE, key, t0 + 50_000, { freshMs: 60_000 })).not.toBeNull(); // a saved query's cache-period
     expect(await readCached(env.RESULT_CACHE, cacheKeyOf("feedfacefeedfacefeed", 2, "plan-hash"), t0 + 1)).toBeNull();
   });
 });
