@@ -1,5 +1,6 @@
-// Two test projects: "unit" runs the pure modules (engine, query compiler, SQL) in Node, where the
-// CRoaring oracle also lives; "workers" runs everything that touches bindings inside workerd.
+// Three test projects: "unit" runs the pure modules (engine, query compiler, SQL) in Node, where the
+// CRoaring oracle also lives; "workers" runs everything that touches bindings inside workerd; "e2e"
+// starts real `wrangler dev` servers and talks to them over HTTP (and from a real browser).
 import { existsSync, readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -46,6 +47,17 @@ export default defineConfig({
           provide: { conformance: conformanceExamples() },
           include: ["test/api/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // Each file runs its own wrangler dev (workerd): one at a time keeps a 2-core machine usable.
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
         },
       },
     ],
