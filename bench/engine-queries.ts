@@ -1,8 +1,8 @@
 // The benchmark's query set (notes/engine.md §5.2) over the bench/generator.ts shard, with the issue's
 // targets in ms (null: no target). Pure: used by bench/engine.ts in Node and by the workerd run.
 
-import type { ColumnRef } from "../src/shared/columns";
-import type { Expr, ShardQuery } from "../src/shared/plan";
+import type { ColumnRef } from "../contract/columns";
+import type { Expr, ShardQuery } from "../contract/plan";
 import { COL, DAY, T0 } from "./generator";
 
 

@@ -3,8 +3,8 @@
 // (value, day) pairs) so the same bytes can go to our engine (toEntityWrite) and to the SQL peers (CSV).
 // The draw order is fixed: changing it changes every benchmark's data.
 
-import type { ColumnRef } from "../src/shared/columns";
-import type { EntityWrite, EventWrite } from "../src/shared/plan";
+import type { ColumnRef } from "../contract/columns";
+import type { EntityWrite, EventWrite } from "../contract/plan";
 import { mulberry32 } from "../test/engine/helpers/seeded";
 
 const c = (id: number, type: ColumnRef["type"]): ColumnRef => ({ id, type, storage: "latest-value" });

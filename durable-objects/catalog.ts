@@ -4,18 +4,19 @@
 // their primary (so a query never falls back to one as if it were current).
 
 import { DurableObject } from "cloudflare:workers";
-import type { ColumnDef, NewColumn } from "../src/shared/columns";
-import { DEFAULT_DIMENSION } from "../src/shared/columns";
-import type { ReplicaMark, RpcResult } from "../src/shared/rpc";
-import type { DatabaseInfo, SchemaSnapshot } from "../src/shared/schema";
-import type { KeyInfo, KeyLevel, KeyPermissions, StoredKey } from "../src/shared/keys";
-import { COLUMNS_PER_DATABASE_MAX, KEYS_PER_DATABASE_MAX } from "../src/shared/limits";
+import type { ColumnDef, NewColumn } from "../contract/columns";
+import { DEFAULT_DIMENSION } from "../contract/columns";
+import type { ReplicaMark } from "../contract/shard-rpc";
+import type { RpcResult } from "../contract/rpc-result";
+import type { DatabaseInfo, SchemaSnapshot } from "../contract/schema";
+import type { KeyInfo, KeyLevel, KeyPermissions, StoredKey } from "../contract/api-keys";
+import { COLUMNS_PER_DATABASE_MAX, KEYS_PER_DATABASE_MAX } from "../contract/limits";
 
 // 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions;
 // 3: cat_replica_marks.
 const SCHEMA_VERSION = 3;
 
-export type { KeyLevel } from "../src/shared/keys";
+export type { KeyLevel } from "../contract/api-keys";
 
 /** A key created with its database (admin API): named after its level. */
 export interface KeyRecord {
@@ -391,7 +392,7 @@ export class CatalogDO extends DurableObject<Env> {
   }
 }
 
-/** A key id made here (the DO imports only src/shared): same shape as src/keys.ts newKeyId. */
+/** A key id made here (the DO imports only contract): same shape as src/crypto/api-key-tokens.ts newKeyId. */
 function newKeyId(): string {
   return `k_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -1,7 +1,7 @@
 // The single object that lists every database (for the operator API and the hourly backup).
 
 import { DurableObject } from "cloudflare:workers";
-import type { DatabaseInfo } from "../src/shared/schema";
+import type { DatabaseInfo } from "../contract/schema";
 
 export class DirectoryDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;

@@ -1,9 +1,9 @@
-// Assembles durable-objects/engine/kernel/bits.wat into bits.wasm with npm `wabt` (no debug names, so
+// Assembles engine/kernel/bits.wat into bits.wasm with npm `wabt` (no debug names, so
 // the bytes are reproducible). `--check` only compares: exits 1 when the committed bits.wasm is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 
-const dir = new URL("../durable-objects/engine/kernel/", import.meta.url);
+const dir = new URL("../engine/kernel/", import.meta.url);
 export async function assembleKernel() {
   const wabt = await wabtInit();
   const mod = wabt.parseWat("bits.wat", readFileSync(new URL("bits.wat", dir), "utf8"), { simd: true });

@@ -3,20 +3,20 @@
 // every failure in the SlicingDice error envelope (API.md §2.2).
 
 import { Hono } from "hono";
-import { authenticate } from "./auth";
-import type { AppEnv } from "./http";
+import { authenticate } from "./middleware/auth";
+import type { AppEnv } from "./middleware/body-limits";
 import { admin } from "./routes/admin";
 import { columns } from "./routes/columns";
 import { inserts } from "./routes/insert";
-import { keys } from "./routes/keys";
-import { enforceRateLimit } from "./rate-limit";
+import { keys } from "./routes/api-keys";
+import { enforceRateLimit } from "./middleware/rate-limit";
 import { openApiDocument } from "./openapi/index";
 import { extraction } from "./routes/extraction";
 import { mutations } from "./routes/mutations";
 import { queries } from "./routes/query";
 import { saved } from "./routes/saved";
 import { sql } from "./routes/sql";
-import { ApiError, errorEnvelope } from "./shared/errors";
+import { ApiError, errorEnvelope } from "../contract/errors";
 
 /** Old spellings that existing clients still send (API.md §1.1, §10). */
 const PATH_ALIASES: Array<[RegExp, string]> = [
@@ -50,7 +50,7 @@ app.use("/v1/*", async (c, next) => {
   const caller = await authenticate(c.env, c.req.header("authorization"));
   c.set("caller", caller);
   // Per key, after authentication: 429 / 1502. A busy key's requests are mostly admitted on the
-  // isolate's last verdict (src/rate-limit.ts), so waiting for it rarely waits for a call.
+  // isolate's last verdict (src/middleware/rate-limit.ts), so waiting for it rarely waits for a call.
   await enforceRateLimit(c, caller);
   return next();
 });

@@ -1,9 +1,9 @@
 // Record ids of a request: random, or derived from the client's Idempotency-Key (per database and per
 // kind of write), so a retried request carries the same ids and the shards apply it once.
 
-import { sha256Hex } from "./keys";
-import { ApiError } from "./shared/errors";
-import { IDEMPOTENCY_KEY_CHARS_MAX } from "./shared/limits";
+import { sha256Hex } from "./crypto/api-key-tokens";
+import { ApiError } from "../contract/errors";
+import { IDEMPOTENCY_KEY_CHARS_MAX } from "../contract/limits";
 
 const PREFIX = { insert: { random: "r", keyed: "k" }, mutation: { random: "m", keyed: "mk" } } as const;
 

@@ -4,9 +4,9 @@
 import { app } from "./app";
 import { runScheduledBackups } from "./backup/cron";
 import { consumeDeadLetters, consumeIngest } from "./ingest/consumer";
-import type { QueuedIngestMessage } from "./shared/rpc";
+import type { QueuedIngestMessage } from "../contract/queue-messages";
 
-export { ShardDO } from "../durable-objects/shard";
+export { ShardDO } from "../durable-objects/shard/shard-do";
 export { CatalogDO } from "../durable-objects/catalog";
 export { DirectoryDO } from "../durable-objects/directory";
 

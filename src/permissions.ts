@@ -3,10 +3,10 @@
 // rather than the request text, so every endpoint and SQL are covered by one walk. Pure.
 
 import type { CompiledQuery } from "./query/compiled";
-import { ApiError } from "./shared/errors";
-import { grantOf, type KeyLevel, type KeyPermissions } from "./shared/keys";
-import type { EventTerm, Expr, Mutation, ShardQuery } from "./shared/plan";
-import type { SchemaIndex } from "./shared/schema";
+import { ApiError } from "../contract/errors";
+import { grantOf, type KeyLevel, type KeyPermissions } from "../contract/api-keys";
+import type { EventTerm, Expr, Mutation, ShardQuery } from "../contract/plan";
+import type { SchemaIndex } from "../contract/schema";
 
 export type Access = "query" | "insert";
 

@@ -4,7 +4,7 @@
 
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { EntityWrite } from "../../src/shared/plan";
+import type { EntityWrite } from "../../contract/plan";
 import { makeGenerator, toEntityWrite } from "../generator";
 
 export interface Dataset {

@@ -1,13 +1,13 @@
 // The notes/engine.md §5.2 query set: one SQL text that DuckDB, SQLite and ClickHouse (chDB) all run
-// unchanged, and the equivalent plan (src/shared/plan.ts) for our engine, plus a normaliser that turns
+// unchanged, and the equivalent plan (contract/plan.ts) for our engine, plus a normaliser that turns
 // each engine's answer into the same comparable shape (counts; sorted, cut row lists).
 //
 // Tables: entities(id, ext_id, country, plan, gender, device, city, age, income, score, active, signup_day)
 //         events(entity, col, day, val)   -- col 0 = purchase, 1 = pageview; val = value index (v3 -> 3)
 // Deterministic orders everywhere: ties are broken by the text keys ascending (byte order).
 
-import type { AggNode, Expr, ShardAnswer, ShardQuery } from "../../src/shared/plan";
-import type { ColumnRef } from "../../src/shared/columns";
+import type { AggNode, Expr, ShardAnswer, ShardQuery } from "../../contract/plan";
+import type { ColumnRef } from "../../contract/columns";
 import { COL, DAY, T0 } from "../generator";
 
 export type Row = Array<string | number>;

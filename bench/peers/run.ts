@@ -19,7 +19,7 @@ import { limitMs, measureMachine, workModel } from "./limit";
 import { QUERIES, type BenchQuery } from "./queries";
 import type { Variant } from "./runners";
 import { ratioChart } from "./chart";
-import { useKernel } from "../../durable-objects/engine/kernel/kernel";
+import { useKernel } from "../../engine/kernel/kernel";
 import { loadWasmKernelNode } from "../../test/engine/helpers/wasm-kernel";
 
 // Our engine runs with the WebAssembly word kernel, as it does in the Worker.
@@ -138,7 +138,7 @@ const versions = Object.fromEntries([s.ours, ...s.peers].map((p) => [p.name, p.v
 function gitState(): { head: string; dirty_engine_files: string[] } | null {
   try {
     const head = execSync("git rev-parse --short HEAD", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execSync("git status --porcelain -- durable-objects/engine src/shared", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+    const dirty = execSync("git status --porcelain -- engine contract", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
       .split("\n")
       .filter(Boolean)
       .map((l) => l.slice(3));

@@ -6,8 +6,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import type { EntityWrite } from "../../src/shared/plan";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
+import type { EntityWrite } from "../../contract/plan";
+import { createSegmentEngine } from "../../engine/index";
 import { openSqlite, type SqliteHarness } from "../../test/engine/helpers/sqlite";
 import type { Dataset } from "./data";
 import { fromSql, type Answer, type BenchQuery } from "./queries";

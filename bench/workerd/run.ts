@@ -43,7 +43,7 @@ export async function runWorkerd(o: WorkerdOptions): Promise<{ figures: Figure[]
     logLevel: "warning",
     plugins: [{ name: "wasm-module", setup: (b) => b.onResolve({ filter: /\.wasm$/ }, () => ({ path: "./bits.wasm", external: true })) }],
   });
-  copyFileSync("durable-objects/engine/kernel/bits.wasm", join(OUT, "bits.wasm"));
+  copyFileSync("engine/kernel/bits.wasm", join(OUT, "bits.wasm"));
   const runtime = `workerd ${workerdVersion()}`;
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({

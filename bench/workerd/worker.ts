@@ -2,11 +2,11 @@
 // through apply() and times the same queries (bench/engine-queries.ts) with the WASM kernel installed
 // exactly as a Worker host does. Driven by bench/workerd/run.ts through Miniflare.
 
-import "../../durable-objects/engine/kernel/worker";
-import type { SqlLike } from "../../src/shared/rpc";
-import type { EntityWrite, ShardQuery } from "../../src/shared/plan";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { kernel } from "../../durable-objects/engine/kernel/kernel";
+import "../../engine/kernel/worker";
+import type { SqlLike } from "../../engine/engine";
+import type { EntityWrite, ShardQuery } from "../../contract/plan";
+import { createSegmentEngine } from "../../engine/index";
+import { kernel } from "../../engine/kernel/kernel";
 import { ALL_COLUMNS, COLD_QUERY, QUERIES } from "../engine-queries";
 import { makeGenerator, toEntityWrite } from "../generator";
 

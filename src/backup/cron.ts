@@ -2,16 +2,16 @@
 // (which backs itself up from its alarm and writes the manifest if it finishes last), then per
 // database one listing per bucket to finish stragglers' manifests, make the daily copy, and prune.
 
-import { directoryOf, shardStub } from "../bindings";
+import { directoryOf, shardStub } from "../../durable-objects/stubs";
 import {
   BACKUP_CRON_COPY_BUDGET_MS, BACKUP_CRON_SHARD_CALLS_IN_FLIGHT, BACKUP_DAILY_KEEP_DEFAULT, BACKUP_HOURLY_KEEP_DEFAULT, BACKUP_R2_CALLS_IN_FLIGHT,
-} from "../shared/limits";
-import type { ShardAddress } from "../shared/rpc";
-import type { DatabaseInfo } from "../shared/schema";
+} from "../../contract/limits";
+import type { ShardAddress } from "../../contract/shard-rpc";
+import type { DatabaseInfo } from "../../contract/schema";
 import { copySnapshot, dueForDailyCopy } from "./daily";
-import { hourlySnapshotId } from "./keys";
+import { hourlySnapshotId } from "../../durable-objects/shard/backup-objects";
 import { listSnapshots } from "./listing";
-import { finalizeSnapshot } from "./manifest";
+import { finalizeSnapshot } from "../../durable-objects/shard/backup-manifest";
 import { keepCount, prune } from "./retention";
 
 export interface CronReport {

@@ -2,12 +2,12 @@
 // newest copy there is a day older. Time-based rather than "at hour 0", so a missed or failed run is
 // caught up by the next one. Every object is re-hashed on the way: a corrupt snapshot is not copied.
 
-import { ApiError } from "../shared/errors";
-import { BACKUP_DAILY_INTERVAL_MS, BACKUP_PART_BYTES, BACKUP_SINGLE_PUT_BYTES_MAX } from "../shared/limits";
-import { MANIFEST_FILE, snapshotPrefix } from "./keys";
+import { ApiError } from "../../contract/errors";
+import { BACKUP_DAILY_INTERVAL_MS, BACKUP_PART_BYTES, BACKUP_SINGLE_PUT_BYTES_MAX } from "../../contract/limits";
+import { MANIFEST_FILE, snapshotPrefix } from "../../durable-objects/shard/backup-objects";
 import { complete, type SnapshotListing } from "./listing";
-import { parseManifest } from "./manifest";
-import { toHex } from "./shard-io";
+import { parseManifest } from "../../durable-objects/shard/backup-manifest";
+import { toHex } from "../../durable-objects/shard/backup";
 
 /** The snapshot a daily copy is due for, or null. */
 export function dueForDailyCopy(local: SnapshotListing[], remote: SnapshotListing[]): SnapshotListing | null {

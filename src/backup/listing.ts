@@ -1,7 +1,7 @@
 // What a bucket holds for one database, grouped by snapshot: its manifest (if complete) and shard
 // objects. One paginated listing with custom metadata, so nothing is opened to list or to prune.
 
-import { databasePrefix, MANIFEST_FILE, parseKey, shardOfFile, snapshotTime, type BackupLocation } from "./keys";
+import { databasePrefix, MANIFEST_FILE, parseKey, shardOfFile, snapshotTime, type BackupLocation } from "../../durable-objects/shard/backup-objects";
 
 export interface SnapshotListing {
   id: string;

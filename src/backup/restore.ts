@@ -4,13 +4,14 @@
 // staging, verifying SHA-256 and the byte format; (2) only if all of that passed does every copy swap
 // its tables in one transaction. A refusal drops the staged bytes and answers why.
 
-import { catalogOf, shardStub } from "../bindings";
-import { SNAPSHOT_FORMAT_VERSION } from "../../durable-objects/shard-snapshot";
-import { ApiError, type ApiErrorData } from "../shared/errors";
-import type { RpcResult, ShardAddress } from "../shared/rpc";
-import type { DatabaseInfo } from "../shared/schema";
-import { MANIFEST_FILE, snapshotPrefix, type BackupLocation } from "./keys";
-import { MANIFEST_VERSION, parseManifest, type Manifest } from "./manifest";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import { SNAPSHOT_FORMAT_VERSION } from "../../durable-objects/shard/snapshot";
+import { ApiError, type ApiErrorData } from "../../contract/errors";
+import type { RpcResult } from "../../contract/rpc-result";
+import type { ShardAddress } from "../../contract/shard-rpc";
+import type { DatabaseInfo } from "../../contract/schema";
+import { MANIFEST_FILE, snapshotPrefix, type BackupLocation } from "../../durable-objects/shard/backup-objects";
+import { MANIFEST_VERSION, parseManifest, type Manifest } from "../../durable-objects/shard/backup-manifest";
 
 export interface RestoreReport {
   snapshot: string;

@@ -2,7 +2,7 @@
 // small `keep` is set), never one that may still be in progress; manifests go first so a snapshot
 // being pruned is never listed as complete.
 
-import { BACKUP_INCOMPLETE_GRACE_MS } from "../shared/limits";
+import { BACKUP_INCOMPLETE_GRACE_MS } from "../../contract/limits";
 import type { SnapshotListing } from "./listing";
 
 /** Ids to delete from a newest-first listing, keeping `keep` complete snapshots (at least one). */

@@ -1,12 +1,12 @@
 // An on-demand snapshot (the operator's POST .../backup): every primary shard writes its object
 // now, in parallel, and the manifest follows; the answer comes once the snapshot is complete.
 
-import { shardStub } from "../bindings";
-import { ApiError } from "../shared/errors";
-import type { ShardAddress } from "../shared/rpc";
-import type { DatabaseInfo } from "../shared/schema";
-import { manualSnapshotId } from "./keys";
-import { finalizeSnapshot, type Manifest } from "./manifest";
+import { shardStub } from "../../durable-objects/stubs";
+import { ApiError } from "../../contract/errors";
+import type { ShardAddress } from "../../contract/shard-rpc";
+import type { DatabaseInfo } from "../../contract/schema";
+import { manualSnapshotId } from "../../durable-objects/shard/backup-objects";
+import { finalizeSnapshot, type Manifest } from "../../durable-objects/shard/backup-manifest";
 
 export async function takeSnapshot(env: Env, info: DatabaseInfo, now = Date.now()): Promise<Manifest> {
   const snapshot = manualSnapshotId(now);

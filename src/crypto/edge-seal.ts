@@ -6,7 +6,7 @@
 //   "SEB1" | secret id (8 B) | nonce (12 B) | ciphertext ‖ tag (16 B)
 //   AAD = "sliced/SEB1/<purpose>/<db>/<context>": a box moved to another key, database or purpose fails.
 
-import { DataKeyError, secretId, type MasterSecrets } from "./data-keys";
+import { DataKeyError, secretId, type MasterSecrets } from "../../durable-objects/shard/data-key";
 
 export type SealPurpose = "result-cache" | "ingest-queue";
 

@@ -2,8 +2,8 @@
 // (unwrapping with DATA_KEY_SECRET_PREVIOUS where needed). Segments and backups are not touched:
 // the data keys themselves do not change, only their wrapping in each catalog.
 
-import { catalogOf, directoryOf } from "../bindings";
-import { DataKeyError, rewrapDataKey, secretId, type MasterSecrets } from "./data-keys";
+import { catalogOf, directoryOf } from "../../durable-objects/stubs";
+import { DataKeyError, rewrapDataKey, secretId, type MasterSecrets } from "../../durable-objects/shard/data-key";
 
 const IN_FLIGHT_MAX = 20;
 

@@ -2,9 +2,9 @@
 // RPC, and acks a message only after that call returned; failures retry with capped backoff and end
 // in the dead-letter queue, whose consumer records them in the database's catalog.
 
-import type { AnyIngestMessage, QueuedIngestMessage } from "../shared/rpc";
-import { catalogOf, shardStub } from "../bindings";
-import { secretsOf } from "../crypto/data-keys";
+import type { AnyIngestMessage, QueuedIngestMessage } from "../../contract/queue-messages";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import { secretsOf } from "../../durable-objects/shard/data-key";
 import { openMessage } from "./seal";
 
 const RETRY_DELAY_MAX_S = 60;

@@ -2,8 +2,8 @@
 // integers → integer, other numbers → decimal, booleans → boolean, date-only text → date,
 // ISO datetime text → datetime, other text → string, {value, date} objects (or lists) → *-event.
 
-import type { ColumnType } from "../shared/columns";
-import { isDateOnly, parseAbsoluteDate } from "../shared/dates";
+import type { ColumnType } from "../../contract/columns";
+import { isDateOnly, parseAbsoluteDate } from "./dates";
 
 /** The inferred type, or null when the value gives no type (an empty list, null, a nested object). */
 export function inferColumnType(raw: unknown): ColumnType | null {

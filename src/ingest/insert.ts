@@ -2,17 +2,17 @@
 // (creating auto-created dimensions/columns first), route entities to shards, pack messages with
 // record ids derived from the request, enqueue them, and optionally wait until the primaries applied them.
 
-import { refreshSchema, rememberSchema, type Caller } from "../auth";
-import { catalogOf, shardStub } from "../bindings";
-import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../data-changes";
-import { secretsOf } from "../crypto/data-keys";
+import { refreshSchema, rememberSchema, type Caller } from "../middleware/auth";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../query/data-changes";
+import { secretsOf } from "../../durable-objects/shard/data-key";
 import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
-import { ApiError } from "../shared/errors";
-import { INSERT_WAIT_MS } from "../shared/limits";
-import type { IngestMessage } from "../shared/rpc";
-import type { SchemaIndex } from "../shared/schema";
-import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./normalise";
+import { ApiError } from "../../contract/errors";
+import { INSERT_WAIT_MS } from "../../contract/limits";
+import type { IngestMessage } from "../../contract/queue-messages";
+import type { SchemaIndex } from "../../contract/schema";
+import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./insert-body";
 import { packMessages } from "./pack";
 import { sealMessages } from "./seal";
 import { enqueue } from "./send";

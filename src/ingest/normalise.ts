@@ -1,153 +1,154 @@
-// Reads an insert body (API.md §5.1) into normalised entity writes: shape and limit checks,
-// dimension routing, auto-create planning (which dimensions and columns an insert needs), and
-// value normalisation. Pure: the route asks the catalog to create what is missing, then calls again.
+// Insert-style value normalisation per column type (API.md §4.3, §5): the one place that turns a
+// client's JSON value into the stored Scalar. Used by inserts, SQL INSERT and update's `set`.
+// Failures are plain ApiErrorData so callers can add the entity/column context they know.
 
-import { API_NAME_PATTERN, DEFAULT_DIMENSION, ENTITY_ID_COLUMN, columnRef, isEventType, type ColumnType, type NewColumn } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { show as describe } from "../query/body";
-import { COLUMN_API_NAME_CHARS_MAX, DIMENSION_NAME_CHARS_MAX, ENTITY_ID_CHARS_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../shared/limits";
-import type { AttrWrite, EntityWrite, EventWrite } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
-import { inferColumnType, unify } from "./infer";
-import { normaliseEventTime, normaliseValue, type NormalisedValue } from "../shared/normalise";
+import type { ColumnDef } from "../../contract/columns";
+import { parseAbsoluteDate, startOfUtcDay } from "./dates";
+import type { ApiErrorData, ErrorName } from "../../contract/errors";
+import { STRING_VALUE_CHARS_MAX } from "../../contract/limits";
+import type { Scalar } from "../../contract/plan";
 
-export interface RawEntity {
-  id: string;
-  dimension: string;
-  fields: Array<[apiName: string, raw: unknown]>;
+export type NormalisedValue = { ok: true; value: Scalar; text?: string } | { ok: false; error: ApiErrorData };
+
+function fail(name: ErrorName, message: string, moreInfo?: unknown): NormalisedValue {
+  return { ok: false, error: moreInfo === undefined ? { name, message } : { name, message, moreInfo } };
 }
 
-export interface ParsedInsert {
-  autoCreateDimension: boolean;
-  autoCreateColumn: boolean;
-  entities: RawEntity[];
-  values: number;
+function shown(raw: unknown): string {
+  const s = JSON.stringify(raw) ?? String(raw);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-const RESERVED_ENTITY_KEYS = new Set(["dimension", "table"]);
-
-/** Checks the body's shape and limits; no schema needed yet. */
-export function parseInsertBody(body: unknown): ParsedInsert {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError("QUERY_INVALID_FORMAT", "an insert body must be a JSON object whose keys are entity ids");
-  }
-  const record = body as Record<string, unknown>;
-  const { dimension: autoCreateDimension, column: autoCreateColumn } = readAutoCreate(record);
-  const entities: RawEntity[] = [];
-  let values = 0;
-  for (const [id, value] of Object.entries(record)) {
-    if (id === "auto-create" || id === "auto-create-fields" || id === "auto-create-columns") continue;
-    if (id.length === 0) throw new ApiError("INSERT_EMPTY_ENTITY_ID", "entity ids cannot be empty");
-    if (id.length > ENTITY_ID_CHARS_MAX) {
-      throw new ApiError("INSERT_ENTITY_ID_TOO_LONG", `entity id of ${id.length} characters exceeds the limit of ${ENTITY_ID_CHARS_MAX}`, { max: ENTITY_ID_CHARS_MAX });
+/**
+ * Normalises one value for column `col` (for event columns: the event's `value`):
+ * - string, unique-id, string-event: non-empty text ≤ STRING_VALUE_CHARS_MAX, lower-cased; numbers and
+ *   booleans are accepted as their text (clients and SQL send `5` for a string column);
+ * - integer, integer-event: a JSON integer or a string of one (`"42"`), within the safe-integer range;
+ * - decimal, decimal-event: a JSON number or numeric string with at most `decimalPlaces` decimals (when set);
+ * - boolean: true/false or "true"/"false" (any case);
+ * - date: YYYY-MM-DD or ISO date-time, stored as the start of its UTC day (a date has no time of day, and
+ *   `equals "2016-01-01"` must match whatever time the client sent);
+ * - datetime: the instant (epoch ms, offsets applied) plus the original text lower-cased for display;
+ * - enumerated: a number stored as the lower boundary of its `range` bucket.
+ */
+export function normaliseValue(col: ColumnDef, raw: unknown): NormalisedValue {
+  const where = `column "${col.apiName}" (${col.type})`;
+  switch (col.type) {
+    case "string":
+    case "unique-id":
+    case "string-event":
+      return normaliseText(raw, where);
+    case "integer":
+    case "integer-event":
+      return normaliseInteger(raw, where);
+    case "decimal":
+    case "decimal-event":
+      return normaliseDecimal(raw, where, col.decimalPlaces);
+    case "boolean": {
+      const b = parseBoolean(raw);
+      return b === null ? fail("INSERT_VALUE_TYPE", `${where} expects true or false, got ${shown(raw)}`) : { ok: true, value: b };
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new ApiError("INSERT_ENTITY_NOT_OBJECT", `entity '${id}' must map to an object of column values, got ${describe(value)}`);
+    case "date":
+    case "datetime": {
+      if (typeof raw !== "string") return fail("INSERT_DATE_FORMAT", `${where} expects an ISO-8601 date text, got ${shown(raw)}`);
+      const ms = parseAbsoluteDate(raw);
+      if (ms === null) return fail("INSERT_DATE_FORMAT", `${where}: ${shown(raw)} is not a valid date (use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`);
+      return col.type === "date" ? { ok: true, value: startOfUtcDay(ms) } : { ok: true, value: ms, text: raw.trim().toLowerCase() };
     }
-    const fields = Object.entries(value as Record<string, unknown>);
-    const dimField = fields.find(([k]) => RESERVED_ENTITY_KEYS.has(k));
-    const dimension = dimField === undefined ? DEFAULT_DIMENSION : dimField[1];
-    if (typeof dimension !== "string" || !API_NAME_PATTERN.test(dimension) || dimension.length > DIMENSION_NAME_CHARS_MAX) {
-      throw new ApiError("INSERT_UNKNOWN_DIMENSION", `entity '${id}': dimension must be a name of lower-case letters, digits, '-' or '_', got ${describe(dimension)}`);
-    }
-    const columnFields = fields.filter(([k]) => !RESERVED_ENTITY_KEYS.has(k));
-    for (const [, raw] of columnFields) values += Array.isArray(raw) ? Math.max(1, raw.length) : 1;
-    entities.push({ id, dimension, fields: columnFields });
-  }
-  if (entities.length > INSERT_ENTITIES_MAX) {
-    throw new ApiError("INSERT_ENTITIES_LIMIT", `an insert holds ${entities.length} entities; the limit is ${INSERT_ENTITIES_MAX}`, { max: INSERT_ENTITIES_MAX });
-  }
-  if (values > INSERT_VALUES_MAX) {
-    throw new ApiError("INSERT_VALUES_LIMIT", `an insert holds ${values} values; the limit is ${INSERT_VALUES_MAX}`, { max: INSERT_VALUES_MAX });
-  }
-  return { autoCreateDimension, autoCreateColumn, entities, values };
-}
-
-function readAutoCreate(body: Record<string, unknown>): { dimension: boolean; column: boolean } {
-  const legacy = body["auto-create-fields"] === true || body["auto-create-columns"] === true;
-  const list = body["auto-create"];
-  if (list === undefined) return { dimension: false, column: legacy };
-  if (!Array.isArray(list) || !list.every((x) => typeof x === "string" && ["dimension", "column", "table"].includes(x))) {
-    throw new ApiError("INSERT_AUTO_CREATE", `auto-create must be a list of "dimension" and/or "column", got ${describe(list)}`);
-  }
-  return { dimension: list.includes("dimension") || list.includes("table"), column: list.includes("column") || legacy };
-}
-
-/** What the catalog must create before this insert can be stored; throws when auto-create does not allow it. */
-export function missingSchema(parsed: ParsedInsert, schema: SchemaIndex): { dimensions: string[]; columns: NewColumn[] } {
-  const dimensions = new Set<string>();
-  const columns = new Map<string, NewColumn>();
-  for (const e of parsed.entities) {
-    if (!schema.hasDimension(e.dimension)) {
-      if (!parsed.autoCreateDimension) {
-        throw new ApiError("INSERT_UNKNOWN_DIMENSION", `dimension '${e.dimension}' does not exist; create a column in it first or insert with "auto-create": ["dimension"]`);
+    case "enumerated": {
+      const n = parseNumber(raw);
+      if (n === null) return fail("INSERT_NOT_NUMBER", `${where} expects a number, got ${shown(raw)}`);
+      const range = col.range ?? [];
+      if (range.length > 0 && n < range[0]!) {
+        return fail("COLUMN_RANGE", `${where}: ${n} is below the first range boundary ${range[0]}`, { range });
       }
-      dimensions.add(e.dimension);
-    }
-    for (const [apiName, raw] of e.fields) {
-      if (schema.column(e.dimension, apiName)) continue;
-      if (!parsed.autoCreateColumn) {
-        throw new ApiError("INSERT_UNKNOWN_COLUMN", `column '${apiName}' does not exist in dimension '${e.dimension}'; create it first or insert with "auto-create": ["column"]`);
-      }
-      if (apiName === ENTITY_ID_COLUMN || !API_NAME_PATTERN.test(apiName) || apiName.length > COLUMN_API_NAME_CHARS_MAX) {
-        throw new ApiError("COLUMN_API_NAME", `cannot auto-create column '${apiName}': api-names use lower-case letters, digits, '-' and '_' (at most ${COLUMN_API_NAME_CHARS_MAX}), and '${ENTITY_ID_COLUMN}' is reserved`);
-      }
-      const key = `${e.dimension}\u0000${apiName}`;
-      const inferred = inferColumnType(raw);
-      if (inferred === null) throw new ApiError("INSERT_VALUE_TYPE", `cannot infer a column type for '${apiName}' from ${describe(raw)}`);
-      const previous = columns.get(key);
-      const type: ColumnType | null = previous ? unify(previous.type, inferred) : inferred;
-      if (type === null) throw new ApiError("INSERT_VALUE_TYPE", `new column '${apiName}' gets values of types ${previous!.type} and ${inferred} in one insert`);
-      columns.set(key, autoColumn(e.dimension, apiName, type));
+      return { ok: true, value: enumBucket(range, n) };
     }
   }
-  return { dimensions: [...dimensions], columns: [...columns.values()] };
 }
 
-function autoColumn(dimension: string, apiName: string, type: ColumnType): NewColumn {
-  const col: NewColumn = { name: apiName, apiName, type, dimension, storage: "latest-value" };
-  if (type === "string") col.cardinality = "high";
-  return col;
+function normaliseText(raw: unknown, where: string): NormalisedValue {
+  let s: string;
+  if (typeof raw === "string") s = raw;
+  else if ((typeof raw === "number" && Number.isFinite(raw)) || typeof raw === "boolean") s = String(raw);
+  else return fail("INSERT_VALUE_TYPE", `${where} expects a string, got ${shown(raw)}`);
+  if (s.length === 0) return fail("INSERT_EMPTY_STRING", `${where}: empty strings are not allowed`);
+  if (s.length > STRING_VALUE_CHARS_MAX) {
+    return fail("INSERT_VALUE_TOO_LONG", `${where}: value has ${s.length} characters; the maximum is ${STRING_VALUE_CHARS_MAX}`, { max: STRING_VALUE_CHARS_MAX });
+  }
+  return { ok: true, value: s.toLowerCase() };
 }
 
-/** Normalises every value against a schema that has every column; throws on the first bad value. */
-export function normaliseEntities(parsed: ParsedInsert, schema: SchemaIndex, now: number): EntityWrite[] {
-  return parsed.entities.map((e) => {
-    const attrs: AttrWrite[] = [];
-    const events: EventWrite[] = [];
-    for (const [apiName, raw] of e.fields) {
-      const col = schema.column(e.dimension, apiName);
-      if (!col) throw new ApiError("INSERT_UNKNOWN_COLUMN", `column '${apiName}' does not exist in dimension '${e.dimension}'`);
-      const ref = columnRef(col);
-      if (isEventType(col.type)) {
-        const list = Array.isArray(raw) ? raw : [raw];
-        for (const item of list) events.push({ col: ref, ...normaliseEvent(col, item, e.id, now) });
-      } else if (Array.isArray(raw) && col.storage === "list-of-values") {
-        for (const item of raw) attrs.push({ col: ref, ...valueOf(normaliseValue(col, item), e.id) });
-      } else {
-        attrs.push({ col: ref, ...valueOf(normaliseValue(col, raw), e.id) });
-      }
+function normaliseInteger(raw: unknown, where: string): NormalisedValue {
+  const n = parseNumber(raw);
+  if (n === null) return fail("INSERT_NOT_NUMBER", `${where} expects an integer, got ${shown(raw)}`);
+  if (!Number.isInteger(n)) return fail("INSERT_VALUE_TYPE", `${where} expects an integer, got ${shown(raw)}`);
+  if (!Number.isSafeInteger(n)) {
+    return fail("INSERT_VALUE_TYPE", `${where}: ${shown(raw)} is outside the supported integer range ±${Number.MAX_SAFE_INTEGER}`);
+  }
+  return { ok: true, value: n };
+}
+
+function normaliseDecimal(raw: unknown, where: string, places: number | undefined): NormalisedValue {
+  const n = parseNumber(raw);
+  if (n === null) return fail("INSERT_NOT_NUMBER", `${where} expects a number, got ${shown(raw)}`);
+  if (places !== undefined) {
+    const got = decimalPlacesOf(typeof raw === "string" ? raw.trim() : String(n));
+    if (got > places) {
+      return fail("INSERT_DECIMAL_PLACES", `${where}: ${shown(raw)} has ${got} decimal places; the column allows ${places}`, { max: places });
     }
-    return { dimension: e.dimension, id: e.id, attrs, events };
-  });
+  }
+  return { ok: true, value: n };
 }
 
-/** The stored value, or the normaliser's error with the entity named. */
-function valueOf(v: NormalisedValue, entity: string): { value: AttrWrite["value"]; text?: string } {
-  if (!v.ok) throw new ApiError(v.error.name, `entity '${entity}': ${v.error.message}`, v.error.moreInfo);
-  return v.text === undefined ? { value: v.value } : { value: v.value, text: v.text };
+/** A finite number from a JSON number or a numeric string ("1000001", " -2.5 "), else null. */
+export function parseNumber(raw: unknown): number | null {
+  if (typeof raw === "number") return Number.isFinite(raw) ? raw : null;
+  if (typeof raw === "string") {
+    const t = raw.trim();
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
+    const n = Number(t);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
 }
 
-function normaliseEvent(col: Parameters<typeof normaliseValue>[0], item: unknown, entity: string, now: number): { value: EventWrite["value"]; t: number } {
-  if (typeof item !== "object" || item === null || Array.isArray(item)) {
-    throw new ApiError("INSERT_VALUE_TYPE", `entity '${entity}', event column '${col.apiName}': expected {"value": ..., "date": ...}, got ${describe(item)}`);
+/** true/false from a JSON boolean or "true"/"false" (any case), else null. */
+export function parseBoolean(raw: unknown): boolean | null {
+  if (typeof raw === "boolean") return raw;
+  if (typeof raw === "string") {
+    const t = raw.trim().toLowerCase();
+    if (t === "true") return true;
+    if (t === "false") return false;
   }
-  const obj = item as Record<string, unknown>;
-  for (const k of Object.keys(obj)) {
-    if (k !== "value" && k !== "date") throw new ApiError("INSERT_EVENT_KEY", `entity '${entity}', event column '${col.apiName}': unknown key '${k}' (only value and date)`);
+  return null;
+}
+
+/** Digits after the decimal point of a number's text, exponent included ("1.5e-3" → 4). */
+export function decimalPlacesOf(text: string): number {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return 0;
+  const frac = (m[2] ?? "").replace(/0+$/, "");
+  const exp = m[3] === undefined ? 0 : Number(m[3]);
+  return Math.max(0, frac.length - exp);
+}
+
+/** The lower boundary of the `range` bucket holding n (the last bucket is open-ended; below the first: n). */
+export function enumBucket(range: readonly number[], n: number): number {
+  let bucket: number | null = null;
+  for (const b of range) {
+    if (b <= n) bucket = b;
+    else break;
   }
-  if (!("value" in obj)) throw new ApiError("INSERT_EVENT_VALUE", `entity '${entity}', event column '${col.apiName}': an event needs a value`);
-  const time = normaliseEventTime(obj["date"], now);
-  if (!time.ok) throw new ApiError(time.error.name, `entity '${entity}', event column '${col.apiName}': ${time.error.message}`);
-  return { value: valueOf(normaliseValue(col, obj["value"]), entity).value, t: time.t };
+  return bucket ?? n;
+}
+
+/** An event's `date`: absent → now (API.md §5.1), else an ISO date text (error 66). */
+export function normaliseEventTime(raw: unknown, now: number): { ok: true; t: number } | { ok: false; error: ApiErrorData } {
+  if (raw === undefined || raw === null) return { ok: true, t: now };
+  const ms = typeof raw === "string" ? parseAbsoluteDate(raw) : null;
+  if (ms === null) {
+    return { ok: false, error: { name: "INSERT_EVENT_DATE", message: `event date ${shown(raw)} is not a valid ISO-8601 date` } };
+  }
+  return { ok: true, t: ms };
 }

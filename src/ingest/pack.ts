@@ -3,11 +3,11 @@
 // Record ids are derived from the request id, shard and part index, so the same request body sent
 // again under the same Idempotency-Key yields the same record ids and is applied once.
 
-import { ApiError } from "../shared/errors";
-import { QUEUE_MESSAGE_BYTES_MAX, QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../shared/limits";
-import type { EntityWrite } from "../shared/plan";
-import type { IngestMessage, SealedIngestMessage } from "../shared/rpc";
-import { shardOf } from "./route";
+import { ApiError } from "../../contract/errors";
+import { QUEUE_MESSAGE_BYTES_MAX, QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../../contract/limits";
+import type { EntityWrite } from "../../contract/plan";
+import type { IngestMessage, SealedIngestMessage } from "../../contract/queue-messages";
+import { shardOf } from "./shard-of";
 
 /** What the insert path sends: v2, or v3 when encryption at rest is on (src/ingest/seal.ts). */
 export type OutgoingIngestMessage = IngestMessage | SealedIngestMessage;

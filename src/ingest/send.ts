@@ -2,7 +2,7 @@
 // retrying with backoff; a batch INGEST keeps refusing goes to INGEST_FALLBACK (SlicingDice fell
 // back to another data centre's Kafka). Duplicates are harmless: shards dedup by record id.
 
-import { ApiError } from "../shared/errors";
+import { ApiError } from "../../contract/errors";
 import { batches, type OutgoingIngestMessage } from "./pack";
 
 const SEND_ATTEMPTS = 3;

@@ -1,6 +1,6 @@
 // Request-body schemas of the OpenAPI document: the routes' own zod schemas converted with
 // z.toJSONSchema, and JSON Schema literals for the bodies parsed by hand (queries, insert, saved
-// queries, keys), loose but truthful, quoting src/shared/limits.ts rather than repeating numbers.
+// queries, keys), loose but truthful, quoting contract/limits.ts rather than repeating numbers.
 
 import { z } from "zod";
 import { SAVED_QUERY_CACHE_PERIOD_DEFAULT, SAVED_QUERY_TYPES } from "../query/saved";
@@ -8,15 +8,15 @@ import { createDatabaseSchema, faultSchema } from "../routes/admin";
 import { restoreSchema } from "../routes/backups";
 import { columnSchema } from "../routes/column-schema";
 import { columnPatchSchema } from "../routes/columns";
-import { CREATABLE_LEVELS } from "../routes/keys";
-import { API_NAME_PATTERN, DEFAULT_DIMENSION } from "../shared/columns";
+import { CREATABLE_LEVELS } from "../routes/api-keys";
+import { API_NAME_PATTERN, DEFAULT_DIMENSION } from "../../contract/columns";
 import {
   AGGREGATION_GROUP_N_MAX, AGGREGATION_LEVELS_MAX, COLUMN_API_NAME_CHARS_MAX, COLUMNS_PER_REQUEST_MAX, DIMENSION_NAME_CHARS_MAX,
   ENTITY_ID_CHARS_MAX, EXISTS_IDS_MAX, EXTRACTION_COLUMNS_MAX, EXTRACTION_LIMIT_DEFAULT, EXTRACTION_LIMIT_MAX, HISTOGRAM_BUCKETS_MAX,
   INSERT_ENTITIES_MAX, INSERT_VALUES_MAX, KEY_NAME_CHARS_MAX, KEY_PERMISSION_COLUMNS_MAX, KEY_PERMISSION_DIMENSIONS_MAX, NAMED_QUERIES_MAX,
   QUERY_DEPTH_MAX, QUERY_PREDICATES_MAX, SAVED_QUERY_NAME_CHARS_MAX, STRING_VALUE_CHARS_MAX, TOP_VALUES_FILTER_VALUES_MAX, TOP_VALUES_N_MAX,
   TOP_VALUES_QUERIES_MAX,
-} from "../shared/limits";
+} from "../../contract/limits";
 
 export type JsonSchema = Record<string, unknown>;
 

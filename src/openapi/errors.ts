@@ -1,7 +1,7 @@
-// The error side of the OpenAPI document, generated from the closed table of src/shared/errors.ts:
+// The error side of the OpenAPI document, generated from the closed table of contract/errors.ts:
 // the envelope schema, one reusable response per HTTP status (listing its codes), and the full table.
 
-import { ERRORS, type ErrorName } from "../shared/errors";
+import { ERRORS, type ErrorName } from "../../contract/errors";
 import type { JsonSchema } from "./bodies";
 
 export interface ErrorCodeDoc {

@@ -1,10 +1,10 @@
 // The OpenAPI 3.1 document served at GET /openapi.json: the route table of ./routes.ts, the request
-// schemas of ./bodies.ts and the error table of src/shared/errors.ts, assembled once per isolate.
+// schemas of ./bodies.ts and the error table of contract/errors.ts, assembled once per isolate.
 
-import { requireLevel, type Caller } from "../auth";
-import { ApiError } from "../shared/errors";
-import type { KeyLevel } from "../shared/keys";
-import { IDEMPOTENCY_KEY_CHARS_MAX, INSERT_WAIT_MS } from "../shared/limits";
+import { requireLevel, type Caller } from "../middleware/auth";
+import { ApiError } from "../../contract/errors";
+import type { KeyLevel } from "../../contract/api-keys";
+import { IDEMPOTENCY_KEY_CHARS_MAX, INSERT_WAIT_MS } from "../../contract/limits";
 import { bodySchemas, type JsonSchema } from "./bodies";
 import { errorCodeTable, errorEnvelopeSchema, errorResponseName, errorResponses } from "./errors";
 import { ROUTES, type KeyAuth, type RouteDoc } from "./routes";

@@ -2,8 +2,8 @@
 // Hono's spelling), with who may call it, its body and its outcomes. test/api/openapi.test.ts fails
 // when a registered route has no row here, or a row names a route that does not exist.
 
-import type { KeyLevel } from "../shared/keys";
-import { INSERT_BODY_BYTES_MAX, QUERY_BODY_BYTES_MAX, SQL_TEXT_CHARS_MAX } from "../shared/limits";
+import type { KeyLevel } from "../../contract/api-keys";
+import { INSERT_BODY_BYTES_MAX, QUERY_BODY_BYTES_MAX, SQL_TEXT_CHARS_MAX } from "../../contract/limits";
 
 export type Method = "get" | "post" | "put" | "delete";
 
@@ -11,7 +11,7 @@ export type Method = "get" | "post" | "put" | "delete";
 export type OptionName = "wait" | "idempotency-key" | "dimension";
 
 export interface KeyAuth {
-  /** The `allowed` argument the route passes to requireLevel (src/auth.ts); the levels are derived from it. */
+  /** The `allowed` argument the route passes to requireLevel (src/middleware/auth.ts); the levels are derived from it. */
   requireLevel: readonly KeyLevel[];
   /** A level requireLevel lets through but the route then refuses, and why. */
   refused?: { level: KeyLevel; why: string };
@@ -109,7 +109,7 @@ export const ROUTES: readonly RouteDoc[] = [
     returns: "SELECT: result: [row], count; INSERT: inserted-entities, inserted-columns", errors: [503, 504],
   },
 
-  // ---- API keys (src/routes/keys.ts) ----
+  // ---- API keys (src/routes/api-keys.ts) ----
   { method: "post", path: "/v1/keys", tag: "keys", summary: "Create a read, write or custom key (its secret is shown once).", auth: MASTER, body: QUERY_BODY("KeyDefinition"), ok: 201, returns: "id, name, level, permissions, created-at, api-key" },
   { method: "get", path: "/v1/keys", tag: "keys", summary: "List the keys (never their secrets).", auth: MASTER, returns: "keys: [{id, name, level, permissions, created-at}]" },
   { method: "delete", path: "/v1/keys/:id", tag: "keys", summary: "Revoke a key.", auth: MASTER, params: { id: "The key's id, from GET /v1/keys." }, returns: "revoked: the key", errors: [404, 409] },

@@ -2,13 +2,13 @@
 // `{col: N, equals?, between?}`, then metrics `{col: metric, between?, interval?}` only at the end),
 // and the response tree with SlicingDice's shapes and number types (see json.ts for floats).
 
-import type { ColumnDef } from "../shared/columns";
-import { ENTITY_ID_COLUMN, columnRef, isEventType, isIntegerType, valueKindOf } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { AGGREGATION_GROUP_N_MAX, AGGREGATION_LEVELS_MAX } from "../shared/limits";
-import type { AggNode, AggregationQuery, Bucket, GroupLevel, MetricName, MetricPartial, MetricSpec, Window } from "../shared/plan";
-import { isoDateTime } from "../shared/values";
-import type { SchemaIndex } from "../shared/schema";
+import type { ColumnDef } from "../../contract/columns";
+import { ENTITY_ID_COLUMN, columnRef, isEventType, isIntegerType, valueKindOf } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { AGGREGATION_GROUP_N_MAX, AGGREGATION_LEVELS_MAX } from "../../contract/limits";
+import type { AggNode, AggregationQuery, Bucket, GroupLevel, MetricName, MetricPartial, MetricSpec, Window } from "../../contract/plan";
+import { isoDateTime } from "../../contract/values";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, positiveInt, readBypassCache, rejectUnknownKeys, requireObject, resolveDimension, show, type JsonObject } from "./body";
 import { isBucketList, parseBuckets, parseWindow } from "./between";
 import type { CompiledQuery } from "./compiled";

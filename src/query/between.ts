@@ -1,9 +1,9 @@
 // `between` windows inside queries (API.md §6.3): one [from, to] pair (or ["today"]) resolved once
 // at the edge against the request's `now`, and aggregation's explicit bucket lists.
 
-import { ApiError } from "../shared/errors";
-import { resolveWindow } from "../shared/dates";
-import type { Bucket, Window } from "../shared/plan";
+import { ApiError } from "../../contract/errors";
+import { resolveWindow } from "../ingest/dates";
+import type { Bucket, Window } from "../../contract/plan";
 import { show } from "./body";
 
 /** Resolves `between` into an inclusive window; errors 78 (bad date), 79 (bad relative token), 108 (shape). */

@@ -1,9 +1,9 @@
 // Shape checks shared by every endpoint compiler: plain objects, unknown members, the dimension a
 // request targets, integers within limits. Each failure is a SlicingDice ApiError naming the member.
 
-import { DEFAULT_DIMENSION } from "../shared/columns";
-import { ApiError, type ErrorName } from "../shared/errors";
-import type { SchemaIndex } from "../shared/schema";
+import { DEFAULT_DIMENSION } from "../../contract/columns";
+import { ApiError, type ErrorName } from "../../contract/errors";
+import type { SchemaIndex } from "../../contract/schema";
 
 export type JsonObject = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // pure merge of the shards' partial answers into the response body. The route only fans out (twice
 // when an extraction page needs more rows from some shards).
 
-import type { ShardAnswer, ShardQuery } from "../shared/plan";
+import type { ShardAnswer, ShardQuery } from "../../contract/plan";
 
 export interface MergeContext {
   /** Shards whose primary and replicas all failed: their answer is null. */

@@ -1,8 +1,8 @@
 // POST /query/count/entity (API.md §7.1): each named query → one Expr; the result is exactly one
 // integer per query-name, the sum of the shards' distinct-entity counts (extrapolated when shards miss).
 
-import type { CountEntityQuery, NamedExpr } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import type { CountEntityQuery, NamedExpr } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import type { CompiledQuery } from "./compiled";
 import { compileQuery } from "./expr";
 import { answersOfKind, approximation, scaleCount } from "./merge/shards";

@@ -1,10 +1,10 @@
 // POST /query/count/event (API.md §7.3): each named query is ONE event predicate object with a
 // required `between` and no boolean operators; the result counts events (not entities) per name.
 
-import { ENTITY_ID_COLUMN, isEventType } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import type { CountEventQuery } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import { ENTITY_ID_COLUMN, isEventType } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import type { CountEventQuery } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, show } from "./body";
 import type { CompiledQuery } from "./compiled";
 import { compileEventTerm, lookupColumn, splitPredicateObject, type ExprContext } from "./expr";

@@ -2,10 +2,10 @@
 // Every shard is asked (routing is the insert path's business), so a missing shard is an error: a
 // "not-exists" we cannot vouch for would be wrong.
 
-import { ApiError } from "../shared/errors";
-import { EXISTS_IDS_MAX } from "../shared/limits";
-import type { ExistsQuery } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import { EXISTS_IDS_MAX } from "../../contract/limits";
+import type { ExistsQuery } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import { readBypassCache, rejectUnknownKeys, requireObject, resolveDimension, show } from "./body";
 import type { CompiledQuery } from "./compiled";
 import { answersOfKind, requireComplete } from "./merge/shards";

@@ -2,12 +2,12 @@
 // precedence (left to right, any case), predicate objects on attribute, event and entity-id columns,
 // and freqgroup objects. Column names resolve in one dimension; all dates resolve against `now`.
 
-import type { ColumnDef } from "../shared/columns";
-import { ENTITY_ID_COLUMN, columnRef, isEventType, valueKindOf } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { QUERY_DEPTH_MAX, QUERY_PREDICATES_MAX } from "../shared/limits";
-import type { EventTerm, Expr, ValueTest } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import type { ColumnDef } from "../../contract/columns";
+import { ENTITY_ID_COLUMN, columnRef, isEventType, valueKindOf } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { QUERY_DEPTH_MAX, QUERY_PREDICATES_MAX } from "../../contract/limits";
+import type { EventTerm, Expr, ValueTest } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, rejectUnknownKeys, show, type JsonObject } from "./body";
 import { parseWindow } from "./between";
 import { allOf, canonicalPredicate, valueTest, type ValuePredicate } from "./predicates";

@@ -3,13 +3,13 @@
 // share of the page: page-rounds.ts); the merge k-way merges the shards' rows by order key and
 // formats them (values as strings, score as integer).
 
-import type { ColumnDef } from "../shared/columns";
-import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { EXTRACTION_COLUMNS_MAX, EXTRACTION_LIMIT_DEFAULT, EXTRACTION_LIMIT_MAX } from "../shared/limits";
-import type { Expr, ExtractColumn, ExtractQuery, ExtractRow, ExtractedValue, OrderKey } from "../shared/plan";
-import { isoDateTime } from "../shared/values";
-import type { SchemaIndex } from "../shared/schema";
+import type { ColumnDef } from "../../contract/columns";
+import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { EXTRACTION_COLUMNS_MAX, EXTRACTION_LIMIT_DEFAULT, EXTRACTION_LIMIT_MAX } from "../../contract/limits";
+import type { Expr, ExtractColumn, ExtractQuery, ExtractRow, ExtractedValue, OrderKey } from "../../contract/plan";
+import { isoDateTime } from "../../contract/values";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, readBypassCache, rejectUnknownKeys, requireObject, resolveDimension, show } from "./body";
 import { parseWindow } from "./between";
 import type { CompiledQuery } from "./compiled";

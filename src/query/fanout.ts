@@ -4,14 +4,15 @@
 // as behind its primary is not used. A shard none of whose usable copies answered comes back as null,
 // and the merge decides (extrapolate and flag, or refuse).
 
-import { catalogOf, shardStub } from "../bindings";
-import { fromWire, type WireAnswer } from "../shared/answer-wire";
-import { LATE, within } from "../shared/deadline";
-import { ApiError, type ApiErrorData } from "../shared/errors";
-import { SHARD_DEADLINE_MS_DEFAULT } from "../shared/limits";
-import type { ShardAnswer, ShardQuery } from "../shared/plan";
-import type { RpcResult, ShardAddress } from "../shared/rpc";
-import type { DatabaseInfo } from "../shared/schema";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import { fromWire, type WireAnswer } from "../../contract/answer-wire";
+import { LATE, within } from "../../contract/deadline";
+import { ApiError, type ApiErrorData } from "../../contract/errors";
+import { SHARD_DEADLINE_MS_DEFAULT } from "../../contract/limits";
+import type { ShardAnswer, ShardQuery } from "../../contract/plan";
+import type { RpcResult } from "../../contract/rpc-result";
+import type { ShardAddress } from "../../contract/shard-rpc";
+import type { DatabaseInfo } from "../../contract/schema";
 import { backoffMs, CopyHealth, isRetryable, RetryBudget } from "./shard-health";
 
 /** Errors that mean "this copy is unavailable", as opposed to "the plan is wrong" (which a replica would repeat). */
@@ -66,7 +67,7 @@ export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, 
 
 /** One query plan per shard (planFor), answers in shard order (of `shards` when given). */
 export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number) => ShardQuery, shards?: readonly number[]): Promise<FanOutResult<ShardAnswer>> {
-  // Answers cross in their RPC form (src/shared/answer-wire.ts; the stub types widen it) and are turned back here.
+  // Answers cross in their RPC form (contract/answer-wire.ts; the stub types widen it) and are turned back here.
   return fanOut(env, db, async (stub, addr) => {
     const r = (await stub.query(addr, planFor(addr.shard))) as RpcResult<WireAnswer>;
     return r.ok ? { ok: true, value: fromWire(r.value) } : r;

@@ -2,10 +2,10 @@
 // [start, next start) covering a window; days are what the examples use, hours/weeks (ISO, Monday
 // start)/months are the natural extension.
 
-import { DAY_MS } from "../shared/values";
-import { ApiError } from "../shared/errors";
-import { HISTOGRAM_BUCKETS_MAX } from "../shared/limits";
-import type { Bucket, Window } from "../shared/plan";
+import { DAY_MS } from "../../contract/values";
+import { ApiError } from "../../contract/errors";
+import { HISTOGRAM_BUCKETS_MAX } from "../../contract/limits";
+import type { Bucket, Window } from "../../contract/plan";
 
 export type IntervalUnit = "hours" | "days" | "weeks" | "months";
 

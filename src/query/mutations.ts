@@ -2,15 +2,15 @@
 // plus for update a `set` of attribute values normalised exactly like inserts. The merge adds the
 // shards' touched-entity counts; a mutation cannot be extrapolated, so a missing shard is an error.
 
-import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import type { AttrWrite, Expr, Mutation } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import type { AttrWrite, Expr, Mutation } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, rejectUnknownKeys, requireObject, resolveDimension, show } from "./body";
 import type { MergeContext } from "./compiled";
 import { compileQuery, lookupColumn, type ExprContext } from "./expr";
 import { requireComplete } from "./merge/shards";
-import { normaliseValue } from "../shared/normalise";
+import { normaliseValue } from "../ingest/normalise";
 
 export interface CompiledMutation {
   /** The mutation every shard applies (the same for all shards). */

@@ -1,9 +1,9 @@
 // The request shape shared by count entity and count event (API.md §7.1, §7.3): one named query
 // object or a list of at most NAMED_QUERIES_MAX, each with query-name, query, dimension, bypass-cache.
 
-import { ApiError } from "../shared/errors";
-import { NAMED_QUERIES_MAX } from "../shared/limits";
-import type { SchemaIndex } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import { NAMED_QUERIES_MAX } from "../../contract/limits";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, readBypassCache, rejectUnknownKeys, resolveDimension, show } from "./body";
 
 export interface NamedQueryInput {

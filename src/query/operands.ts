@@ -2,13 +2,13 @@
 // numbers from numbers or numeric strings, booleans from "true"/"false", dates from absolute or
 // relative text (resolved against the request's `now`), enumerated values bucketed like inserts.
 
-import type { ColumnDef } from "../shared/columns";
-import { valueKindOf } from "../shared/columns";
-import { parseAbsoluteDate, parseBound, applyOffset, parseRelativeOffset, startOfUtcDay } from "../shared/dates";
-import { ApiError } from "../shared/errors";
-import type { Scalar } from "../shared/plan";
+import type { ColumnDef } from "../../contract/columns";
+import { valueKindOf } from "../../contract/columns";
+import { parseAbsoluteDate, parseBound, applyOffset, parseRelativeOffset, startOfUtcDay } from "../ingest/dates";
+import { ApiError } from "../../contract/errors";
+import type { Scalar } from "../../contract/plan";
 import { show } from "./body";
-import { enumBucket, parseBoolean, parseNumber } from "../shared/normalise";
+import { enumBucket, parseBoolean, parseNumber } from "../ingest/normalise";
 
 /**
  * The operand `raw` of predicate `pred` on `col`, in the column's stored form. `equality` marks

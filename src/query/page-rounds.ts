@@ -4,7 +4,7 @@
 // keeps. Each shard is first asked for a few deviations above its expected share; the rare shard
 // whose rows run out before the merged page is full is asked once more (a second fan-out round).
 
-import type { ExtractQuery, OrderKey, ShardAnswer } from "../shared/plan";
+import type { ExtractQuery, OrderKey, ShardAnswer } from "../../contract/plan";
 import type { CompiledQuery } from "./compiled";
 import { mergePages, type ShardPage } from "./merge/pages";
 

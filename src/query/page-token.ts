@@ -2,8 +2,8 @@
 // page number, the page size and every shard's cursor, bound to a hash of the request so a token
 // presented with a different query (or a tampered one) is refused instead of paging garbage.
 
-import { ApiError } from "../shared/errors";
-import { EXTRACTION_LIMIT_MAX } from "../shared/limits";
+import { ApiError } from "../../contract/errors";
+import { EXTRACTION_LIMIT_MAX } from "../../contract/limits";
 
 export interface PageCursor {
   page: number; // 1-based number of the page this cursor starts

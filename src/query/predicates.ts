@@ -1,10 +1,10 @@
 // Column predicates of the query language (API.md §6.2) → plan ValueTests: the predicate names and
 // their aliases, which column kinds each applies to, and how its argument is read.
 
-import type { ColumnDef } from "../shared/columns";
-import { valueKindOf } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import type { Scalar, ValueTest } from "../shared/plan";
+import type { ColumnDef } from "../../contract/columns";
+import { valueKindOf } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import type { Scalar, ValueTest } from "../../contract/plan";
 import { show } from "./body";
 import { idOperand, queryOperand } from "./operands";
 

@@ -2,9 +2,9 @@
 // it once, the echo bodies, and compiling a stored definition into its endpoint's CompiledQuery
 // (count types answer `{"query": n}`, keyed by the literal "query", API.md §10 item 14).
 
-import { ApiError } from "../shared/errors";
-import { SAVED_QUERY_NAME_CHARS_MAX } from "../shared/limits";
-import type { SchemaIndex } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import { SAVED_QUERY_NAME_CHARS_MAX } from "../../contract/limits";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, rejectUnknownKeys, requireObject, resolveDimension, show } from "./body";
 import type { CompiledQuery } from "./compiled";
 import { compileAggregation } from "./aggregation";

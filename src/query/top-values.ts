@@ -2,11 +2,11 @@
 // key with N plus list filters; shards answer every value uncut, the merge adds per-value entity
 // counts across shards, then sorts (quantity desc, value asc) and cuts to N.
 
-import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { TOP_VALUES_FILTER_VALUES_MAX, TOP_VALUES_N_MAX, TOP_VALUES_QUERIES_MAX } from "../shared/limits";
-import type { TopValuesQuery, ValueTest, Window } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import { ENTITY_ID_COLUMN, columnRef, isEventType } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { TOP_VALUES_FILTER_VALUES_MAX, TOP_VALUES_N_MAX, TOP_VALUES_QUERIES_MAX } from "../../contract/limits";
+import type { TopValuesQuery, ValueTest, Window } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import { isObject, positiveInt, readBypassCache, requireObject, resolveDimension, show, type JsonObject } from "./body";
 import { parseWindow } from "./between";
 import type { CompiledQuery } from "./compiled";

@@ -2,9 +2,9 @@
 // (HIST key `tables`) the listed ones. An unknown dimension is error 128, like everywhere else, so a
 // typo is not silently answered with 0.
 
-import { ApiError } from "../shared/errors";
-import type { TotalQuery } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import type { TotalQuery } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import { checkDimension, readBypassCache, rejectUnknownKeys, requireObject, show } from "./body";
 import type { CompiledQuery } from "./compiled";
 import { answersOfKind, approximation, scaleCount } from "./merge/shards";

@@ -4,18 +4,18 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { forgetDatabase, forgetKeys } from "../auth";
-import { catalogOf, directoryOf, shardStub } from "../bindings";
-import { readJson, success, type AppContext, type AppEnv } from "../http";
-import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from "../keys";
+import { forgetDatabase, forgetKeys } from "../middleware/auth";
+import { catalogOf, directoryOf, shardStub } from "../../durable-objects/stubs";
+import { readJson, success, type AppContext, type AppEnv } from "../middleware/body-limits";
+import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from "../crypto/api-key-tokens";
 import { fanOut } from "../query/fanout";
-import { ApiError } from "../shared/errors";
-import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../shared/limits";
-import { FAULT_MODES, type ShardAddress, type ShardHealth } from "../shared/rpc";
-import type { DatabaseInfo } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
+import { FAULT_MODES, type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
+import type { DatabaseInfo } from "../../contract/schema";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
-import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../crypto/data-keys";
+import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../../durable-objects/shard/data-key";
 import { rotateDataKeys } from "../crypto/rotate";
 import { parseWith } from "./validation";
 

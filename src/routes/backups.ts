@@ -5,15 +5,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { takeSnapshot } from "../backup/take";
-import { isSnapshotId } from "../backup/keys";
+import { isSnapshotId } from "../../durable-objects/shard/backup-objects";
 import { complete, describe, listSnapshots } from "../backup/listing";
 import { restoreSnapshot } from "../backup/restore";
-import { directoryOf } from "../bindings";
-import { noteDataChange } from "../data-changes";
-import { readJson, success, type AppContext, type AppEnv } from "../http";
-import { ApiError } from "../shared/errors";
-import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
-import type { DatabaseInfo } from "../shared/schema";
+import { directoryOf } from "../../durable-objects/stubs";
+import { noteDataChange } from "../query/data-changes";
+import { readJson, success, type AppContext, type AppEnv } from "../middleware/body-limits";
+import { ApiError } from "../../contract/errors";
+import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
+import type { DatabaseInfo } from "../../contract/schema";
 import { parseWith } from "./validation";
 
 export const restoreSchema = z.strictObject({

@@ -2,9 +2,9 @@
 // failure maps to its SlicingDice error code.
 
 import { z } from "zod";
-import { API_NAME_PATTERN, COLUMN_TYPES, DEFAULT_DIMENSION, ENTITY_ID_COLUMN, HISTORICAL_TYPE_NAMES, type ColumnType, type NewColumn } from "../shared/columns";
-import { ApiError, type ErrorName } from "../shared/errors";
-import { COLUMN_API_NAME_CHARS_MAX, COLUMN_DESCRIPTION_CHARS_MAX, COLUMN_NAME_CHARS_MAX, DECIMAL_PLACES_MAX, DIMENSION_NAME_CHARS_MAX } from "../shared/limits";
+import { API_NAME_PATTERN, COLUMN_TYPES, DEFAULT_DIMENSION, ENTITY_ID_COLUMN, HISTORICAL_TYPE_NAMES, type ColumnType, type NewColumn } from "../../contract/columns";
+import { ApiError, type ErrorName } from "../../contract/errors";
+import { COLUMN_API_NAME_CHARS_MAX, COLUMN_DESCRIPTION_CHARS_MAX, COLUMN_NAME_CHARS_MAX, DECIMAL_PLACES_MAX, DIMENSION_NAME_CHARS_MAX } from "../../contract/limits";
 import { parseWith } from "./validation";
 
 const TYPE_NAMES = [...COLUMN_TYPES, ...Object.keys(HISTORICAL_TYPE_NAMES)] as [string, ...string[]];

@@ -3,16 +3,16 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { rememberSchema, requireLevel } from "../auth";
-import { catalogOf } from "../bindings";
-import { readJson, success, type AppEnv } from "../http";
-import { DEFAULT_DIMENSION, type ColumnDef } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { rememberSchema, requireLevel } from "../middleware/auth";
+import { catalogOf } from "../../durable-objects/stubs";
+import { readJson, success, type AppEnv } from "../middleware/body-limits";
+import { DEFAULT_DIMENSION, type ColumnDef } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import { columnDescription, columnName, parseColumn } from "./column-schema";
 import { parseWith } from "./validation";
 import { firstDenied } from "../permissions";
-import type { Caller } from "../auth";
+import type { Caller } from "../middleware/auth";
 
 export const columns = new Hono<AppEnv>();
 

@@ -1,10 +1,10 @@
 // Data extraction (API.md §7.7, §7.8): result and score pages, merged across shards by order key.
 
 import { Hono } from "hono";
-import { requireLevel } from "../auth";
-import { readJson, type AppEnv } from "../http";
+import { requireLevel } from "../middleware/auth";
+import { readJson, type AppEnv } from "../middleware/body-limits";
 import { compileResult, compileScore } from "../query/extraction";
-import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import { runQuery } from "./query";
 
 export const extraction = new Hono<AppEnv>();

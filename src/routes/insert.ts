@@ -1,10 +1,10 @@
 // POST /v1/insert (API.md §5): the body is checked whole before anything is enqueued.
 
 import { Hono } from "hono";
-import { requireLevel } from "../auth";
-import { readJson, success, type AppEnv } from "../http";
+import { requireLevel } from "../middleware/auth";
+import { readJson, success, type AppEnv } from "../middleware/body-limits";
 import { insert } from "../ingest/insert";
-import { INSERT_BODY_BYTES_MAX } from "../shared/limits";
+import { INSERT_BODY_BYTES_MAX } from "../../contract/limits";
 
 export const inserts = new Hono<AppEnv>();
 

@@ -2,15 +2,15 @@
 // from the request, or its Idempotency-Key, so a retry does not apply twice), then replicated.
 
 import { Hono } from "hono";
-import { requireLevel } from "../auth";
-import { noteDataChange } from "../data-changes";
-import { readJson, success, type AppContext, type AppEnv } from "../http";
+import { requireLevel } from "../middleware/auth";
+import { noteDataChange } from "../query/data-changes";
+import { readJson, success, type AppContext, type AppEnv } from "../middleware/body-limits";
 import { requestRecordId } from "../idempotency";
 import { checkMutation } from "../permissions";
 import { fanOut } from "../query/fanout";
 import { compileDelete, compileUpdate, type CompiledMutation } from "../query/mutations";
-import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
-import type { SchemaIndex } from "../shared/schema";
+import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
+import type { SchemaIndex } from "../../contract/schema";
 import { compileWithFreshSchema } from "./query";
 
 export const mutations = new Hono<AppEnv>();

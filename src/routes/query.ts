@@ -2,11 +2,11 @@
 // fanned out to every shard in parallel, and the partial answers merged exactly.
 
 import { Hono } from "hono";
-import { refreshSchema, requireLevel } from "../auth";
-import { cacheKeyOf, planHash, readCached, writeCached, type CacheSealing } from "../cache";
-import { secretsOf } from "../crypto/data-keys";
-import { dataChangedSince } from "../data-changes";
-import { readJson, successFromText, type AppContext, type AppEnv } from "../http";
+import { refreshSchema, requireLevel } from "../middleware/auth";
+import { cacheKeyOf, planHash, readCached, writeCached, type CacheSealing } from "../query/result-cache";
+import { secretsOf } from "../../durable-objects/shard/data-key";
+import { dataChangedSince } from "../query/data-changes";
+import { readJson, successFromText, type AppContext, type AppEnv } from "../middleware/body-limits";
 import { checkQuery } from "../permissions";
 import { compileAggregation } from "../query/aggregation";
 import { extendAnswers, type CompiledQuery } from "../query/compiled";
@@ -18,9 +18,9 @@ import { stringifyResponse } from "../query/json";
 import { stableJson } from "../query/page-token";
 import { compileTopValues } from "../query/top-values";
 import { compileTotal } from "../query/total";
-import { ApiError } from "../shared/errors";
-import { QUERY_BODY_BYTES_MAX, RESULT_CACHE_FRESH_MS } from "../shared/limits";
-import type { SchemaIndex } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import { QUERY_BODY_BYTES_MAX, RESULT_CACHE_FRESH_MS } from "../../contract/limits";
+import type { SchemaIndex } from "../../contract/schema";
 
 export type Compiler = (body: unknown, schema: SchemaIndex, now: number) => CompiledQuery;
 

@@ -2,13 +2,13 @@
 // (read key), answered from the result cache for the query's own cache-period.
 
 import { Hono } from "hono";
-import { requireLevel } from "../auth";
-import { catalogOf } from "../bindings";
-import { readJson, success, type AppEnv } from "../http";
+import { requireLevel } from "../middleware/auth";
+import { catalogOf } from "../../durable-objects/stubs";
+import { readJson, success, type AppEnv } from "../middleware/body-limits";
 import { compileSavedQuery, parseSavedQuery, savedQueryEcho, validateSavedQueryName, type SavedQuery } from "../query/saved";
-import { ApiError, ERRORS } from "../shared/errors";
-import type { RpcResult } from "../shared/rpc";
-import { QUERY_BODY_BYTES_MAX } from "../shared/limits";
+import { ApiError, ERRORS } from "../../contract/errors";
+import type { RpcResult } from "../../contract/rpc-result";
+import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import { answer, compileWithFreshSchema, namesUnknownSchema, requestCacheKey } from "./query";
 
 export const saved = new Hono<AppEnv>();

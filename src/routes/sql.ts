@@ -2,12 +2,12 @@
 // compiles into the same plans as the JSON API (read key); INSERT becomes an insert body (write key).
 
 import { Hono } from "hono";
-import { requireLevel } from "../auth";
-import { readText, success, type AppEnv } from "../http";
+import { requireLevel } from "../middleware/auth";
+import { readText, success, type AppEnv } from "../middleware/body-limits";
 import { insert } from "../ingest/insert";
 import { compileSql } from "../sql/index";
-import { ApiError } from "../shared/errors";
-import { SQL_TEXT_CHARS_MAX } from "../shared/limits";
+import { ApiError } from "../../contract/errors";
+import { SQL_TEXT_CHARS_MAX } from "../../contract/limits";
 import { answer, requestCacheKey } from "./query";
 
 export const sql = new Hono<AppEnv>();

@@ -2,7 +2,7 @@
 // code from a per-schema table, and the message names the member and what was wrong with it.
 
 import type { z } from "zod";
-import { ApiError, type ErrorName } from "../shared/errors";
+import { ApiError, type ErrorName } from "../../contract/errors";
 
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, codes: Record<string, ErrorName>, fallback: ErrorName, what: string): z.output<S> {
   const result = schema.safeParse(input);

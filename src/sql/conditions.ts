@@ -2,15 +2,15 @@
 // Expr (a superset when DATEPART is present) and its exact evaluation at the edge. In one AND chain
 // `[ev.value] = 'x' AND [ev.date] BETWEEN a AND b` fuses into ONE events term with a window.
 
-import type { ColumnDef } from "../shared/columns";
-import { columnRef, isEventType, valueKindOf } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { resolveWindow } from "../shared/dates";
-import type { Expr, Scalar, ValueTest, Window } from "../shared/plan";
+import type { ColumnDef } from "../../contract/columns";
+import { columnRef, isEventType, valueKindOf } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { resolveWindow } from "../ingest/dates";
+import type { Expr, Scalar, ValueTest, Window } from "../../contract/plan";
 import type { CompareOp, SqlExpr } from "./ast";
 import type { EntityRecord } from "./records";
 import { describeExpr, type Scope, type Target } from "./resolve";
-import { passes } from "../shared/value-test";
+import { passes } from "../../contract/value-test";
 
 export const TIME_MIN = -8.64e15; // the ends of the JS Date range: an open window end
 export const TIME_MAX = 8.64e15;

@@ -3,14 +3,14 @@
 // DISTINCT, OFFSET/LIMIT. Pure functions over records.ts data; exact because every entity lives in
 // exactly one shard and arrives whole.
 
-import { isIntegerType, type ColumnDef } from "../shared/columns";
-import { isoDateTime } from "../shared/values";
-import type { Scalar } from "../shared/plan";
+import { isIntegerType, type ColumnDef } from "../../contract/columns";
+import { isoDateTime } from "../../contract/values";
+import type { Scalar } from "../../contract/plan";
 import type { AggregateName, CompareOp } from "./ast";
 import { datePart, evalCond, type Cond, type DatePart } from "./conditions";
 import { float, Float, stringifyResponse } from "../query/json";
 import type { Cell, EntityRecord, EventCell, OutValue } from "./records";
-import { compareScalars } from "../shared/value-test";
+import { compareScalars } from "../../contract/value-test";
 
 export type IntervalUnit = "minute" | "hour" | "day" | "week" | "month" | "year";
 

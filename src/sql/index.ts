@@ -2,9 +2,9 @@
 // text → a SELECT's CompiledQuery (shard plans + pure merge) or an INSERT's /v1/insert body.
 // Pure: no bindings, no I/O; `now` resolves relative dates once per request.
 
-import { ApiError } from "../shared/errors";
-import { SQL_TEXT_CHARS_MAX } from "../shared/limits";
-import type { SchemaIndex } from "../shared/schema";
+import { ApiError } from "../../contract/errors";
+import { SQL_TEXT_CHARS_MAX } from "../../contract/limits";
+import type { SchemaIndex } from "../../contract/schema";
 import type { CompiledQuery } from "../query/compiled";
 import { compileInsert } from "./insert";
 import { parseSql } from "./parser";

@@ -3,8 +3,8 @@
 // parses the dialect but gives an untyped AST without positions, keeps '' escapes raw and accepts joins/subqueries.
 
 import type { AggregateName, CompareOp, InsertStatement, OrderItem, SelectItem, SelectStatement, SqlExpr, Statement } from "./ast";
-import { ApiError } from "../shared/errors";
-import { SQL_NESTING_MAX } from "../shared/limits";
+import { ApiError } from "../../contract/errors";
+import { SQL_NESTING_MAX } from "../../contract/limits";
 import { sqlError, tokenize, type Token } from "./tokens";
 
 /** Bare words that end a clause or expression, so they cannot be bare column names or implicit aliases. */

@@ -2,10 +2,10 @@
 // (for tests, ordering and metrics: lower-case text, numbers, epoch-ms times) and as the SQL row
 // shows it (native JSON types: integers, Float-tagged decimals, strings, booleans).
 
-import { isIntegerType, valueKindOf, type ColumnDef, type ColumnType } from "../shared/columns";
-import { parseAbsoluteDate } from "../shared/dates";
-import type { ExtractColumn, ExtractRow, ExtractedValue, Scalar, Window } from "../shared/plan";
-import { columnRef } from "../shared/columns";
+import { isIntegerType, valueKindOf, type ColumnDef, type ColumnType } from "../../contract/columns";
+import { parseAbsoluteDate } from "../ingest/dates";
+import type { ExtractColumn, ExtractRow, ExtractedValue, Scalar, Window } from "../../contract/plan";
+import { columnRef } from "../../contract/columns";
 import { float, type Float } from "../query/json";
 
 /** A value as a SQL row shows it. Float marks numbers that must print with a decimal point. */

@@ -2,11 +2,11 @@
 // in the FROM dimension (entity-id, score, an attribute, an event column's value or date), and a
 // literal → the normalised Scalar a ValueTest compares (plan.ts: lower-cased text, epoch-ms times).
 
-import { isEventType, valueKindOf, type ColumnDef } from "../shared/columns";
-import { parseBound, applyOffset } from "../shared/dates";
-import { ApiError } from "../shared/errors";
-import type { Scalar } from "../shared/plan";
-import type { SchemaIndex } from "../shared/schema";
+import { isEventType, valueKindOf, type ColumnDef } from "../../contract/columns";
+import { parseBound, applyOffset } from "../ingest/dates";
+import { ApiError } from "../../contract/errors";
+import type { Scalar } from "../../contract/plan";
+import type { SchemaIndex } from "../../contract/schema";
 import type { SqlExpr } from "./ast";
 import { positionOf, sqlError } from "./tokens";
 

@@ -2,10 +2,10 @@
 // rest as one `extract` of the matching entities (only the columns read) with rows computed at the
 // edge by group.ts (API.md §7.12.2). HAVING is split into event windows, minfreq, group filters, WHERE.
 
-import { isEventType, valueKindOf, type ColumnDef } from "../shared/columns";
-import { ApiError } from "../shared/errors";
-import { SQL_EXTRACT_ROWS_MAX } from "../shared/limits";
-import type { ExtractColumn, ExtractQuery, OrderKey, ShardAnswer, ShardQuery, Window } from "../shared/plan";
+import { isEventType, valueKindOf, type ColumnDef } from "../../contract/columns";
+import { ApiError } from "../../contract/errors";
+import { SQL_EXTRACT_ROWS_MAX } from "../../contract/limits";
+import type { ExtractColumn, ExtractQuery, OrderKey, ShardAnswer, ShardQuery, Window } from "../../contract/plan";
 import type { CompiledQuery, MergeContext } from "../query/compiled";
 import { float } from "../query/json";
 import { firstAsk, pageFollowUp } from "../query/page-rounds";
@@ -24,7 +24,7 @@ import {
 import { buildRows, type AggArg, type GroupPredicate, type IntervalUnit, type KeySpec, type Projection, type RowPlan } from "./group";
 import { attrColumn, eventColumn, recordOf, type EntityRecord, type EventCell, type OutValue } from "./records";
 import { describeExpr, type Scope, type Target } from "./resolve";
-import { passes } from "../shared/value-test";
+import { passes } from "../../contract/value-test";
 
 type Mode = "aggregate" | "group" | "entity";
 

@@ -2,7 +2,7 @@
 // (bracket/double-quote/backtick identifiers, '' escapes, -- and /* */ comments) and the
 // "line L, column C" positions every SQL_SYNTAX message quotes.
 
-import { ApiError } from "../shared/errors";
+import { ApiError } from "../../contract/errors";
 
 export type TokenKind = "ident" | "quoted-ident" | "string" | "number" | "op" | "eof";
 

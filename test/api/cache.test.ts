@@ -5,12 +5,12 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { catalogOf } from "../../src/bindings";
-import { cacheKeyOf, readCached, writeCached } from "../../src/cache";
+import { catalogOf } from "../../durable-objects/stubs";
+import { cacheKeyOf, readCached, writeCached } from "../../src/query/result-cache";
 import worker from "../../src/index";
-import { shardOf } from "../../src/ingest/route";
-import type { EntityWrite } from "../../src/shared/plan";
-import type { IngestMessage } from "../../src/shared/rpc";
+import { shardOf } from "../../src/ingest/shard-of";
+import type { EntityWrite } from "../../contract/plan";
+import type { IngestMessage } from "../../contract/queue-messages";
 import { call, createDatabase, type TestDatabase } from "../helpers/api";
 
 async function seeded(): Promise<TestDatabase> {

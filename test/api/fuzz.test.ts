@@ -5,7 +5,7 @@
 
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { ERRORS } from "../../src/shared/errors";
+import { ERRORS } from "../../contract/errors";
 import { ADMIN_TOKEN, BASE, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 import { PROTO_KEYS, Rng, mutate, mutateSql, randomQuery, rawBody } from "../helpers/fuzz";
 

@@ -2,7 +2,7 @@
 // request is refused and nothing is stored), limits, ?wait=true and Idempotency-Key.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../src/shared/limits";
+import { INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../contract/limits";
 import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 describe("insert", () => {

@@ -2,7 +2,7 @@
 // hashes), revoke, master rotation (by the master and by the operator), validation and the key limit.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KEYS_PER_DATABASE_MAX } from "../../src/shared/limits";
+import { KEYS_PER_DATABASE_MAX } from "../../contract/limits";
 import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 const count = (key: string) => call("POST", "/v1/query/count/entity/total", { key, body: {} });

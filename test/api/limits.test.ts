@@ -1,10 +1,10 @@
-// Every request limit of src/shared/limits.ts, through the Worker: the documented error code, the
+// Every request limit of contract/limits.ts, through the Worker: the documented error code, the
 // limit quoted, nothing stored. Includes the per-key rate limit (Rate Limiting binding, 429 / 1502)
 // and bodies without Content-Length (chunked), which must be cut off while streaming.
 
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as L from "../../src/shared/limits";
+import * as L from "../../contract/limits";
 import { BASE, call, createDatabase, firstError, type Reply, type TestDatabase } from "../helpers/api";
 
 function expectCode(r: Reply, status: number, code: number): void {

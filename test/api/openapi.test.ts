@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { openApiPath } from "../../src/openapi/index";
 import { columnSchema } from "../../src/routes/column-schema";
-import { ERRORS } from "../../src/shared/errors";
+import { ERRORS } from "../../contract/errors";
 import { call } from "../helpers/api";
 
 type Json = Record<string, any>; // any: the document is inspected member by member
@@ -65,7 +65,7 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("lists every error code of src/shared/errors.ts with its status", async () => {
+  it("lists every error code of contract/errors.ts with its status", async () => {
     const doc = await fetchDocument();
     const listed = (doc["x-error-codes"] as Json[]).map((e) => `${e["name"]}/${e["code"]}/${e["status"]}`);
     expect(listed.sort()).toEqual(Object.entries(ERRORS).map(([name, e]) => `${name}/${e.code}/${e.status}`).sort());

@@ -6,8 +6,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { shardStub } from "../../src/bindings";
-import type { FaultMode } from "../../src/shared/rpc";
+import { shardStub } from "../../durable-objects/stubs";
+import type { FaultMode } from "../../contract/shard-rpc";
 import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 const SHARDS = 4;

@@ -3,8 +3,8 @@
 // checks on tiny universes.
 
 import { describe, expect, it } from "vitest";
-import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
-import { deserializePortable, serializePortable } from "../../durable-objects/engine/bitmap/portable";
+import { Bitmap } from "../../engine/bitmap/bitmap";
+import { deserializePortable, serializePortable } from "../../engine/bitmap/portable";
 import { Rng } from "./helpers/seeded";
 
 function randomBitmap(rng: Rng): { b: Bitmap; s: Set<number> } {

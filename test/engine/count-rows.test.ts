@@ -5,15 +5,15 @@
 // where "auto" takes both ways.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ColumnRef } from "../../src/shared/columns";
-import type { EntityWrite, Expr, ShardQuery } from "../../src/shared/plan";
-import type { ShardEngine } from "../../src/shared/rpc";
-import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
-import { RUN } from "../../durable-objects/engine/bitmap/container";
-import { type CountPath, type RowNode, countByRows, countPathsTaken, forceCountPath } from "../../durable-objects/engine/eval/count-rows";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { useKernel } from "../../durable-objects/engine/kernel/kernel";
+import type { ColumnRef } from "../../contract/columns";
+import type { EntityWrite, Expr, ShardQuery } from "../../contract/plan";
+import type { ShardEngine } from "../../engine/engine";
+import { Bitmap } from "../../engine/bitmap/bitmap";
+import { RUN } from "../../engine/bitmap/container";
+import { type CountPath, type RowNode, countByRows, countPathsTaken, forceCountPath } from "../../engine/eval/count-rows";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
+import { createSegmentEngine } from "../../engine/index";
+import { useKernel } from "../../engine/kernel/kernel";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { SCHEMA, T0, randomExpr } from "./helpers/random-plans";

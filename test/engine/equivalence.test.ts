@@ -3,15 +3,15 @@
 // from a fresh engine over the same SQLite (cold cache) and with a tiny cache budget (paging).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ShardEngine } from "../../src/shared/rpc";
-import type { Mutation, ShardQuery } from "../../src/shared/plan";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
+import type { ShardEngine } from "../../engine/engine";
+import type { Mutation, ShardQuery } from "../../contract/plan";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
+import { createSegmentEngine } from "../../engine/index";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { randomMutation, randomQuery } from "./helpers/random-plans";
 import { answerDifference, firstDifference } from "./helpers/compare";
-import { useKernel } from "../../durable-objects/engine/kernel/kernel";
+import { useKernel } from "../../engine/kernel/kernel";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";
 
 /** More seeds for a deeper hunt: ENGINE_SEEDS=500 npx vitest run --project unit test/engine/equivalence.test.ts */

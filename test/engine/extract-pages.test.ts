@@ -3,11 +3,11 @@
 // checked against the reference engine.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ColumnRef } from "../../src/shared/columns";
-import type { ExtractQuery, OrderKey } from "../../src/shared/plan";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { EntityMap, EXT_ORDER_ADDED_MAX } from "../../durable-objects/engine/store/entities";
+import type { ColumnRef } from "../../contract/columns";
+import type { ExtractQuery, OrderKey } from "../../contract/plan";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
+import { createSegmentEngine } from "../../engine/index";
+import { EntityMap, EXT_ORDER_ADDED_MAX } from "../../engine/store/entities";
 import { openSqlite } from "./helpers/sqlite";
 import { firstDifference } from "./helpers/compare";
 import { applyToBoth } from "./helpers/engine-pair";

@@ -3,13 +3,13 @@
 // here is a storage format change: bump SEGMENT_FORMAT_VERSION / SCHEMA_VERSION and migrate.
 
 import { describe, expect, it } from "vitest";
-import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
-import { deserializePortable, serializePortable } from "../../durable-objects/engine/bitmap/portable";
-import { crc32 } from "../../durable-objects/engine/format/crc32";
-import { FormatError } from "../../durable-objects/engine/format/bytes";
-import { SegmentKind, frameSegment, unframeSegment } from "../../durable-objects/engine/format/segment";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { PostingsSegment } from "../../durable-objects/engine/encodings/postings";
+import { Bitmap } from "../../engine/bitmap/bitmap";
+import { deserializePortable, serializePortable } from "../../engine/bitmap/portable";
+import { crc32 } from "../../engine/format/crc32";
+import { FormatError } from "../../engine/format/bytes";
+import { SegmentKind, frameSegment, unframeSegment } from "../../engine/format/segment";
+import { createSegmentEngine } from "../../engine/index";
+import { PostingsSegment } from "../../engine/encodings/postings";
 import { openSqlite } from "./helpers/sqlite";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");

@@ -5,13 +5,13 @@
 // sparse filters) that "auto" takes both ways.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { isEventType, type ColumnRef } from "../../src/shared/columns";
-import type { EntityWrite, Expr, GroupLevel, MetricName, MetricSpec, ShardQuery } from "../../src/shared/plan";
-import type { ShardEngine } from "../../src/shared/rpc";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { useKernel } from "../../durable-objects/engine/kernel/kernel";
-import { forcePath, pathsTaken, type PathChoice } from "../../durable-objects/engine/encodings/paths";
+import { isEventType, type ColumnRef } from "../../contract/columns";
+import type { EntityWrite, Expr, GroupLevel, MetricName, MetricSpec, ShardQuery } from "../../contract/plan";
+import type { ShardEngine } from "../../engine/engine";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
+import { createSegmentEngine } from "../../engine/index";
+import { useKernel } from "../../engine/kernel/kernel";
+import { forcePath, pathsTaken, type PathChoice } from "../../engine/encodings/paths";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { SCHEMA, T0, randomExpr, randomQuery, randomTest } from "./helpers/random-plans";

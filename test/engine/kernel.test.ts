@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assembleKernel } from "../../scripts/build-kernel.mjs";
-import type { BsiWords } from "../../durable-objects/engine/kernel/kernel";
-import { jsKernel } from "../../durable-objects/engine/kernel/js";
+import type { BsiWords } from "../../engine/kernel/types";
+import { jsKernel } from "../../engine/kernel/js";
 import { KERNEL_WASM, loadWasmKernelNode } from "./helpers/wasm-kernel";
 import { Rng } from "./helpers/seeded";
 

@@ -2,8 +2,8 @@
 // row-count threshold, survive a reload from the stored rows, and always count like a plain model.
 
 import { describe, expect, it } from "vitest";
-import { SegmentKind } from "../../durable-objects/engine/format/segment";
-import { PostingsSegment } from "../../durable-objects/engine/encodings/postings";
+import { SegmentKind } from "../../engine/format/segment";
+import { PostingsSegment } from "../../engine/encodings/postings";
 import { Rng } from "./helpers/seeded";
 
 const DAY = 86_400_000;

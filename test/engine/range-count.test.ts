@@ -4,9 +4,9 @@
 // back to evaluating them one by one), open and exclusive bounds, and deleted entities.
 
 import { describe, expect, it, vi } from "vitest";
-import type { ColumnRef } from "../../src/shared/columns";
-import type { Expr, Mutation, ShardQuery, ValueTest } from "../../src/shared/plan";
-import { NumberColumn } from "../../durable-objects/engine/encodings/number-column";
+import type { ColumnRef } from "../../contract/columns";
+import type { Expr, Mutation, ShardQuery, ValueTest } from "../../contract/plan";
+import { NumberColumn } from "../../engine/encodings/number-column";
 import { firstDifference } from "./helpers/compare";
 import { Rng } from "./helpers/seeded";
 import { loadedEnginePair } from "./helpers/engine-pair";

@@ -2,7 +2,7 @@
 // nesting, events (minfreq, freqgroup, inclusive windows), mutations, caching and persistence.
 
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ColumnRef } from "../../src/shared/columns";
+import type { ColumnRef } from "../../contract/columns";
 import type {
   AggNode,
   EntityWrite,
@@ -16,9 +16,9 @@ import type {
   ShardQuery,
   ValueTest,
   Window,
-} from "../../src/shared/plan";
-import type { ShardEngine } from "../../src/shared/rpc";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
+} from "../../contract/plan";
+import type { ShardEngine } from "../../engine/engine";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 
 // --- columns -----------------------------------------------------------------------------------

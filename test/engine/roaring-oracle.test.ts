@@ -3,8 +3,8 @@
 // of every container kind. Skips with a message when the native addon cannot be loaded.
 
 import { describe, expect, it } from "vitest";
-import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
-import { deserializePortable, serializePortable } from "../../durable-objects/engine/bitmap/portable";
+import { Bitmap } from "../../engine/bitmap/bitmap";
+import { deserializePortable, serializePortable } from "../../engine/bitmap/portable";
 import { findOracle, type OracleRequest } from "./helpers/roaring-oracle";
 import { Rng } from "./helpers/seeded";
 

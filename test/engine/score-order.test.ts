@@ -5,14 +5,14 @@
 // Spies check that every way of ranking a tie group by external id was taken.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ColumnRef } from "../../src/shared/columns";
-import type { Expr, ExtractQuery, Mutation, OrderKey } from "../../src/shared/plan";
-import { EntityMap } from "../../durable-objects/engine/store/entities";
-import { Evaluator } from "../../durable-objects/engine/eval/expr";
-import { ScoreLevels } from "../../durable-objects/engine/eval/score-levels";
-import { Bitmap } from "../../durable-objects/engine/bitmap/bitmap";
-import { useKernel } from "../../durable-objects/engine/kernel/kernel";
-import type { ShardEngine } from "../../src/shared/rpc";
+import type { ColumnRef } from "../../contract/columns";
+import type { Expr, ExtractQuery, Mutation, OrderKey } from "../../contract/plan";
+import { EntityMap } from "../../engine/store/entities";
+import { Evaluator } from "../../engine/eval/expr";
+import { ScoreLevels } from "../../engine/eval/score-levels";
+import { Bitmap } from "../../engine/bitmap/bitmap";
+import { useKernel } from "../../engine/kernel/kernel";
+import type { ShardEngine } from "../../engine/engine";
 import { firstDifference } from "./helpers/compare";
 import { Rng } from "./helpers/seeded";
 import { loadWasmKernelNode } from "./helpers/wasm-kernel";

@@ -3,13 +3,13 @@
 // cache budget holding between calls.
 
 import { describe, expect, it } from "vitest";
-import { SEGMENT_BYTES_MAX } from "../../src/shared/limits";
-import type { ColumnRef } from "../../src/shared/columns";
-import type { Mutation } from "../../src/shared/plan";
-import { BlobStore } from "../../durable-objects/engine/store/blobs";
-import { migrate } from "../../durable-objects/engine/store/schema";
-import { createSegmentEngine } from "../../durable-objects/engine/index";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
+import { SEGMENT_BYTES_MAX } from "../../contract/limits";
+import type { ColumnRef } from "../../contract/columns";
+import type { Mutation } from "../../contract/plan";
+import { BlobStore } from "../../engine/store/blobs";
+import { migrate } from "../../engine/store/schema";
+import { createSegmentEngine } from "../../engine/index";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
 import { openSqlite } from "./helpers/sqlite";
 import { randomMutation, randomQuery } from "./helpers/random-plans";
 import { Rng } from "./helpers/seeded";

@@ -13,7 +13,7 @@ import { compileCountEvent } from "../../src/query/count-event";
 import { compileResult, compileScore } from "../../src/query/extraction";
 import { compileDelete, compileUpdate } from "../../src/query/mutations";
 import { compileTopValues } from "../../src/query/top-values";
-import type { SchemaIndex } from "../../src/shared/schema";
+import type { SchemaIndex } from "../../contract/schema";
 import { Cluster, autoColumns, insertToWrites } from "./helpers/cluster";
 import { makeSchema, type ColumnSpec } from "./helpers/schema";
 import { compareAnswer, parseTyped, stringifyTyped, typedResponse } from "./helpers/typed-json";

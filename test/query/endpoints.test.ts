@@ -10,7 +10,7 @@ import { compileResult, compileScore } from "../../src/query/extraction";
 import { compileDelete, compileUpdate } from "../../src/query/mutations";
 import { compileTopValues } from "../../src/query/top-values";
 import { compileTotal } from "../../src/query/total";
-import { EXTRACTION_LIMIT_DEFAULT, NAMED_QUERIES_MAX } from "../../src/shared/limits";
+import { EXTRACTION_LIMIT_DEFAULT, NAMED_QUERIES_MAX } from "../../contract/limits";
 import { expectCode } from "./helpers/errors";
 import { fullSchema } from "./helpers/schema";
 

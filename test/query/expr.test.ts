@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileQuery, type ExprContext } from "../../src/query/expr";
-import { QUERY_DEPTH_MAX, QUERY_PREDICATES_MAX } from "../../src/shared/limits";
-import type { Expr } from "../../src/shared/plan";
+import { QUERY_DEPTH_MAX, QUERY_PREDICATES_MAX } from "../../contract/limits";
+import type { Expr } from "../../contract/plan";
 import { expectCode } from "./helpers/errors";
 import { fullSchema } from "./helpers/schema";
 

@@ -1,9 +1,9 @@
 // Insert-style value normalisation per column type (shared by update's `set` and the insert path).
 
 import { describe, expect, it } from "vitest";
-import { decimalPlacesOf, enumBucket, normaliseEventTime, normaliseValue } from "../../src/shared/normalise";
-import type { ColumnDef, ColumnType } from "../../src/shared/columns";
-import { STRING_VALUE_CHARS_MAX } from "../../src/shared/limits";
+import { decimalPlacesOf, enumBucket, normaliseEventTime, normaliseValue } from "../../src/ingest/normalise";
+import type { ColumnDef, ColumnType } from "../../contract/columns";
+import { STRING_VALUE_CHARS_MAX } from "../../contract/limits";
 
 const col = (type: ColumnType, extra: Partial<ColumnDef> = {}): ColumnDef => ({
   id: 1, name: "c", apiName: "c", type, dimension: "default", storage: "latest-value", active: true, createdAt: "", ...extra,

@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { compileSql } from "../../src/sql/index";
 import type { CompiledQuery } from "../../src/query/compiled";
-import type { CountEntityQuery, ExtractQuery, ShardAnswer } from "../../src/shared/plan";
-import { SQL_EXTRACT_ROWS_MAX } from "../../src/shared/limits";
-import { ApiError } from "../../src/shared/errors";
+import type { CountEntityQuery, ExtractQuery, ShardAnswer } from "../../contract/plan";
+import { SQL_EXTRACT_ROWS_MAX } from "../../contract/limits";
+import { ApiError } from "../../contract/errors";
 import { expectCode } from "../query/helpers/errors";
 import { makeSchema } from "../query/helpers/schema";
 

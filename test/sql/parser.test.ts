@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { SelectStatement, SqlExpr } from "../../src/sql/ast";
 import { parseSql } from "../../src/sql/parser";
 import { tokenize } from "../../src/sql/tokens";
-import { ApiError } from "../../src/shared/errors";
+import { ApiError } from "../../contract/errors";
 import { expectCode } from "../query/helpers/errors";
 
 function select(text: string): SelectStatement {

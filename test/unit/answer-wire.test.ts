@@ -3,8 +3,8 @@
 
 import { deserialize, serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { fromWire, toWire } from "../../src/shared/answer-wire";
-import type { ExtractRow, ShardAnswer } from "../../src/shared/plan";
+import { fromWire, toWire } from "../../contract/answer-wire";
+import type { ExtractRow, ShardAnswer } from "../../contract/plan";
 import { Rng } from "../engine/helpers/seeded";
 
 const roundTrip = (a: ShardAnswer): ShardAnswer => fromWire(deserialize(serialize(toWire(a))) as ReturnType<typeof toWire>);

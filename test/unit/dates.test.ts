@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyOffset, isDateOnly, parseAbsoluteDate, parseRelativeOffset, resolveWindow } from "../../src/shared/dates";
+import { applyOffset, isDateOnly, parseAbsoluteDate, parseRelativeOffset, resolveWindow } from "../../src/ingest/dates";
 
 const T = (s: string) => Date.parse(s);
 

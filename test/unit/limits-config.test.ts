@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX } from "../../src/shared/limits";
+import { KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX } from "../../contract/limits";
 
 describe("limits.ts matches wrangler.toml", () => {
   it("KEY_RATE_LIMIT's simple limit and period", () => {

@@ -12,9 +12,9 @@ import { compileDelete, compileUpdate } from "../../src/query/mutations";
 import { compileSavedQuery } from "../../src/query/saved";
 import { compileTopValues } from "../../src/query/top-values";
 import { compileTotal } from "../../src/query/total";
-import { ApiError } from "../../src/shared/errors";
-import type { KeyPermissions } from "../../src/shared/keys";
-import type { Mutation } from "../../src/shared/plan";
+import { ApiError } from "../../contract/errors";
+import type { KeyPermissions } from "../../contract/api-keys";
+import type { Mutation } from "../../contract/plan";
 import { compileSql } from "../../src/sql/index";
 import { makeSchema } from "../query/helpers/schema";
 

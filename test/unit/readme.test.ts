@@ -1,7 +1,7 @@
 // Keeps the README true where it can be checked mechanically.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ERRORS } from "../../src/shared/errors";
+import { ERRORS } from "../../contract/errors";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 

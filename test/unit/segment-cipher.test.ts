@@ -3,11 +3,11 @@
 // refusals (tampered, swapped, plaintext substituted, wrong key, no key) with clear errors.
 
 import { describe, expect, it } from "vitest";
-import { createReferenceEngine } from "../../durable-objects/engine/reference/index";
-import { createSegmentEngine, SegmentSealError } from "../../durable-objects/engine/index";
-import { BlobStore } from "../../durable-objects/engine/store/blobs";
-import { isSealed, openRow, sealRow } from "../../durable-objects/engine/store/sealed";
-import { createSegmentCipher } from "../../src/crypto/segment-cipher";
+import { createReferenceEngine } from "../../engine/testing/reference/index";
+import { createSegmentEngine, SegmentSealError } from "../../engine/index";
+import { BlobStore } from "../../engine/store/blobs";
+import { isSealed, openRow, sealRow } from "../../engine/store/sealed";
+import { createSegmentCipher } from "../../durable-objects/shard/segment-cipher";
 import { answerDifference } from "../engine/helpers/compare";
 import { randomMutation, randomQuery } from "../engine/helpers/random-plans";
 import { Rng } from "../engine/helpers/seeded";

@@ -7,20 +7,20 @@ import { createExecutionContext, createScheduledController, runDurableObjectAlar
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
-import { decodeSnapshot, SnapshotWriter, type SnapshotValue, type TableDef } from "../../durable-objects/shard-snapshot";
+import { decodeSnapshot, SnapshotWriter, type SnapshotValue, type TableDef } from "../../durable-objects/shard/snapshot";
 import { copySnapshot } from "../../src/backup/daily";
-import { hourlySnapshotId, MANIFEST_FILE, shardFile, snapshotPrefix } from "../../src/backup/keys";
+import { hourlySnapshotId, MANIFEST_FILE, shardFile, snapshotPrefix } from "../../durable-objects/shard/backup-objects";
 import { listSnapshots } from "../../src/backup/listing";
-import { parseManifest, type Manifest } from "../../src/backup/manifest";
+import { parseManifest, type Manifest } from "../../durable-objects/shard/backup-manifest";
 import { planPrune, prune } from "../../src/backup/retention";
-import { catalogOf, shardStub } from "../../src/bindings";
-import type { AppEnv } from "../../src/http";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import type { AppEnv } from "../../src/middleware/body-limits";
 import worker from "../../src/index";
 import { admin } from "../../src/routes/admin";
 import { backups } from "../../src/routes/backups";
-import { ApiError, errorEnvelope } from "../../src/shared/errors";
-import type { Mutation } from "../../src/shared/plan";
-import type { ShardAddress } from "../../src/shared/rpc";
+import { ApiError, errorEnvelope } from "../../contract/errors";
+import type { Mutation } from "../../contract/plan";
+import type { ShardAddress } from "../../contract/shard-rpc";
 import { ADMIN_TOKEN, adminCall, BASE, call, createDatabase, type Reply, type TestDatabase } from "../helpers/api";
 
 // The backup routes mounted the way the lead mounts them (admin.route("/", backups)): behind admin's token check.

@@ -2,7 +2,7 @@
 // database and context, tamper detection, rotation through DATA_KEY_SECRET_PREVIOUS, and "off".
 
 import { describe, expect, it } from "vitest";
-import { DataKeyError } from "../../src/crypto/data-keys";
+import { DataKeyError } from "../../durable-objects/shard/data-key";
 import { isSealed, open, seal } from "../../src/crypto/edge-seal";
 
 const utf8 = new TextEncoder();

@@ -5,12 +5,12 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { catalogOf, shardStub } from "../../src/bindings";
-import { BackupOpener, importDataKey } from "../../src/crypto/backup-cipher";
-import { secretId, unwrapDataKey, wrappedBy, type MasterSecrets } from "../../src/crypto/data-keys";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import { BackupOpener, importDataKey } from "../../durable-objects/shard/backup-cipher";
+import { secretId, unwrapDataKey, wrappedBy, type MasterSecrets } from "../../durable-objects/shard/data-key";
 import { rotateDataKeys } from "../../src/crypto/rotate";
-import { shardFile, snapshotPrefix } from "../../src/backup/keys";
-import type { ShardAddress } from "../../src/shared/rpc";
+import { shardFile, snapshotPrefix } from "../../durable-objects/shard/backup-objects";
+import type { ShardAddress } from "../../contract/shard-rpc";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
 
 const SECRET = "test-data-key-secret"; // vitest.config.ts miniflare bindings

@@ -5,10 +5,11 @@ import { createExecutionContext, createMessageBatch, evictDurableObject, getQueu
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { catalogOf, shardStub } from "../../src/bindings";
-import type { ColumnRef } from "../../src/shared/columns";
-import type { EntityWrite } from "../../src/shared/plan";
-import type { AnyIngestMessage, IngestMessage, ShardAddress } from "../../src/shared/rpc";
+import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import type { ColumnRef } from "../../contract/columns";
+import type { EntityWrite } from "../../contract/plan";
+import type { AnyIngestMessage, IngestMessage } from "../../contract/queue-messages";
+import type { ShardAddress } from "../../contract/shard-rpc";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
 import { appliedRecordIds } from "../helpers/shards";
 

@@ -1,12 +1,12 @@
-// The per-isolate rate meter in front of the Rate Limiting binding (src/rate-limit.ts), against the
+// The per-isolate rate meter in front of the Rate Limiting binding (src/middleware/rate-limit.ts), against the
 // binding wrangler.toml configures (1000 requests per 10 s per key), its calls recorded: at most one
 // call per KEY_RATE_REPORT_MS per key under the limit, every admitted request counted once (the
 // calls' deltas), a denial at the documented limit, and a call for every request once denied.
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { RateMeter } from "../../src/rate-limit";
-import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX } from "../../src/shared/limits";
+import { RateMeter } from "../../src/middleware/rate-limit";
+import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX } from "../../contract/limits";
 
 /** The configured binding, the delta of every call recorded. */
 function recordingLimiter(): { limiter: RateLimit; deltas: number[] } {

@@ -1,7 +1,7 @@
 // Merges the shards' uncut aggregation trees: quantities add per group value (entities live in one
 // shard), metric partials add per spec (and per histogram bucket), children merge recursively.
 
-import type { AggNode, MetricPartial } from "../../shared/plan";
+import type { AggNode, MetricPartial } from "../../../contract/plan";
 import { addPartial, emptyPartial } from "./metrics";
 
 type MetricSlot = AggNode["metrics"][number];

@@ -2,7 +2,7 @@
 // as sum + count; number types follow the column (integer columns give JSON integers for
 // min/max/sum, decimals give floats, avg is always a float, count-events an integer).
 
-import type { MetricName, MetricPartial } from "../../shared/plan";
+import type { MetricName, MetricPartial } from "../../../contract/plan";
 import { Float } from "../json";
 import { scaleCount, type Approximation } from "./shards";
 

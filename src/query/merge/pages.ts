@@ -4,7 +4,7 @@
 // send fewer rows than the page needs (src/query/page-rounds.ts): the merge then stops where its
 // rows run out and says so.
 
-import type { ExtractRow, OrderKey, Scalar } from "../../shared/plan";
+import type { ExtractRow, OrderKey, Scalar } from "../../../contract/plan";
 
 const KIND_RANK: Record<string, number> = { boolean: 0, number: 1, string: 2 };
 

@@ -2,8 +2,8 @@
 // from the shards that answered and flagged; extraction-like answers refuse (API.md-adjacent DESIGN
 // "Queries"). Also checks every answer has the kind the plan asked for.
 
-import { ApiError } from "../../shared/errors";
-import type { ShardAnswer } from "../../shared/plan";
+import { ApiError } from "../../../contract/errors";
+import type { ShardAnswer } from "../../../contract/plan";
 import type { MergeContext } from "../compiled";
 
 export type AnswerOf<K extends ShardAnswer["kind"]> = ShardAnswer & { kind: K };

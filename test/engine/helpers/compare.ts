@@ -1,7 +1,7 @@
 // Deep comparison of shard answers with a relative tolerance on non-integer numbers (float sums may
 // add in another order in the encoded engine), returning the first difference's path.
 
-import type { ShardAnswer } from "../../../src/shared/plan";
+import type { ShardAnswer } from "../../../contract/plan";
 
 export function firstDifference(a: unknown, b: unknown, path = "$"): string | null {
   if (typeof a === "number" && typeof b === "number") {

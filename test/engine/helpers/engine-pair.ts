@@ -2,11 +2,11 @@
 // under a chosen word kernel: the setup of tests that compare the two on one dataset.
 
 import { afterAll, beforeAll } from "vitest";
-import type { Mutation, ShardQuery } from "../../../src/shared/plan";
-import type { ShardEngine } from "../../../src/shared/rpc";
-import { createReferenceEngine } from "../../../durable-objects/engine/reference/index";
-import { createSegmentEngine } from "../../../durable-objects/engine/index";
-import { useKernel } from "../../../durable-objects/engine/kernel/kernel";
+import type { Mutation, ShardQuery } from "../../../contract/plan";
+import type { ShardEngine } from "../../../engine/engine";
+import { createReferenceEngine } from "../../../engine/testing/reference/index";
+import { createSegmentEngine } from "../../../engine/index";
+import { useKernel } from "../../../engine/kernel/kernel";
 import { answerDifference, firstDifference } from "./compare";
 import { randomMutation } from "./random-plans";
 import type { Rng } from "./seeded";

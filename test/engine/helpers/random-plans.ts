@@ -2,8 +2,8 @@
 // engine against the reference row engine. Value domains are small on purpose so that equal
 // values, ties, overwrites and edge cases (odd decimals, shared instants, month edges) happen often.
 
-import type { ColumnRef, ColumnType, Storage } from "../../../src/shared/columns";
-import { isEventType, valueKindOf } from "../../../src/shared/columns";
+import type { ColumnRef, ColumnType, Storage } from "../../../contract/columns";
+import { isEventType, valueKindOf } from "../../../contract/columns";
 import type {
   AttrWrite,
   Bucket,
@@ -21,8 +21,8 @@ import type {
   ShardQuery,
   ValueTest,
   Window,
-} from "../../../src/shared/plan";
-import { isoDateTime } from "../../../src/shared/values";
+} from "../../../contract/plan";
+import { isoDateTime } from "../../../contract/values";
 import type { Rng } from "./seeded";
 
 const DAY = 86_400_000;

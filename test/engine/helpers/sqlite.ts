@@ -4,7 +4,7 @@
 // benchmark; keep it generic.
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { SqlCursorLike, SqlLike } from "../../../src/shared/rpc";
+import type { SqlCursorLike, SqlLike } from "../../../engine/engine";
 
 export interface SqliteHarness {
   /** The underlying database (for assertions that need raw SQL). */

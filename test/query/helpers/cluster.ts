@@ -2,16 +2,16 @@
 // queries end to end (plan → engine → merge) in unit tests; plus a minimal, test-local converter of
 // SlicingDice insert bodies to EntityWrites (the real insert path is the lead's).
 
-import { createReferenceEngine } from "../../../durable-objects/engine/reference/index";
-import { isDateOnly } from "../../../src/shared/dates";
-import type { ColumnType } from "../../../src/shared/columns";
-import { isEventType } from "../../../src/shared/columns";
+import { createReferenceEngine } from "../../../engine/testing/reference/index";
+import { isDateOnly } from "../../../src/ingest/dates";
+import type { ColumnType } from "../../../contract/columns";
+import { isEventType } from "../../../contract/columns";
 import { extendAnswers, type CompiledQuery } from "../../../src/query/compiled";
 import type { CompiledMutation } from "../../../src/query/mutations";
-import { normaliseEventTime, normaliseValue } from "../../../src/shared/normalise";
-import type { AttrWrite, EntityWrite, EventWrite, ShardAnswer } from "../../../src/shared/plan";
-import type { ShardEngine } from "../../../src/shared/rpc";
-import type { SchemaIndex } from "../../../src/shared/schema";
+import { normaliseEventTime, normaliseValue } from "../../../src/ingest/normalise";
+import type { AttrWrite, EntityWrite, EventWrite, ShardAnswer } from "../../../contract/plan";
+import type { ShardEngine } from "../../../engine/engine";
+import type { SchemaIndex } from "../../../contract/schema";
 import { openSqlite, type SqliteHarness } from "../../engine/helpers/sqlite";
 import type { ColumnSpec } from "./schema";
 

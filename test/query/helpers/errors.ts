@@ -1,7 +1,7 @@
 // Asserts that a compile step fails with a given SlicingDice error code (and optionally message text).
 
 import { expect } from "vitest";
-import { ApiError } from "../../../src/shared/errors";
+import { ApiError } from "../../../contract/errors";
 
 export function expectCode(fn: () => unknown, code: number, message?: RegExp): ApiError {
   let caught: unknown;

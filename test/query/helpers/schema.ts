@@ -1,7 +1,7 @@
 // Builds SchemaIndex fixtures for query-compiler tests: columns by (api-name, type) with stable ids.
 
-import type { ColumnDef, ColumnType, Storage } from "../../../src/shared/columns";
-import { SchemaIndex } from "../../../src/shared/schema";
+import type { ColumnDef, ColumnType, Storage } from "../../../contract/columns";
+import { SchemaIndex } from "../../../contract/schema";
 
 export interface ColumnSpec {
   apiName: string;

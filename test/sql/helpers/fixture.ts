@@ -2,7 +2,7 @@
 // and reference-engine shards holding the data (helpers shared with the JSON query tests).
 
 import { existsSync, readFileSync } from "node:fs";
-import type { SchemaIndex } from "../../../src/shared/schema";
+import type { SchemaIndex } from "../../../contract/schema";
 import { Cluster, autoColumns, insertToWrites } from "../../query/helpers/cluster";
 import { makeSchema, type ColumnSpec } from "../../query/helpers/schema";
 

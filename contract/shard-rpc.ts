@@ -1,0 +1,49 @@
+// The shard Durable Object's RPC contract: where a copy lives, which copy a call is for, fault
+// injection modes, replica marks and health. Plain data only: it crosses the RPC boundary.
+
+/** Where a shard copy lives: idFromName(shardObjectName(db, shard, copy)); copy 0 is the primary. */
+export function shardObjectName(db: string, shard: number, copy: number): string {
+  return `${db}/${shard}/${copy}`;
+}
+
+/** Which shard copy an RPC is for; a shard object learns its identity from its first call. */
+export interface ShardAddress {
+  db: string;
+  shard: number;
+  copy: number; // 0 = primary
+  replicas: number; // how many replica copies the database keeps (the primary forwards to copies 1..replicas)
+}
+
+/**
+ * Operator fault injection (only when ALLOW_FAULT_INJECTION is "true"). "down" refuses calls (and a
+ * replica remembers the changes it refused); "unreachable" makes calls throw as a lost network would,
+ * so the copy never learns that anything was sent to it.
+ */
+export const FAULT_MODES = ["none", "down", "slow", "unreachable"] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+/**
+ * A replica copy the primary could not bring up to date before acknowledging a write, recorded in the
+ * database's catalog so that a query falling back from a failed primary can tell (see shard.ts
+ * forwardNow and fanout.ts). `since`..`through` are the primary's outbox sequence numbers it lacks.
+ */
+export interface ReplicaMark {
+  shard: number;
+  copy: number;
+  since: number;
+  through: number;
+  at: string;
+}
+
+/** One shard copy's health, for GET /admin/databases/:id/health. */
+export interface ShardHealth {
+  shard: number;
+  copy: number;
+  entities: number;
+  appliedRecords: number;
+  outboxBacklog: number;
+  lastError: string | null;
+  errors: number; // calls that failed on this copy since it was created
+  lastBackupAt: string | null;
+  fault: FaultMode;
+}
