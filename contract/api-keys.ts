@@ -1,5 +1,5 @@
 // The API-key contract between the Worker and the catalog Durable Object: key levels, a custom
-// key's grants, and what a key listing shows (never a secret or a hash). Imports nothing.
+// key's grants, what a key listing shows (never a secret or a hash), and the shape of key ids.
 
 /** master: everything; write: columns + inserts; read: queries; custom: data endpoints, limited by `permissions`. */
 export type KeyLevel = "master" | "write" | "read" | "custom";
@@ -34,3 +34,10 @@ export interface StoredKey extends KeyInfo {
 export function grantOf(grants: Record<string, ColumnGrant>, dimension: string): ColumnGrant | undefined {
   return Object.hasOwn(grants, dimension) ? grants[dimension] : undefined;
 }
+
+/** A key's public id (GET/DELETE /v1/keys): `k_` + 16 hex characters, unrelated to its secret. */
+export function newKeyId(): string {
+  return `k_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export const KEY_ID_PATTERN = /^k_[0-9a-f]{16}$/;

@@ -9,7 +9,7 @@ import { DEFAULT_DIMENSION } from "../contract/columns";
 import type { ReplicaMark } from "../contract/shard-rpc";
 import type { RpcResult } from "../contract/rpc-result";
 import type { DatabaseInfo, SchemaSnapshot } from "../contract/schema";
-import type { KeyInfo, KeyLevel, KeyPermissions, StoredKey } from "../contract/api-keys";
+import { newKeyId, type KeyInfo, type KeyLevel, type KeyPermissions, type StoredKey } from "../contract/api-keys";
 import { COLUMNS_PER_DATABASE_MAX, KEYS_PER_DATABASE_MAX } from "../contract/limits";
 
 // 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions;
@@ -390,11 +390,6 @@ export class CatalogDO extends DurableObject<Env> {
   private setMeta(key: string, value: string): void {
     this.sql.exec(`INSERT INTO cat_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
   }
-}
-
-/** A key id made here (the DO imports only contract): same shape as src/crypto/api-key-tokens.ts newKeyId. */
-function newKeyId(): string {
-  return `k_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 function keyInfo(r: Record<string, SqlStorageValue>): KeyInfo {

@@ -9,7 +9,7 @@ import { backupShard, commitRestore, stageRestore, type BackupJob, type RestoreS
 import { finalizeSnapshot, type ManifestEntry } from "./backup-manifest";
 import type { KeyedEngine } from "./keyed-engine";
 import { ShardLog } from "./log";
-import type { SnapshotSummary } from "./snapshot";
+import type { SnapshotSummary } from "./snapshot-codec";
 
 export interface BackupHost {
   readonly env: Env;

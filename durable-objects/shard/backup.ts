@@ -4,10 +4,8 @@
 // Memory stays at one R2 part whatever the shard's size; the DO talks to R2 itself (no 32 MiB RPC cap).
 // With a data key, staged chunks are sealed before hashing and upload (durable-objects/shard/backup-cipher.ts).
 
-import {
-  clearStage, decodeSnapshot, loadTables, SNAPSHOT_FORMAT_VERSION, SnapshotFormatError, stageChunk, stagedChunk, stagedReader, stageDump,
-  type SnapshotSql, type SnapshotSummary, STAGE_TABLE,
-} from "./snapshot";
+import { clearStage, loadTables, stageChunk, stagedChunk, stagedReader, stageDump, type SnapshotSql } from "./snapshot";
+import { decodeSnapshot, SNAPSHOT_FORMAT_VERSION, SnapshotFormatError, type SnapshotSummary, STAGE_TABLE } from "./snapshot-codec";
 import { BackupOpener, BackupSealError, sealRecord, type BackupSeal } from "./backup-cipher";
 import { ApiError } from "../../contract/errors";
 import { BACKUP_PART_BYTES, BACKUP_SINGLE_PUT_BYTES_MAX, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_ROW_BYTES_MAX } from "../../contract/limits";

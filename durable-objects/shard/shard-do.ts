@@ -19,7 +19,8 @@ import { faultGate, faultOf, setFault } from "./faults";
 import { KeyedEngine } from "./keyed-engine";
 import { ShardLog, type OutboxEntry } from "./log";
 import { applyReplicated, Replication } from "./replication";
-import { clearStage, type SnapshotSummary } from "./snapshot";
+import { clearStage } from "./snapshot";
+import { type SnapshotSummary } from "./snapshot-codec";
 
 
 export class ShardDO extends DurableObject<Env> {

@@ -1,5 +1,6 @@
 // CRC-32 (IEEE 802.3, the zlib/PNG polynomial) over bytes, slice-by-4 for speed: every segment
-// payload is checksummed on write and verified on page-in.
+// payload is checksummed on write and verified on page-in; a shard snapshot, which is never whole
+// in memory, feeds it chunk by chunk (crc32Update).
 
 const TABLES: Uint32Array[] = (() => {
   const t0 = new Uint32Array(256);
@@ -19,8 +20,13 @@ const TABLES: Uint32Array[] = (() => {
 })();
 
 export function crc32(bytes: Uint8Array): number {
+  return crc32Update(0, bytes);
+}
+
+/** Continues a CRC-32: start with 0 and feed slices in order; the result is the zlib value of their concatenation. */
+export function crc32Update(crc: number, bytes: Uint8Array): number {
   const [t0, t1, t2, t3] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-  let c = 0xffffffff;
+  let c = ~crc >>> 0;
   let i = 0;
   const n = bytes.length;
   const end4 = n - (n & 3);

@@ -5,7 +5,7 @@
 // its tables in one transaction. A refusal drops the staged bytes and answers why.
 
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
-import { SNAPSHOT_FORMAT_VERSION } from "../../durable-objects/shard/snapshot";
+import { SNAPSHOT_FORMAT_VERSION } from "../../durable-objects/shard/snapshot-codec";
 import { ApiError, type ApiErrorData } from "../../contract/errors";
 import type { RpcResult } from "../../contract/rpc-result";
 import type { ShardAddress } from "../../contract/shard-rpc";

@@ -16,13 +16,6 @@ export function newApiKey(db: string): string {
   return `sk_${db}_${secret}`;
 }
 
-/** A key's public id (GET/DELETE /v1/keys): `k_` + 16 hex characters, unrelated to its secret. */
-export function newKeyId(): string {
-  return `k_${hex(crypto.getRandomValues(new Uint8Array(8)))}`;
-}
-
-export const KEY_ID_PATTERN = /^k_[0-9a-f]{16}$/;
-
 /** The database a key names, or null when the key is not one of ours. */
 export function databaseOfKey(key: string): string | null {
   const m = /^sk_([0-9a-f]{20})_[A-Za-z0-9_-]{20,}$/.exec(key);

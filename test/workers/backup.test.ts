@@ -7,7 +7,7 @@ import { createExecutionContext, createScheduledController, runDurableObjectAlar
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
-import { decodeSnapshot, SnapshotWriter, type SnapshotValue, type TableDef } from "../../durable-objects/shard/snapshot";
+import { decodeSnapshot, SnapshotWriter, type SnapshotValue, type TableDef } from "../../durable-objects/shard/snapshot-codec";
 import { copySnapshot } from "../../src/backup/daily";
 import { hourlySnapshotId, MANIFEST_FILE, shardFile, snapshotPrefix } from "../../durable-objects/shard/backup-objects";
 import { listSnapshots } from "../../src/backup/listing";
