@@ -2,7 +2,8 @@
 // (creating auto-created dimensions/columns first), route entities to shards, pack messages with
 // record ids derived from the request, enqueue them, and optionally wait until the primaries applied them.
 
-import { refreshSchema, rememberSchema, type Caller } from "../middleware/auth";
+import { refreshSchema, rememberSchema } from "../schema-cache";
+import { type Caller } from "../middleware/auth";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../query/data-changes";
 import { secretsOf } from "../../durable-objects/shard/data-key";

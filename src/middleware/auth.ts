@@ -1,11 +1,12 @@
 // Who is calling: the raw API key of the Authorization header (API.md §1.3) → database, key level and
-// schema. Answers are cached in the isolate for a few seconds so a request does not cost a Durable
-// Object round trip; schema changes made through this isolate update the cache at once.
+// schema (src/schema-cache.ts). Keys are cached in the isolate for a few seconds so a request does
+// not cost a Durable Object round trip; and which key levels each endpoint admits.
 
 import { catalogOf } from "../../durable-objects/stubs";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS } from "../../contract/limits";
-import { SchemaIndex, type SchemaSnapshot } from "../../contract/schema";
+import type { SchemaIndex } from "../../contract/schema";
+import { forgetSchema, rememberBounded, rememberSchema, schemaOf } from "../schema-cache";
 import { databaseOfKey, sha256Hex, type KeyLevel } from "../crypto/api-key-tokens";
 import type { KeyPermissions } from "../../contract/api-keys";
 
@@ -34,8 +35,6 @@ interface CachedKey {
 // Keyed by the presented key itself: a hit then costs no SHA-256 digest (about 1 ms of a request in
 // workerd profiles). The key is in this isolate's memory anyway while its requests run.
 const keys = new Map<string, CachedKey>();
-const schemas = new Map<string, { index: SchemaIndex; until: number }>(); // db → schema
-const CACHE_ENTRIES_MAX = 10_000;
 
 export async function authenticate(env: Env, header: string | undefined): Promise<Caller> {
   if (!header) throw new ApiError("AUTH_MISSING_HEADER", "the Authorization header with your API key is missing");
@@ -54,7 +53,7 @@ export async function authenticate(env: Env, header: string | undefined): Promis
     throw ApiError.from(result.error);
   }
   const { id, level, permissions } = result.value;
-  remember(keys, key, { db, id, hash, level, permissions, until: now + AUTH_CACHE_MS });
+  rememberBounded(keys, key, { db, id, hash, level, permissions, until: now + AUTH_CACHE_MS });
   return { db, level, keyId: id, keyHash: hash, permissions, schema: rememberSchema(db, result.value.schema) };
 }
 
@@ -63,38 +62,10 @@ export function forgetKeys(db: string): void {
   for (const [key, k] of keys) if (k.db === db) keys.delete(key);
 }
 
-/** The database's schema from the isolate cache, fetched from its catalog when stale. */
-export async function schemaOf(env: Env, db: string): Promise<SchemaIndex> {
-  const cached = schemas.get(db);
-  if (cached && cached.until > Date.now()) return cached.index;
-  return refreshSchema(env, db);
-}
-
-/** Fetches the schema now (used before answering "unknown column", in case another isolate just created it). */
-export async function refreshSchema(env: Env, db: string): Promise<SchemaIndex> {
-  const snapshot = await catalogOf(env, db).schema();
-  if (!snapshot) throw new ApiError("AUTH_INVALID_KEY", "the API key's database no longer exists");
-  return rememberSchema(db, snapshot);
-}
-
-/** Stores a snapshot a catalog call just returned (never replacing a newer one). */
-export function rememberSchema(db: string, snapshot: SchemaSnapshot): SchemaIndex {
-  const cached = schemas.get(db);
-  if (cached && cached.index.version > snapshot.version && cached.until > Date.now()) return cached.index;
-  const index = new SchemaIndex(snapshot);
-  remember(schemas, db, { index, until: Date.now() + AUTH_CACHE_MS });
-  return index;
-}
-
 /** Forgets everything about a database (it was deleted). */
 export function forgetDatabase(db: string): void {
-  schemas.delete(db);
+  forgetSchema(db);
   forgetKeys(db);
-}
-
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= CACHE_ENTRIES_MAX) map.delete(map.keys().next().value!);
-  map.set(key, value);
 }
 
 /**

@@ -1,17 +1,8 @@
-// Request and response helpers shared by every route: body reading with the size, content-type and
-// JSON checks of API.md §2.4, and the success envelope with `status` and `took` (seconds).
+// Reading request bodies with the size, content-type and JSON checks of API.md §2.4: a body larger
+// than the route accepts is refused before and while it is read, never buffered whole first.
 
-import type { Context } from "hono";
 import { ApiError } from "../../contract/errors";
-import type { Caller } from "./auth";
-import { stringifyResponse } from "../query/json";
-
-export interface AppEnv {
-  Bindings: Env;
-  Variables: { started: number; caller: Caller };
-}
-
-export type AppContext = Context<AppEnv>;
+import type { AppContext } from "../app-env";
 
 /** Reads the raw body as text, refusing more than `maxBytes` (1507) before and after reading it. */
 export async function readText(c: AppContext, maxBytes: number): Promise<string> {
@@ -74,23 +65,4 @@ export async function readJson(c: AppContext, maxBytes: number, empty?: unknown)
   } catch (e) {
     throw new ApiError("INVALID_JSON", `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-/** The success envelope: the payload plus status and took (seconds, as SlicingDice did); floats keep their ".0". */
-export function success(c: AppContext, body: Record<string, unknown>, status: 200 | 201 = 200): Response {
-  return new Response(stringifyResponse({ status: "success", ...body, took: tookSeconds(c) }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
-}
-
-/** The success envelope around a body already serialised (a cached answer): `{...}` text. */
-export function successFromText(c: AppContext, bodyText: string): Response {
-  const inner = bodyText.trim().slice(1, -1).trim();
-  const text = `{"status":"success",${inner ? `${inner},` : ""}"took":${tookSeconds(c)}}`;
-  return new Response(text, { status: 200, headers: { "content-type": "application/json; charset=utf-8" } });
-}
-
-export function tookSeconds(c: AppContext): number {
-  return Math.round(Date.now() - c.get("started")) / 1000;
 }

@@ -9,7 +9,7 @@
 // key calls again, so it is released as soon as its window allows.
 
 import type { Caller } from "./auth";
-import type { AppContext } from "./body-limits";
+import type { AppContext } from "../app-env";
 import { ApiError } from "../../contract/errors";
 import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX } from "../../contract/limits";
 

@@ -5,7 +5,9 @@
 import { Hono } from "hono";
 import { forgetKeys, requireLevel } from "../middleware/auth";
 import { catalogOf } from "../../durable-objects/stubs";
-import { readJson, success, type AppEnv } from "../middleware/body-limits";
+import { readJson } from "../middleware/body-limits";
+import { success } from "./respond";
+import { type AppEnv } from "../app-env";
 import { KEY_ID_PATTERN, newKeyId } from "../../contract/api-keys";
 import { newApiKey, sha256Hex } from "../crypto/api-key-tokens";
 import { show } from "../query/body";

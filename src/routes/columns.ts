@@ -3,9 +3,12 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { rememberSchema, requireLevel } from "../middleware/auth";
+import { rememberSchema } from "../schema-cache";
+import { requireLevel } from "../middleware/auth";
 import { catalogOf } from "../../durable-objects/stubs";
-import { readJson, success, type AppEnv } from "../middleware/body-limits";
+import { readJson } from "../middleware/body-limits";
+import { success } from "./respond";
+import { type AppEnv } from "../app-env";
 import { DEFAULT_DIMENSION, type ColumnDef } from "../../contract/columns";
 import { ApiError } from "../../contract/errors";
 import { COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../../contract/limits";

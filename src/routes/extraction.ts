@@ -2,10 +2,11 @@
 
 import { Hono } from "hono";
 import { requireLevel } from "../middleware/auth";
-import { readJson, type AppEnv } from "../middleware/body-limits";
+import { readJson } from "../middleware/body-limits";
+import { type AppEnv } from "../app-env";
 import { compileResult, compileScore } from "../query/extraction";
 import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { runQuery } from "./query";
+import { runQuery } from "../query/run";
 
 export const extraction = new Hono<AppEnv>();
 

@@ -2,7 +2,9 @@
 
 import { Hono } from "hono";
 import { requireLevel } from "../middleware/auth";
-import { readJson, success, type AppEnv } from "../middleware/body-limits";
+import { readJson } from "../middleware/body-limits";
+import { success } from "./respond";
+import { type AppEnv } from "../app-env";
 import { insert } from "../ingest/insert";
 import { INSERT_BODY_BYTES_MAX } from "../../contract/limits";
 

@@ -4,14 +4,16 @@
 import { Hono } from "hono";
 import { requireLevel } from "../middleware/auth";
 import { noteDataChange } from "../query/data-changes";
-import { readJson, success, type AppContext, type AppEnv } from "../middleware/body-limits";
+import { readJson } from "../middleware/body-limits";
+import { success } from "./respond";
+import { type AppContext, type AppEnv } from "../app-env";
 import { requestRecordId } from "../idempotency";
 import { checkMutation } from "../permissions";
 import { fanOut } from "../query/fanout";
 import { compileDelete, compileUpdate, type CompiledMutation } from "../query/mutations";
 import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import type { SchemaIndex } from "../../contract/schema";
-import { compileWithFreshSchema } from "./query";
+import { compileWithFreshSchema } from "../query/run";
 
 export const mutations = new Hono<AppEnv>();
 

@@ -4,12 +4,14 @@
 import { Hono } from "hono";
 import { requireLevel } from "../middleware/auth";
 import { catalogOf } from "../../durable-objects/stubs";
-import { readJson, success, type AppEnv } from "../middleware/body-limits";
+import { readJson } from "../middleware/body-limits";
+import { success } from "./respond";
+import { type AppEnv } from "../app-env";
 import { compileSavedQuery, parseSavedQuery, savedQueryEcho, validateSavedQueryName, type SavedQuery } from "../query/saved";
 import { ApiError, ERRORS } from "../../contract/errors";
 import type { RpcResult } from "../../contract/rpc-result";
 import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { answer, compileWithFreshSchema, namesUnknownSchema, requestCacheKey } from "./query";
+import { answer, compileWithFreshSchema, namesUnknownSchema, requestCacheKey } from "../query/run";
 
 export const saved = new Hono<AppEnv>();
 

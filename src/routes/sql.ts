@@ -3,12 +3,14 @@
 
 import { Hono } from "hono";
 import { requireLevel } from "../middleware/auth";
-import { readText, success, type AppEnv } from "../middleware/body-limits";
+import { readText } from "../middleware/body-limits";
+import { success } from "./respond";
+import { type AppEnv } from "../app-env";
 import { insert } from "../ingest/insert";
 import { compileSql } from "../sql/index";
 import { ApiError } from "../../contract/errors";
 import { SQL_TEXT_CHARS_MAX } from "../../contract/limits";
-import { answer, requestCacheKey } from "./query";
+import { answer, requestCacheKey } from "../query/run";
 
 export const sql = new Hono<AppEnv>();
 

@@ -14,7 +14,7 @@ import { listSnapshots } from "../../src/backup/listing";
 import { parseManifest, type Manifest } from "../../durable-objects/shard/backup-manifest";
 import { planPrune, prune } from "../../src/backup/retention";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
-import type { AppEnv } from "../../src/middleware/body-limits";
+import type { AppEnv } from "../../src/app-env";
 import worker from "../../src/index";
 import { admin } from "../../src/routes/admin";
 import { backups } from "../../src/routes/backups";
