@@ -40,10 +40,40 @@ export const SQL_EXTRACT_ROWS_MAX = 100_000; // 111: entities one shard may hand
 // --- platform guards ---
 export const QUEUE_MESSAGE_BYTES_MAX = 120_000; // Queues: 128 KB per message including ~100 B metadata
 export const QUEUE_SEND_BATCH_MESSAGES_MAX = 100;
-export const QUEUE_SEND_BATCH_BYTES_MAX = 250_000;
+export const QUEUE_SEND_BATCH_BYTES_MAX = 250_000; // Queues: sendBatch takes at most 256 KB
+export const KV_TTL_MIN_S = 60; // KV: the smallest expirationTtl; the result cache checks its own freshness
 export const SEGMENT_BYTES_MAX = 1_900_000; // DO SQLite: 2 MB per row/BLOB (not enforced locally)
 export const SQL_BOUND_PARAMETERS_MAX = 100;
 export const RPC_BYTES_MAX = 30_000_000; // DO RPC: 32 MiB per call
+
+// --- ingest (src/ingest) ---
+/**
+ * Room kept in each queue message for everything but the entity text: the other fields (about 140
+ * bytes V8-serialised with a 40-character record id) and, in v3, the seal's header and tag (40).
+ */
+export const QUEUE_MESSAGE_OVERHEAD_BYTES = 512;
+export const QUEUE_ENTITY_TEXT_BYTES_MAX = QUEUE_MESSAGE_BYTES_MAX - QUEUE_MESSAGE_OVERHEAD_BYTES;
+export const QUEUE_SEND_ATTEMPTS_MAX = 3; // sendBatch tries per queue before the fallback queue
+export const INGEST_RETRY_DELAY_MAX_S = 60; // backoff cap of a queued batch a shard refused
+
+// --- shards and the fan-out (durable-objects/shard, src/query) ---
+export const SLOW_FAULT_MS = 60_000; // how long a "slow" injected fault holds a call: past any deadline, finite so workerd keeps it
+export const OUTBOX_BATCH_ENTRIES_MAX = 50; // outbox entries sent to a replica in one call
+export const REPLICA_FORWARD_WAIT_MS = 2_000; // how long a write waits for its replicas before leaving them to the alarm
+export const REPLICA_MARK_WAIT_MS = 2_000; // how long a write waits for the catalog to record a lagging replica
+export const REPLICATION_RETRY_MAX_MS = 60_000; // backoff cap of a failing replica
+export const SHARD_RETRIES_PER_COPY_MAX = 2; // retries of a runtime-retryable error on one copy within one query
+export const SICK_COPY_MIN_MS = 1_000; // a copy that failed is tried last for at least this long...
+export const SICK_COPY_MAX_MS = 30_000; // ...and at most this long, growing with repeated failures
+
+// --- the storage engine (engine/) ---
+export const SEGMENT_CACHE_BYTES_DEFAULT = 64 * 1024 * 1024; // decoded segments one shard keeps in memory (DO isolate: 128 MB)
+export const ENTITY_ID_CACHE_ENTRIES_MAX = 50_000; // external id <-> dense id pairs kept per direction
+export const EXT_ORDER_ADDED_MAX = 1024; // entities created since an external-id order was read that it absorbs before it is dropped
+export const EXT_ORDER_SQL_LIST_IDS_MAX = 65_536; // ids above this many are not sent to SQLite as one JSON list
+export const POSTINGS_TAIL_MERGE_EVENTS_MIN = 2048; // a postings tail merges into its base at this many events and half the base...
+export const POSTINGS_TAIL_ROWS_MAX = 256; // ...or at this many tail rows
+export const SCORE_LEVEL_PASSES_MAX = 32; // scores above this count entity by entity instead of one pass per level
 
 // --- backups (src/backup, durable-objects/shard/snapshot.ts) ---
 export const SNAPSHOT_CHUNK_BYTES = 1_048_576; // one staged piece of a snapshot: a DO row, so under the 2 MB row limit
@@ -69,8 +99,79 @@ export const KEY_REQUESTS_PER_PERIOD_MAX = 1000; // 1502: requests one API key m
 export const KEY_RATE_PERIOD_S = 10; // MUST equal [[ratelimits]] simple.period (the binding allows 10 or 60)
 export const KEY_RATE_REPORT_MS = 100; // an isolate tells the binding about a key's requests at most this often (src/middleware/rate-limit.ts)
 
+// --- isolate memory ---
+export const ISOLATE_CACHE_ENTRIES_MAX = 10_000; // entries of each per-isolate cache (keys, schemas, rate meters, seal keys, data changes)
+export const ROTATION_CATALOG_CALLS_IN_FLIGHT = 20; // catalogs re-wrapped at once by a master-secret rotation
+
 // --- time ---
+export const DAY_MS = 86_400_000;
 export const AUTH_CACHE_MS = 5_000; // isolate cache of API keys and schemas
 export const RESULT_CACHE_FRESH_MS = 5_000;
 export const INSERT_WAIT_MS = 20_000; // ?wait=true
+/**
+ * An insert acknowledged without ?wait=true is applied by the queue consumer moments later: answers
+ * computed this long after its acknowledgement may still predate it, so they count as before it.
+ */
+export const QUEUED_WRITE_SETTLE_MS = 1_000;
 export const SHARD_DEADLINE_MS_DEFAULT = 5_000;
+
+// --- relations the comments above state, checked when this module loads ---
+
+const RELATED = {
+  QUEUE_MESSAGE_BYTES_MAX,
+  QUEUE_SEND_BATCH_MESSAGES_MAX,
+  QUEUE_SEND_BATCH_BYTES_MAX,
+  QUEUE_ENTITY_TEXT_BYTES_MAX,
+  SEGMENT_BYTES_MAX,
+  SQL_BOUND_PARAMETERS_MAX,
+  RPC_BYTES_MAX,
+  SNAPSHOT_CHUNK_BYTES,
+  BACKUP_PART_BYTES,
+  SNAPSHOT_ROW_BYTES_MAX,
+  BACKUP_R2_CALLS_IN_FLIGHT,
+  KEY_RATE_PERIOD_S,
+  KEY_RATE_REPORT_MS,
+  RESULT_CACHE_FRESH_MS,
+  KV_TTL_MIN_S,
+  SLOW_FAULT_MS,
+  SHARD_DEADLINE_MS_DEFAULT,
+  REPLICA_FORWARD_WAIT_MS,
+  REPLICA_MARK_WAIT_MS,
+  INSERT_WAIT_MS,
+  SICK_COPY_MIN_MS,
+  SICK_COPY_MAX_MS,
+  SEGMENT_CACHE_BYTES_DEFAULT,
+  COLUMNS_PER_REQUEST_MAX,
+  COLUMNS_PER_DATABASE_MAX,
+  EXTRACTION_LIMIT_DEFAULT,
+  EXTRACTION_LIMIT_MAX,
+};
+export type RelatedLimits = typeof RELATED;
+
+const MIB = 1_048_576;
+const RELATIONS: ReadonlyArray<readonly [says: string, holds: (l: RelatedLimits) => boolean]> = [
+  ["a queue message plus its ~100 B of metadata fits the 128 KB message limit", (l) => l.QUEUE_MESSAGE_BYTES_MAX + 100 <= 128_000],
+  ["a sendBatch stays within 100 messages and 256 KB", (l) => l.QUEUE_SEND_BATCH_MESSAGES_MAX <= 100 && l.QUEUE_SEND_BATCH_BYTES_MAX <= 256_000],
+  ["a queue message leaves room for entity text", (l) => l.QUEUE_ENTITY_TEXT_BYTES_MAX > 0],
+  ["segments, staged snapshot chunks and restored rows stay under the DO's 2 MB row limit", (l) => l.SEGMENT_BYTES_MAX < 2_000_000 && l.SNAPSHOT_CHUNK_BYTES < 2_000_000 && l.SNAPSHOT_ROW_BYTES_MAX <= 2_000_000],
+  ["statements bind at most the DO's 100 parameters", (l) => l.SQL_BOUND_PARAMETERS_MAX <= 100],
+  ["an RPC payload stays under the 32 MiB RPC limit", (l) => l.RPC_BYTES_MAX < 32 * MIB],
+  ["R2 multipart parts are at least 5 MiB and made of whole snapshot chunks", (l) => l.BACKUP_PART_BYTES >= 5 * MIB && l.BACKUP_PART_BYTES % l.SNAPSHOT_CHUNK_BYTES === 0],
+  ["backup R2 calls stay under the Worker's 6 simultaneous connections", (l) => l.BACKUP_R2_CALLS_IN_FLIGHT < 6],
+  ["the rate limit period is one the binding allows (10 or 60 s) and reports come several times a period", (l) => (l.KEY_RATE_PERIOD_S === 10 || l.KEY_RATE_PERIOD_S === 60) && l.KEY_RATE_REPORT_MS * 10 <= l.KEY_RATE_PERIOD_S * 1000],
+  ["the result cache's freshness is shorter than KV's smallest TTL (so entries are collected later)", (l) => l.RESULT_CACHE_FRESH_MS < l.KV_TTL_MIN_S * 1000],
+  ["a slow fault outlasts the shard deadline", (l) => l.SLOW_FAULT_MS > l.SHARD_DEADLINE_MS_DEFAULT],
+  ["a write's wait for its replicas and the catalog fits inside ?wait=true", (l) => l.REPLICA_FORWARD_WAIT_MS + l.REPLICA_MARK_WAIT_MS < l.INSERT_WAIT_MS],
+  ["a sick copy's quarantine grows from its minimum to its maximum", (l) => l.SICK_COPY_MIN_MS <= l.SICK_COPY_MAX_MS],
+  ["a shard's segment cache leaves most of the DO's 128 MB isolate free", (l) => l.SEGMENT_CACHE_BYTES_DEFAULT <= 64 * MIB],
+  ["one request creates no more columns than a database may hold", (l) => l.COLUMNS_PER_REQUEST_MAX <= l.COLUMNS_PER_DATABASE_MAX],
+  ["the default page size is allowed", (l) => l.EXTRACTION_LIMIT_DEFAULT <= l.EXTRACTION_LIMIT_MAX],
+];
+
+/** The relations `limits` breaks (none for the values above: this module refuses to load otherwise). */
+export function brokenLimitRelations(limits: RelatedLimits = RELATED): string[] {
+  return RELATIONS.filter(([, holds]) => !holds(limits)).map(([says]) => says);
+}
+
+const broken = brokenLimitRelations();
+if (broken.length > 0) throw new Error(`contract/limits.ts: ${broken.join("; ")}`);

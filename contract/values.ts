@@ -5,8 +5,6 @@
 import type { ColumnType } from "./columns";
 import type { Scalar } from "./plan";
 
-const DAY_MS = 86_400_000;
-export { DAY_MS };
 
 /** "2016-01-01" for an epoch-ms instant (UTC). */
 export function isoDate(ms: number): string {

@@ -9,7 +9,8 @@ import { aggregation } from "./queries/aggregation";
 import { countEntities, countEvents, exists, total } from "./queries/counts";
 import { extract } from "./queries/extract";
 import { topValues } from "./queries/top-values";
-import { DEFAULT_CACHE_BYTES, Shard } from "./shard";
+import { SEGMENT_CACHE_BYTES_DEFAULT } from "../contract/limits";
+import { Shard } from "./shard";
 import type { SegmentCipher } from "./store/sealed";
 
 export { SCHEMA_VERSION } from "./store/schema";
@@ -28,7 +29,7 @@ export interface SegmentEngineOptions {
  * it must call dropCaches() so the engine re-reads storage.
  */
 export function createSegmentEngine(sql: SqlLike, options: SegmentEngineOptions = {}): ShardEngine {
-  const shard = new Shard(sql, options.cacheBytes ?? DEFAULT_CACHE_BYTES, options.cipher ?? null);
+  const shard = new Shard(sql, options.cacheBytes ?? SEGMENT_CACHE_BYTES_DEFAULT, options.cipher ?? null);
   return {
     apply(mutation: Mutation): MutationOutcome {
       return this.applyAll([mutation])[0]!;

@@ -20,7 +20,6 @@ import { EventColumn } from "./encodings/event-column";
 import { ListColumn } from "./encodings/list-column";
 import { NumberColumn } from "./encodings/number-column";
 
-export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** ColumnMeta.dim of a column written by entities of several dimensions. */
 export const SHARED_DIM = -1;
 

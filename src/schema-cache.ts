@@ -3,12 +3,11 @@
 // it at once, and a newer version is never replaced by an older one.
 
 import { ApiError } from "../contract/errors";
-import { AUTH_CACHE_MS } from "../contract/limits";
+import { AUTH_CACHE_MS, ISOLATE_CACHE_ENTRIES_MAX } from "../contract/limits";
 import { SchemaIndex, type SchemaSnapshot } from "../contract/schema";
 import { catalogOf } from "../durable-objects/stubs";
 
 const schemas = new Map<string, { index: SchemaIndex; until: number }>(); // db → schema
-const CACHE_ENTRIES_MAX = 10_000;
 
 /** The database's schema from the isolate cache, fetched from its catalog when stale. */
 export async function schemaOf(env: Env, db: string): Promise<SchemaIndex> {
@@ -38,8 +37,8 @@ export function forgetSchema(db: string): void {
   schemas.delete(db);
 }
 
-/** Sets an entry of an isolate cache, evicting the oldest once it holds CACHE_ENTRIES_MAX. */
+/** Sets an entry of an isolate cache, evicting the oldest once it holds ISOLATE_CACHE_ENTRIES_MAX. */
 export function rememberBounded<V>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= CACHE_ENTRIES_MAX) map.delete(map.keys().next().value!);
+  if (map.size >= ISOLATE_CACHE_ENTRIES_MAX) map.delete(map.keys().next().value!);
   map.set(key, value);
 }

@@ -5,9 +5,8 @@
 import type { RpcResult } from "../../contract/rpc-result";
 import type { FaultMode, ShardAddress } from "../../contract/shard-rpc";
 import type { ShardLog } from "./log";
+import { SLOW_FAULT_MS } from "../../contract/limits";
 
-/** How long a "slow" fault holds a call: longer than any shard deadline, finite so workerd keeps it alive. */
-const SLOW_FAULT_MS = 60_000;
 
 export function faultOf(log: ShardLog): FaultMode {
   return (log.getMeta("fault") as FaultMode | null) ?? "none";

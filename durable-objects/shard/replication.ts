@@ -11,11 +11,8 @@ import type { ShardEngine } from "../../engine/engine";
 import { catalogOf } from "../stubs";
 import { applyRecords, inTransaction } from "./apply";
 import type { OutboxEntry, ShardLog } from "./log";
+import { OUTBOX_BATCH_ENTRIES_MAX, REPLICA_FORWARD_WAIT_MS, REPLICA_MARK_WAIT_MS, REPLICATION_RETRY_MAX_MS } from "../../contract/limits";
 
-const OUTBOX_BATCH_ENTRIES = 50;
-const FORWARD_NOW_MS = 2_000; // how long a write waits for its replicas before leaving them to the alarm
-const CATALOG_MARK_MS = 2_000; // how long a write waits for the catalog to record a lagging replica
-const REPLICATION_RETRY_MAX_MS = 60_000;
 
 export interface ReplicationHost {
   readonly env: Env;
@@ -51,7 +48,7 @@ export class Replication {
     let pending = false;
     let failure: string | null = null;
     for (let copy = 1; copy <= addr.replicas; copy++) {
-      const entries = this.log.outboxAfter(copy, OUTBOX_BATCH_ENTRIES);
+      const entries = this.log.outboxAfter(copy, OUTBOX_BATCH_ENTRIES_MAX);
       if (entries.length === 0) continue;
       const replica = this.host.env.SHARD.get(this.host.env.SHARD.idFromName(shardObjectName(addr.db, addr.shard, copy)));
       let result: RpcResult<number>;
@@ -65,7 +62,7 @@ export class Replication {
         continue;
       }
       this.log.ackOutbox(copy, entries[entries.length - 1]!.seq);
-      if (entries.length === OUTBOX_BATCH_ENTRIES) pending = true;
+      if (entries.length === OUTBOX_BATCH_ENTRIES_MAX) pending = true;
     }
     this.log.pruneOutbox(addr.replicas);
     const cleared = await this.clearCaughtUpMarks(addr);
@@ -76,7 +73,7 @@ export class Replication {
       return Date.now() + Math.min(REPLICATION_RETRY_MAX_MS, 250 * 2 ** Math.min(attempts, 8));
     }
     this.log.setMeta("replication_failures", null);
-    if (!cleared) return Date.now() + FORWARD_NOW_MS; // the catalog did not answer
+    if (!cleared) return Date.now() + REPLICA_FORWARD_WAIT_MS; // the catalog did not answer
     return pending || this.log.outboxBacklog() > 0 ? Date.now() : null;
   }
 
@@ -87,8 +84,8 @@ export class Replication {
    */
   async forwardNow(addr: ShardAddress): Promise<void> {
     if (addr.copy !== 0 || addr.replicas === 0 || this.log.outboxBacklog() === 0) return;
-    const next = await within(this.drainOutbox(), FORWARD_NOW_MS);
-    if (next !== null) await this.wakeBy(next === LATE ? Date.now() + FORWARD_NOW_MS : next);
+    const next = await within(this.drainOutbox(), REPLICA_FORWARD_WAIT_MS);
+    if (next !== null) await this.wakeBy(next === LATE ? Date.now() + REPLICA_FORWARD_WAIT_MS : next);
     await this.markLagging(addr);
   }
 
@@ -144,7 +141,7 @@ export class Replication {
     }
     // Again: the alarm may have dropped the note while the mark was on its way. It clears the mark once caught up.
     for (const l of lagging) this.log.noteMark(l.copy, l.through);
-    await this.wakeBy(Date.now() + FORWARD_NOW_MS);
+    await this.wakeBy(Date.now() + REPLICA_FORWARD_WAIT_MS);
     this.log.settleThrough(settled);
   }
 
@@ -155,7 +152,7 @@ export class Replication {
       const fault = this.host.catalogMarkFault();
       if (fault !== null) throw new Error(fault);
       const marked = Promise.all(lagging.map((l) => catalog.markReplicaBehind(addr.shard, l.copy, l.since, l.through)));
-      return (await within(marked, CATALOG_MARK_MS)) === LATE ? `no answer within ${CATALOG_MARK_MS} ms` : null;
+      return (await within(marked, REPLICA_MARK_WAIT_MS)) === LATE ? `no answer within ${REPLICA_MARK_WAIT_MS} ms` : null;
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     }

@@ -18,13 +18,10 @@ import { ByteReader, ByteWriter, FormatError } from "../format/bytes";
 import { SegmentKind, frameSegment, unframeSegment } from "../format/segment";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
+import { POSTINGS_TAIL_MERGE_EVENTS_MIN, POSTINGS_TAIL_ROWS_MAX } from "../../contract/limits";
 
 const LAYOUT = 1;
 const TAIL_LAYOUT = 2;
-/** Tails are merged into the base when they reach this many events and half the base... */
-const TAIL_MERGE_MIN = 2048;
-/** ...or this many tail rows. */
-const TAIL_ROWS_MAX = 256;
 
 /** Decoded, mutable form: parallel arrays, the sorted base plus an unsorted tail of appends. */
 interface OpenPostings {
@@ -403,7 +400,7 @@ export class PostingsSegment implements Segment {
   flush(write: (key: SegKey, framed: Uint8Array) => void, remove: (key: SegKey) => void): void {
     const tailN = this.tail.codes.length;
     const merge =
-      !this.baseStored || this.open !== null || this.storedTails >= TAIL_ROWS_MAX || (tailN >= TAIL_MERGE_MIN && 2 * tailN >= this.baseEvents);
+      !this.baseStored || this.open !== null || this.storedTails >= POSTINGS_TAIL_ROWS_MAX || (tailN >= POSTINGS_TAIL_MERGE_EVENTS_MIN && 2 * tailN >= this.baseEvents);
     if (merge) {
       const base = this.bytes();
       const w = new ByteWriter(base.length + 4);

@@ -8,9 +8,8 @@ import { Bitmap } from "../bitmap/bitmap";
 import { ARRAY, BITSET, BITSET_WORDS, type Container, fromWords, orIntoWords } from "../bitmap/container";
 import { countLevelsByEntity } from "../kernel/js";
 import { kernel } from "../kernel/kernel";
+import { SCORE_LEVEL_PASSES_MAX } from "../../contract/limits";
 
-/** Up to this many terms, the kernel counts every level of a chunk while its counters are at hand. */
-const LEVEL_PASSES_MAX = 32;
 
 export class ScoreLevels {
   /** Highest score any entity can have (the number of terms). */
@@ -76,8 +75,8 @@ export class ScoreLevels {
       }
       // Few levels: the kernel counts them all right after adding. Many: one pass over the entities.
       const hist = new Float64Array(maxScore + 1);
-      k.countLevels(row, bits, words, maxScore <= LEVEL_PASSES_MAX ? hist : hist.subarray(0, 1));
-      if (maxScore > LEVEL_PASSES_MAX) countLevelsByEntity(row, bits, hist);
+      k.countLevels(row, bits, words, maxScore <= SCORE_LEVEL_PASSES_MAX ? hist : hist.subarray(0, 1));
+      if (maxScore > SCORE_LEVEL_PASSES_MAX) countLevelsByEntity(row, bits, hist);
       rows.push(row);
       hists.push(hist);
     }

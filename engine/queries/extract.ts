@@ -14,6 +14,7 @@ import { ScoreLevels } from "../eval/score-levels";
 import { compareScalars, compareStrings } from "../../contract/value-test";
 import type { Shard } from "../shard";
 import type { ExtOrder } from "../store/entities";
+import { EXT_ORDER_SQL_LIST_IDS_MAX } from "../../contract/limits";
 
 /** Rows read per statement when paging the external-id index. */
 const SCAN_BATCH = 2000;
@@ -74,8 +75,6 @@ function sortValuesFor(shard: Shard, k: Extract<OrderKey, { by: "column" }>, ids
 
 // --- ordering by external id ------------------------------------------------------------------------
 
-/** Ids above this many are not sent to SQLite as one JSON list (statement size, parse cost). */
-const SQL_LIST_MAX = 65_536;
 
 /**
  * Dense ids of `set` at ranks [from, to) in external-id order, the cheapest of three ways (costs in
@@ -108,7 +107,7 @@ function pageByExt(
   const walked = to * (dimLive / n);
   const lookupCost = n * 1.2;
   const scanCost = walked + 50;
-  const sqlCost = n <= SQL_LIST_MAX ? n * 0.17 + walked * 0.07 + 30 : Infinity;
+  const sqlCost = n <= EXT_ORDER_SQL_LIST_IDS_MAX ? n * 0.17 + walked * 0.07 + 30 : Infinity;
   // Ski rental: once paging without the in-memory order has cost what reading it costs (about one
   // unit per entity), read it; from then on pages cost no SQL until the dimension changes.
   let order = shard.entities.extOrder(dimOrd);

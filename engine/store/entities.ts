@@ -1,10 +1,9 @@
 // The external-id map in SQLite: (dimension ordinal, external id) ↔ dense entity id, with small LRU
 // caches in front. Every statement stays under the platform's bound-parameter limit.
 
-import { SQL_BOUND_PARAMETERS_MAX } from "../../contract/limits";
+import { SQL_BOUND_PARAMETERS_MAX, ENTITY_ID_CACHE_ENTRIES_MAX, EXT_ORDER_ADDED_MAX } from "../../contract/limits";
 import type { SqlLike } from "../engine";
 
-const LRU_ENTRIES = 50_000;
 const IN_BATCH = SQL_BOUND_PARAMETERS_MAX - 1;
 
 /**
@@ -52,12 +51,10 @@ export interface ExtOrder {
   readonly added: readonly number[];
 }
 
-/** Entities created since an order was read that it absorbs before it is dropped (each page merges them). */
-export const EXT_ORDER_ADDED_MAX = 1024;
 
 export class EntityMap {
-  private readonly byExt = new Lru<string, number>(LRU_ENTRIES);
-  private readonly byId = new Lru<number, string>(LRU_ENTRIES);
+  private readonly byExt = new Lru<string, number>(ENTITY_ID_CACHE_ENTRIES_MAX);
+  private readonly byId = new Lru<number, string>(ENTITY_ID_CACHE_ENTRIES_MAX);
   /**
    * Built on demand (8 bytes per entity, outside the segment cache budget); kept while up to
    * EXT_ORDER_ADDED_MAX entities are created, dropped by any deletion.

@@ -7,6 +7,7 @@
 //   AAD = "sliced/SEB1/<purpose>/<db>/<context>": a box moved to another key, database or purpose fails.
 
 import { DataKeyError, secretId, type MasterSecrets } from "../../durable-objects/shard/data-key";
+import { ISOLATE_CACHE_ENTRIES_MAX } from "../../contract/limits";
 
 export type SealPurpose = "result-cache" | "ingest-queue";
 
@@ -18,7 +19,6 @@ const TAG_BYTES = 16;
 /** How many bytes a box adds to its plaintext (header and tag): callers size what they seal by it. */
 export const SEALED_OVERHEAD_BYTES = HEADER_BYTES + TAG_BYTES;
 const HKDF_SALT = new TextEncoder().encode("sliced/encryption-at-rest/v1");
-const KEYS_REMEMBERED_MAX = 10_000;
 const utf8 = new TextEncoder();
 
 const bases = new Map<string, Promise<CryptoKey>>();
@@ -42,7 +42,7 @@ function keyOf(secret: string, purpose: SealPurpose, db: string): Promise<Crypto
     key = baseOf(secret).then((base) =>
       crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: utf8.encode(`edge-seal/${name}`) }, base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]),
     );
-    if (keys.size >= KEYS_REMEMBERED_MAX) keys.delete(keys.keys().next().value!);
+    if (keys.size >= ISOLATE_CACHE_ENTRIES_MAX) keys.delete(keys.keys().next().value!);
     keys.set(cacheKey, key);
   }
   return key;

@@ -4,8 +4,8 @@
 
 import { catalogOf, directoryOf } from "../../durable-objects/stubs";
 import { DataKeyError, rewrapDataKey, secretId, type MasterSecrets } from "../../durable-objects/shard/data-key";
+import { ROTATION_CATALOG_CALLS_IN_FLIGHT } from "../../contract/limits";
 
-const IN_FLIGHT_MAX = 20;
 
 export interface RotationReport {
   secret: string; // fingerprint of the secret every key is now wrapped by
@@ -50,6 +50,6 @@ export async function rotateDataKeys(env: Env, secrets: MasterSecrets): Promise<
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_MAX, dbs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(ROTATION_CATALOG_CALLS_IN_FLIGHT, dbs.length) }, worker));
   return report;
 }

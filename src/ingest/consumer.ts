@@ -6,11 +6,11 @@ import type { AnyIngestMessage, QueuedIngestMessage } from "../../contract/queue
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { secretsOf } from "../../durable-objects/shard/data-key";
 import { openMessage } from "./seal";
+import { INGEST_RETRY_DELAY_MAX_S } from "../../contract/limits";
 
-const RETRY_DELAY_MAX_S = 60;
 
 function retryDelay(m: Message<unknown>): { delaySeconds: number } {
-  return { delaySeconds: Math.min(RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) };
+  return { delaySeconds: Math.min(INGEST_RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) };
 }
 
 function errorText(e: unknown): string {

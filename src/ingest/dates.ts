@@ -1,9 +1,9 @@
 // Date handling shared by insert normalisation and query compilation (API.md §5.1, §6.3):
 // absolute ISO dates (date-only = 00:00 UTC, offsets converted to UTC, lower-case t/z accepted,
 // milliseconds dropped), relative tokens (now, today, [+-]<n><unit>) and `between` windows.
-// Imports nothing, so the engine, the Worker and the benchmark can all use it.
+// Pure (only contract/limits.ts), so the Worker, the SQL compiler and the benchmark can all use it.
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "../../contract/limits";
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?)?$/i;

@@ -5,12 +5,12 @@
 import { refreshSchema, rememberSchema } from "../schema-cache";
 import { type Caller } from "../middleware/auth";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
-import { noteDataChange, QUEUED_WRITE_SETTLE_MS } from "../query/data-changes";
+import { noteDataChange } from "../query/data-changes";
 import { secretsOf } from "../../durable-objects/shard/data-key";
 import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../../contract/errors";
-import { INSERT_WAIT_MS } from "../../contract/limits";
+import { INSERT_WAIT_MS, QUEUED_WRITE_SETTLE_MS } from "../../contract/limits";
 import type { IngestMessage } from "../../contract/queue-messages";
 import type { SchemaIndex } from "../../contract/schema";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./insert-body";

@@ -4,7 +4,7 @@
 // again under the same Idempotency-Key yields the same record ids and is applied once.
 
 import { ApiError } from "../../contract/errors";
-import { QUEUE_MESSAGE_BYTES_MAX, QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../../contract/limits";
+import { QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX, QUEUE_MESSAGE_OVERHEAD_BYTES, QUEUE_ENTITY_TEXT_BYTES_MAX } from "../../contract/limits";
 import type { EntityWrite } from "../../contract/plan";
 import type { IngestMessage, SealedIngestMessage } from "../../contract/queue-messages";
 import { shardOf } from "./shard-of";
@@ -12,14 +12,6 @@ import { shardOf } from "./shard-of";
 /** What the insert path sends: v2, or v3 when encryption at rest is on (src/ingest/seal.ts). */
 export type OutgoingIngestMessage = IngestMessage | SealedIngestMessage;
 
-/**
- * Room kept in each message for everything but the entity text: the other fields (about 140 bytes
- * V8-serialised with a 40-character record id) and, in v3, the box's header and tag
- * (SEALED_OVERHEAD_BYTES, 40). Not shrunk for v3, so an all-ASCII body still packs into the same
- * parts, and record ids, as before.
- */
-const MESSAGE_OVERHEAD_BYTES = 512;
-const ENTITY_BYTES_MAX = QUEUE_MESSAGE_BYTES_MAX - MESSAGE_OVERHEAD_BYTES;
 const NON_ASCII = /[^\u0000-\u007f]/;
 const NON_LATIN1 = /[^\u0000-\u00ff]/;
 
@@ -49,8 +41,8 @@ export function utf8Bytes(text: string): number {
 /** A message's size on the queue: its entity text or sealed box plus the other fields' allowance. */
 export function messageBytes(m: OutgoingIngestMessage): number {
   // V8 serialises a typed array's whole buffer, so that is what counts (seal() returns an exact one).
-  if (m.v === 3) return m.entitiesSealed.buffer.byteLength + MESSAGE_OVERHEAD_BYTES;
-  return serialisedBytes(m.entitiesJson) + MESSAGE_OVERHEAD_BYTES;
+  if (m.v === 3) return m.entitiesSealed.buffer.byteLength + QUEUE_MESSAGE_OVERHEAD_BYTES;
+  return serialisedBytes(m.entitiesJson) + QUEUE_MESSAGE_OVERHEAD_BYTES;
 }
 
 /**
@@ -96,10 +88,10 @@ export function packMessages(db: { id: string; shards: number; replicas: number 
         eWide = NON_LATIN1.test(json);
       }
       const size = partBytes(eChars, eUtf8, eWide);
-      if (size > ENTITY_BYTES_MAX) {
-        throw new ApiError("BODY_TOO_LARGE", `entity '${e.id}' alone is ${size} bytes once normalised; one entity may hold at most ${ENTITY_BYTES_MAX}`, { max: ENTITY_BYTES_MAX });
+      if (size > QUEUE_ENTITY_TEXT_BYTES_MAX) {
+        throw new ApiError("BODY_TOO_LARGE", `entity '${e.id}' alone is ${size} bytes once normalised; one entity may hold at most ${QUEUE_ENTITY_TEXT_BYTES_MAX}`, { max: QUEUE_ENTITY_TEXT_BYTES_MAX });
       }
-      if (partBytes(chars + eChars, utf8 + eUtf8, wide || eWide) > ENTITY_BYTES_MAX) flush();
+      if (partBytes(chars + eChars, utf8 + eUtf8, wide || eWide) > QUEUE_ENTITY_TEXT_BYTES_MAX) flush();
       part.push(json);
       chars += eChars;
       utf8 += eUtf8;

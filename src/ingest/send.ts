@@ -4,8 +4,8 @@
 
 import { ApiError } from "../../contract/errors";
 import { batches, type OutgoingIngestMessage } from "./pack";
+import { QUEUE_SEND_ATTEMPTS_MAX } from "../../contract/limits";
 
-const SEND_ATTEMPTS = 3;
 
 export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<OutgoingIngestMessage>>): Promise<unknown>;
@@ -28,13 +28,13 @@ export async function enqueue(primary: QueueLike, fallback: QueueLike, messages:
 }
 
 async function trySend(queue: QueueLike, requests: MessageSendRequest<OutgoingIngestMessage>[]): Promise<boolean> {
-  for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < QUEUE_SEND_ATTEMPTS_MAX; attempt++) {
     try {
       await queue.sendBatch(requests);
       return true;
     } catch (e) {
-      console.warn(`queue send failed (attempt ${attempt + 1}/${SEND_ATTEMPTS}): ${e instanceof Error ? e.message : String(e)}`);
-      if (attempt + 1 < SEND_ATTEMPTS) await scheduler.wait(50 * 4 ** attempt);
+      console.warn(`queue send failed (attempt ${attempt + 1}/${QUEUE_SEND_ATTEMPTS_MAX}): ${e instanceof Error ? e.message : String(e)}`);
+      if (attempt + 1 < QUEUE_SEND_ATTEMPTS_MAX) await scheduler.wait(50 * 4 ** attempt);
     }
   }
   return false;

@@ -11,10 +11,8 @@
 import type { Caller } from "./auth";
 import type { AppContext } from "../app-env";
 import { ApiError } from "../../contract/errors";
-import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX } from "../../contract/limits";
+import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX, ISOLATE_CACHE_ENTRIES_MAX } from "../../contract/limits";
 
-/** Keys an isolate meters at once (the oldest are forgotten, with their unreported requests). */
-const METERS_MAX = 10_000;
 
 interface Meter {
   /** Requests admitted and not yet told to the binding. */
@@ -49,7 +47,7 @@ export class RateMeter {
   private meterOf(key: string): Meter {
     let meter = this.meters.get(key);
     if (meter === undefined) {
-      if (this.meters.size >= METERS_MAX) this.meters.delete(this.meters.keys().next().value!);
+      if (this.meters.size >= ISOLATE_CACHE_ENTRIES_MAX) this.meters.delete(this.meters.keys().next().value!);
       meter = { unreported: 0, reportedAt: null, over: false };
       this.meters.set(key, meter);
     }

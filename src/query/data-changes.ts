@@ -2,13 +2,7 @@
 // the result cache (src/query/result-cache.ts) reads answers computed before it as misses, so a client that stays
 // on one isolate (always, under wrangler dev) reads its own writes. Other isolates do not know.
 
-/** Databases whose data changes an isolate remembers (the oldest are forgotten first). */
-const CHANGES_REMEMBERED_MAX = 10_000;
-/**
- * An insert acknowledged without ?wait=true is applied by the queue consumer moments later: answers
- * computed this long after its acknowledgement may still predate it, so they count as before it.
- */
-export const QUEUED_WRITE_SETTLE_MS = 1_000;
+import { ISOLATE_CACHE_ENTRIES_MAX } from "../../contract/limits";
 
 const dataChangedAt = new Map<string, number>();
 
@@ -16,7 +10,7 @@ const dataChangedAt = new Map<string, number>();
 export function noteDataChange(db: string, visibleAt: number): void {
   const at = Math.max(visibleAt, dataChangedAt.get(db) ?? -Infinity);
   dataChangedAt.delete(db);
-  if (dataChangedAt.size >= CHANGES_REMEMBERED_MAX) dataChangedAt.delete(dataChangedAt.keys().next().value!);
+  if (dataChangedAt.size >= ISOLATE_CACHE_ENTRIES_MAX) dataChangedAt.delete(dataChangedAt.keys().next().value!);
   dataChangedAt.set(db, at);
 }
 

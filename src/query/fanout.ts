@@ -8,7 +8,7 @@ import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { fromWire, type WireAnswer } from "../../contract/answer-wire";
 import { LATE, within } from "../../contract/deadline";
 import { ApiError, type ApiErrorData } from "../../contract/errors";
-import { SHARD_DEADLINE_MS_DEFAULT } from "../../contract/limits";
+import { SHARD_DEADLINE_MS_DEFAULT, SHARD_RETRIES_PER_COPY_MAX } from "../../contract/limits";
 import type { ShardAnswer, ShardQuery } from "../../contract/plan";
 import type { RpcResult } from "../../contract/rpc-result";
 import type { ShardAddress } from "../../contract/shard-rpc";
@@ -17,7 +17,6 @@ import { backoffMs, CopyHealth, isRetryable, RetryBudget } from "./shard-health"
 
 /** Errors that mean "this copy is unavailable", as opposed to "the plan is wrong" (which a replica would repeat). */
 const AVAILABILITY_ERRORS = new Set<ApiErrorData["name"]>(["SHARDS_UNAVAILABLE", "INTERNAL"]);
-const RETRIES_PER_COPY_MAX = 2;
 
 const health = new CopyHealth();
 const budget = new RetryBudget();
@@ -113,7 +112,7 @@ async function callCopy<T>(env: Env, addr: ShardAddress, call: ShardCall<T>, dea
       health.succeeded(key);
       return outcome;
     }
-    const retry = outcome.retryable && attempt < RETRIES_PER_COPY_MAX && budget.tryRetry();
+    const retry = outcome.retryable && attempt < SHARD_RETRIES_PER_COPY_MAX && budget.tryRetry();
     if (!retry) {
       health.failed(key);
       return { kind: "unavailable" };

@@ -2,7 +2,7 @@
 // [start, next start) covering a window; days are what the examples use, hours/weeks (ISO, Monday
 // start)/months are the natural extension.
 
-import { DAY_MS } from "../../contract/values";
+import { DAY_MS } from "../../contract/limits";
 import { ApiError } from "../../contract/errors";
 import { HISTOGRAM_BUCKETS_MAX } from "../../contract/limits";
 import type { Bucket, Window } from "../../contract/plan";

@@ -10,9 +10,8 @@
 import type { MasterSecrets } from "../../durable-objects/shard/data-key";
 import { open, seal } from "../crypto/edge-seal";
 import { sha256Hex } from "../crypto/api-key-tokens";
-import { RESULT_CACHE_FRESH_MS } from "../../contract/limits";
+import { RESULT_CACHE_FRESH_MS, KV_TTL_MIN_S } from "../../contract/limits";
 
-const KV_TTL_FLOOR_S = 60;
 
 interface EntryMeta {
   at: number; // epoch ms the answer was computed
@@ -68,7 +67,7 @@ export async function writeCached(kv: KVNamespace, key: string, body: string, no
   const { freshMs = RESULT_CACHE_FRESH_MS, sealing = null } = options;
   if (freshMs <= 0) return;
   try {
-    const ttl = Math.max(KV_TTL_FLOOR_S, Math.ceil(freshMs / 1000) + KV_TTL_FLOOR_S);
+    const ttl = Math.max(KV_TTL_MIN_S, Math.ceil(freshMs / 1000) + KV_TTL_MIN_S);
     const sealed = sealing === null ? null : await seal(sealing.secrets, "result-cache", sealing.db, key, utf8.encode(body));
     if (sealed === null) await kv.put(key, body, { expirationTtl: ttl, metadata: { at: now } satisfies EntryMeta });
     else await kv.put(key, sealed, { expirationTtl: ttl, metadata: { at: now, sealed: true } satisfies EntryMeta });

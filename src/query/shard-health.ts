@@ -2,8 +2,7 @@
 // a full deadline (it is skipped while a healthy copy remains), and a retry budget so retries of
 // retryable errors cannot multiply the load on a struggling shard.
 
-const SICK_MIN_MS = 1_000;
-const SICK_MAX_MS = 30_000;
+import { SICK_COPY_MIN_MS, SICK_COPY_MAX_MS } from "../../contract/limits";
 
 interface Sickness {
   until: number;
@@ -24,7 +23,7 @@ export class CopyHealth {
   /** A failure doubles the copy's quarantine (capped), so a flapping copy is probed less and less often. */
   failed(copy: string): void {
     const previous = this.sick.get(copy);
-    const penalty = previous ? Math.min(SICK_MAX_MS, previous.penalty * 2) : SICK_MIN_MS;
+    const penalty = previous ? Math.min(SICK_COPY_MAX_MS, previous.penalty * 2) : SICK_COPY_MIN_MS;
     this.sick.set(copy, { until: this.now() + penalty, penalty });
   }
 

@@ -11,6 +11,7 @@ import { datePart, evalCond, type Cond, type DatePart } from "./conditions";
 import { float, Float, stringifyResponse } from "../query/json";
 import type { Cell, EntityRecord, EventCell, OutValue } from "./records";
 import { compareScalars } from "../../contract/value-test";
+import { DAY_MS } from "../../contract/limits";
 
 export type IntervalUnit = "minute" | "hour" | "day" | "week" | "month" | "year";
 
@@ -73,7 +74,6 @@ export interface RowPlan {
   eventFilter: (col: ColumnDef, ev: EventCell) => boolean;
 }
 
-const DAY_MS = 86_400_000;
 
 function bucketOf(unit: IntervalUnit, t: number): number {
   const d = new Date(t);

@@ -1,9 +1,13 @@
-// The rate limit lives twice: in wrangler.toml's [[ratelimits]] binding (what Cloudflare enforces)
-// and in limits.ts (what error messages and docs quote). This keeps them equal.
+// limits.ts: the relations its comments state hold, and the rate limit it shares with wrangler.toml's
+// [[ratelimits]] binding (what Cloudflare enforces; limits.ts is what messages and docs quote) is equal.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX } from "../../contract/limits";
+import * as limits from "../../contract/limits";
+import { brokenLimitRelations, KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX, type RelatedLimits } from "../../contract/limits";
+
+/** The current values of the limits the relations read. */
+const relatedLimits = (): RelatedLimits => limits as unknown as RelatedLimits;
 
 describe("limits.ts matches wrangler.toml", () => {
   it("KEY_RATE_LIMIT's simple limit and period", () => {
@@ -13,5 +17,17 @@ describe("limits.ts matches wrangler.toml", () => {
     expect(Number(block![1])).toBe(KEY_REQUESTS_PER_PERIOD_MAX);
     expect(Number(block![2])).toBe(KEY_RATE_PERIOD_S);
     expect([10, 60]).toContain(KEY_RATE_PERIOD_S);
+  });
+});
+
+describe("limits.ts relations", () => {
+  it("hold for the configured values (the module would not load otherwise)", () => {
+    expect(brokenLimitRelations()).toEqual([]);
+  });
+  it("name what a changed value breaks", () => {
+    const current = relatedLimits();
+    expect(brokenLimitRelations({ ...current, BACKUP_PART_BYTES: current.SNAPSHOT_CHUNK_BYTES * 3 })).toEqual(["R2 multipart parts are at least 5 MiB and made of whole snapshot chunks"]);
+    expect(brokenLimitRelations({ ...current, QUEUE_MESSAGE_BYTES_MAX: 128_000 })).toEqual(["a queue message plus its ~100 B of metadata fits the 128 KB message limit"]);
+    expect(brokenLimitRelations({ ...current, RESULT_CACHE_FRESH_MS: 60_000 })).toEqual(["the result cache's freshness is shorter than KV's smallest TTL (so entries are collected later)"]);
   });
 });
