@@ -5,7 +5,6 @@ import type { ColumnRef } from "../contract/columns";
 import type { Expr, ShardQuery } from "../contract/plan";
 import { COL, DAY, T0 } from "./generator";
 
-
 const eq = (col: ColumnRef, value: string | boolean): Expr => ({ op: "attr", col, test: { op: "eq", value } });
 const between = (col: ColumnRef, min: number, max: number): Expr => ({ op: "attr", col, test: { op: "range", min, max, minInclusive: true, maxInclusive: true } });
 const minfreq: Expr = {
@@ -47,12 +46,33 @@ export const QUERIES: Array<{ name: string; target: number | null; q: ShardQuery
   {
     name: "groupby_nested_ms",
     target: null,
-    q: { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: COL.country, test: null, window: null }, { col: COL.plan, test: null, window: null }], metrics: [] },
+    q: {
+      kind: "aggregation",
+      dimension: "default",
+      filter: null,
+      groups: [
+        { col: COL.country, test: null, window: null },
+        { col: COL.plan, test: null, window: null },
+      ],
+      metrics: [],
+    },
   },
   {
     name: "page_100_ms",
     target: 1,
-    q: { kind: "extract", dimension: "default", expr: { op: "all" }, score: false, columns: [{ kind: "attr", key: "country", col: COL.country }, { kind: "attr", key: "age", col: COL.age }], order: [{ by: "entity-id", dir: "asc" }], offset: 1000, limit: 100 },
+    q: {
+      kind: "extract",
+      dimension: "default",
+      expr: { op: "all" },
+      score: false,
+      columns: [
+        { kind: "attr", key: "country", col: COL.country },
+        { kind: "attr", key: "age", col: COL.age },
+      ],
+      order: [{ by: "entity-id", dir: "asc" }],
+      offset: 1000,
+      limit: 100,
+    },
   },
   {
     name: "score_top100_ms",

@@ -69,14 +69,17 @@ const ONLY = onlyNames(arg("--only"));
 function onlyNames(list: string | undefined): string[] | null {
   if (list === undefined) return null;
   const known = QUERIES.map((q) => q.name);
-  return list.split(",").filter(Boolean).map((raw) => {
-    const name = known.includes(raw) ? raw : `${raw}_ms`;
-    if (!known.includes(name)) {
-      console.error(`--only: unknown query "${raw}"; known: ${known.join(", ")}`);
-      process.exit(2);
-    }
-    return name;
-  });
+  return list
+    .split(",")
+    .filter(Boolean)
+    .map((raw) => {
+      const name = known.includes(raw) ? raw : `${raw}_ms`;
+      if (!known.includes(name)) {
+        console.error(`--only: unknown query "${raw}"; known: ${known.join(", ")}`);
+        process.exit(2);
+      }
+      return name;
+    });
 }
 const RUNS = Number(arg("--runs") ?? 11);
 const dir = REUSE ? "bench/data" : mkdtempSync(join(tmpdir(), "sliced-bench-"));

@@ -151,9 +151,7 @@ export class ApiError extends Error {
     return ERRORS[this.errorName].status;
   }
   toData(): ApiErrorData {
-    return this.moreInfo === undefined
-      ? { name: this.errorName, message: this.message }
-      : { name: this.errorName, message: this.message, moreInfo: this.moreInfo };
+    return this.moreInfo === undefined ? { name: this.errorName, message: this.message } : { name: this.errorName, message: this.message, moreInfo: this.moreInfo };
   }
   static from(data: ApiErrorData): ApiError {
     return new ApiError(data.name, data.message, data.moreInfo);

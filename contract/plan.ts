@@ -153,14 +153,9 @@ export interface AggregationQuery {
 }
 
 /** What an extraction returns per entity. `key` is the name used in the answer row. */
-export type ExtractColumn =
-  | { kind: "attr"; key: string; col: ColumnRef }
-  | { kind: "events"; key: string; col: ColumnRef; window: Window | null };
+export type ExtractColumn = { kind: "attr"; key: string; col: ColumnRef } | { kind: "events"; key: string; col: ColumnRef; window: Window | null };
 
-export type OrderKey =
-  | { by: "entity-id"; dir: "asc" | "desc" }
-  | { by: "score"; dir: "asc" | "desc" }
-  | { by: "column"; col: ColumnRef; dir: "asc" | "desc" };
+export type OrderKey = { by: "entity-id"; dir: "asc" | "desc" } | { by: "score"; dir: "asc" | "desc" } | { by: "column"; col: ColumnRef; dir: "asc" | "desc" };
 
 /**
  * Matching entities sorted by `order` (missing values sort last, ties broken by entity id ascending
@@ -245,7 +240,4 @@ export interface EntityWrite {
 }
 
 /** Data changes a shard applies in order (inserts from the queue; delete/update from the API). */
-export type Mutation =
-  | { kind: "write"; entities: EntityWrite[] }
-  | { kind: "delete"; dimension: string; expr: Expr }
-  | { kind: "update"; dimension: string; expr: Expr; set: AttrWrite[] };
+export type Mutation = { kind: "write"; entities: EntityWrite[] } | { kind: "delete"; dimension: string; expr: Expr } | { kind: "update"; dimension: string; expr: Expr; set: AttrWrite[] };

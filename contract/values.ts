@@ -5,7 +5,6 @@
 import type { ColumnType } from "./columns";
 import type { Scalar } from "./plan";
 
-
 /** "2016-01-01" for an epoch-ms instant (UTC). */
 export function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

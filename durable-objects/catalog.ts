@@ -35,7 +35,6 @@ export interface DeadLetter {
   recordId: string;
   shard: number;
   error: string; // the shard's last error when the message was given up
-
 }
 
 export class CatalogDO extends DurableObject<Env> {
@@ -63,15 +62,17 @@ export class CatalogDO extends DurableObject<Env> {
       // Keys get a public id (for listing and revoking), a name and a custom key's permissions.
       // One transaction, and every statement tolerates a half-done earlier attempt: idempotent.
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec(
-          `CREATE TABLE IF NOT EXISTS cat_api_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, level TEXT NOT NULL, name TEXT NOT NULL, permissions TEXT, created_at TEXT NOT NULL)`,
-        );
+        this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_api_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, level TEXT NOT NULL, name TEXT NOT NULL, permissions TEXT, created_at TEXT NOT NULL)`);
         const old = this.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cat_keys'`).toArray().length > 0;
         if (old) {
           for (const r of this.sql.exec(`SELECT hash, level, created_at FROM cat_keys`).toArray()) {
             this.sql.exec(
               `INSERT OR IGNORE INTO cat_api_keys (id, hash, level, name, permissions, created_at) VALUES (?, ?, ?, ?, NULL, ?)`,
-              newKeyId(), r["hash"] as string, r["level"] as string, r["level"] as string, r["created_at"] as string,
+              newKeyId(),
+              r["hash"] as string,
+              r["level"] as string,
+              r["level"] as string,
+              r["created_at"] as string,
             );
           }
           this.sql.exec(`DROP TABLE cat_keys`);
@@ -80,7 +81,9 @@ export class CatalogDO extends DurableObject<Env> {
       });
     }
     if (version < 3) {
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_replica_marks (shard INTEGER NOT NULL, copy INTEGER NOT NULL, since INTEGER NOT NULL, through INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (shard, copy))`);
+      this.sql.exec(
+        `CREATE TABLE IF NOT EXISTS cat_replica_marks (shard INTEGER NOT NULL, copy INTEGER NOT NULL, since INTEGER NOT NULL, through INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (shard, copy))`,
+      );
     }
     this.setMeta("storage_version", String(SCHEMA_VERSION));
   }
@@ -223,7 +226,10 @@ export class CatalogDO extends DurableObject<Env> {
       });
     } catch (e) {
       if (e instanceof CatalogError) {
-        return { ok: false, error: e.errorName === "COLUMN_LIMIT" ? { name: e.errorName, message: e.message, moreInfo: { max: COLUMNS_PER_DATABASE_MAX } } : { name: e.errorName, message: e.message } };
+        return {
+          ok: false,
+          error: e.errorName === "COLUMN_LIMIT" ? { name: e.errorName, message: e.message, moreInfo: { max: COLUMNS_PER_DATABASE_MAX } } : { name: e.errorName, message: e.message },
+        };
       }
       throw e;
     }
@@ -270,7 +276,10 @@ export class CatalogDO extends DurableObject<Env> {
   // ---- saved queries ----------------------------------------------------------------------------
 
   async listSaved(): Promise<SavedQuery[]> {
-    return this.sql.exec(`SELECT body FROM cat_saved ORDER BY name`).toArray().map((r) => JSON.parse(r["body"] as string) as SavedQuery);
+    return this.sql
+      .exec(`SELECT body FROM cat_saved ORDER BY name`)
+      .toArray()
+      .map((r) => JSON.parse(r["body"] as string) as SavedQuery);
   }
 
   async getSaved(name: string): Promise<SavedQuery | null> {
@@ -304,7 +313,11 @@ export class CatalogDO extends DurableObject<Env> {
     this.sql.exec(
       `INSERT INTO cat_replica_marks (shard, copy, since, through, at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(shard, copy) DO UPDATE SET since = MIN(since, excluded.since), through = MAX(through, excluded.through)`,
-      shard, copy, since, through, new Date().toISOString(),
+      shard,
+      copy,
+      since,
+      through,
+      new Date().toISOString(),
     );
   }
 
@@ -319,9 +332,16 @@ export class CatalogDO extends DurableObject<Env> {
 
   /** Every marked replica copy of the database. */
   async replicaMarks(): Promise<ReplicaMark[]> {
-    return this.sql.exec(`SELECT shard, copy, since, through, at FROM cat_replica_marks ORDER BY shard, copy`).toArray().map((r) => ({
-      shard: Number(r["shard"]), copy: Number(r["copy"]), since: Number(r["since"]), through: Number(r["through"]), at: r["at"] as string,
-    }));
+    return this.sql
+      .exec(`SELECT shard, copy, since, through, at FROM cat_replica_marks ORDER BY shard, copy`)
+      .toArray()
+      .map((r) => ({
+        shard: Number(r["shard"]),
+        copy: Number(r["copy"]),
+        since: Number(r["since"]),
+        through: Number(r["through"]),
+        at: r["at"] as string,
+      }));
   }
 
   /** After a restore every copy holds the snapshot, and outbox sequence numbers restart from it. */
@@ -342,7 +362,10 @@ export class CatalogDO extends DurableObject<Env> {
   }
 
   async deadLetters(): Promise<DeadLetter[]> {
-    return this.sql.exec(`SELECT body FROM cat_dead_letters ORDER BY id`).toArray().map((r) => JSON.parse(r["body"] as string) as DeadLetter);
+    return this.sql
+      .exec(`SELECT body FROM cat_dead_letters ORDER BY id`)
+      .toArray()
+      .map((r) => JSON.parse(r["body"] as string) as DeadLetter);
   }
 
   async destroy(): Promise<void> {
@@ -355,7 +378,12 @@ export class CatalogDO extends DurableObject<Env> {
   private insertKey(k: StoredKey): void {
     this.sql.exec(
       `INSERT OR IGNORE INTO cat_api_keys (id, hash, level, name, permissions, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      k.id, k.hash, k.level, k.name, k.permissions === null ? null : JSON.stringify(k.permissions), k.createdAt,
+      k.id,
+      k.hash,
+      k.level,
+      k.name,
+      k.permissions === null ? null : JSON.stringify(k.permissions),
+      k.createdAt,
     );
   }
 
@@ -366,8 +394,14 @@ export class CatalogDO extends DurableObject<Env> {
     return {
       database,
       version: Number(this.getMeta("schema_version") ?? "1"),
-      dimensions: this.sql.exec(`SELECT name FROM cat_dimensions ORDER BY name`).toArray().map((r) => r["name"] as string),
-      columns: this.sql.exec(`SELECT def FROM cat_columns ORDER BY id`).toArray().map((r) => JSON.parse(r["def"] as string) as ColumnDef),
+      dimensions: this.sql
+        .exec(`SELECT name FROM cat_dimensions ORDER BY name`)
+        .toArray()
+        .map((r) => r["name"] as string),
+      columns: this.sql
+        .exec(`SELECT def FROM cat_columns ORDER BY id`)
+        .toArray()
+        .map((r) => JSON.parse(r["def"] as string) as ColumnDef),
     };
   }
 
@@ -413,7 +447,10 @@ function sameDefinition(a: ColumnDef, b: NewColumn): boolean {
 
 /** Thrown inside a transaction to roll it back; turned into an RpcResult error before leaving the object. */
 class CatalogError extends Error {
-  constructor(readonly errorName: "COLUMN_EXISTS" | "INSERT_VALUE_TYPE" | "COLUMN_LIMIT", message: string) {
+  constructor(
+    readonly errorName: "COLUMN_EXISTS" | "INSERT_VALUE_TYPE" | "COLUMN_LIMIT",
+    message: string,
+  ) {
     super(message);
   }
 }

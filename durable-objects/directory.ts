@@ -17,7 +17,10 @@ export class DirectoryDO extends DurableObject<Env> {
   }
 
   async list(): Promise<DatabaseInfo[]> {
-    return this.sql.exec(`SELECT info FROM dir_databases ORDER BY created_at, id`).toArray().map((r) => JSON.parse(r["info"] as string) as DatabaseInfo);
+    return this.sql
+      .exec(`SELECT info FROM dir_databases ORDER BY created_at, id`)
+      .toArray()
+      .map((r) => JSON.parse(r["info"] as string) as DatabaseInfo);
   }
 
   async get(id: string): Promise<DatabaseInfo | null> {

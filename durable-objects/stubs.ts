@@ -6,5 +6,4 @@ export const catalogOf = (env: Env, db: string) => env.CATALOG.get(env.CATALOG.i
 
 export const directoryOf = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
 
-export const shardStub = (env: Env, addr: Pick<ShardAddress, "db" | "shard" | "copy">) =>
-  env.SHARD.get(env.SHARD.idFromName(shardObjectName(addr.db, addr.shard, addr.copy)));
+export const shardStub = (env: Env, addr: Pick<ShardAddress, "db" | "shard" | "copy">) => env.SHARD.get(env.SHARD.idFromName(shardObjectName(addr.db, addr.shard, addr.copy)));

@@ -42,4 +42,3 @@ export interface SqlCursorLike {
   one(): Record<string, unknown>;
   readonly rowsWritten: number;
 }
-

@@ -223,11 +223,7 @@ export class Shard implements ShardIO {
   flush(): void {
     this.cache.flush();
     for (const meta of this.dirtyMetas) {
-      this.sql.exec(
-        `INSERT INTO seg_columns (id, meta) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET meta = excluded.meta`,
-        meta.id,
-        JSON.stringify(meta),
-      );
+      this.sql.exec(`INSERT INTO seg_columns (id, meta) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET meta = excluded.meta`, meta.id, JSON.stringify(meta));
     }
     this.dirtyMetas.clear();
     for (const d of this.dirtyDims) this.sql.exec(`UPDATE seg_dims SET live = ? WHERE ord = ?`, d.live, d.ord);

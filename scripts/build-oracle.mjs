@@ -16,4 +16,11 @@ if (!existsSync(node)) {
 }
 const headers = existsSync("/usr/include/node/node.h") ? { npm_config_nodedir: "/usr" } : {};
 const result = spawnSync(node, ["./node-pre-gyp.js", "rebuild"], { cwd: dir, env: { ...process.env, ...headers }, stdio: "pipe", timeout: 180_000 });
-console.log(result.status === 0 && existsSync(built) ? `oracle: built CRoaring for ${node}` : `oracle: could not build CRoaring (${String(result.stderr ?? "").trim().split("\n").pop()}); the oracle test will skip`);
+console.log(
+  result.status === 0 && existsSync(built)
+    ? `oracle: built CRoaring for ${node}`
+    : `oracle: could not build CRoaring (${String(result.stderr ?? "")
+        .trim()
+        .split("\n")
+        .pop()}); the oracle test will skip`,
+);

@@ -28,7 +28,11 @@ async function call(method, p, key, body, contentType = "application/json") {
     });
     const text = await res.text();
     let json;
-    try { json = JSON.parse(text); } catch { json = { unparsable: text.slice(0, 300) }; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { unparsable: text.slice(0, 300) };
+    }
     return { status: res.status, json };
   } catch (e) {
     return { status: 0, json: { transportError: String(e) } };
@@ -49,11 +53,19 @@ for (const f of FILE_ORDER) {
 const sqlFixture = path.join(dir, "sql_insert.json");
 const sqlInserts = fs.existsSync(sqlFixture) ? JSON.parse(fs.readFileSync(sqlFixture, "utf8")) : null;
 const results = await runExamples({
-  call, key, suites, sqlInserts,
-  onResult: (r) => { if (!r.pass || args.verbose) console.log(`${r.pass ? "ok  " : "FAIL"} ${r.file} #${r.index} ${r.name}${r.why ? `\n     ${r.why}` : ""}`); },
+  call,
+  key,
+  suites,
+  sqlInserts,
+  onResult: (r) => {
+    if (!r.pass || args.verbose) console.log(`${r.pass ? "ok  " : "FAIL"} ${r.file} #${r.index} ${r.name}${r.why ? `\n     ${r.why}` : ""}`);
+  },
 });
 const byFile = {};
-for (const r of results) { byFile[r.file] ??= [0, 0]; byFile[r.file][r.pass ? 0 : 1]++; }
+for (const r of results) {
+  byFile[r.file] ??= [0, 0];
+  byFile[r.file][r.pass ? 0 : 1]++;
+}
 for (const [f, [p, n]] of Object.entries(byFile)) console.log(`${f.padEnd(14)} ${p}/${p + n}`);
 const passed = results.filter((r) => r.pass).length;
 console.log(`${passed} passed, ${results.length - passed} failed`);

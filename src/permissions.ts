@@ -14,10 +14,7 @@ export type Access = "query" | "insert";
  * One thing a request touches in a dimension: a column; the dimension itself (entity ids, counts of
  * entities: any grant on the dimension will do); or every column (deleting whole entities needs "*").
  */
-export type Touch =
-  | { kind: "column"; dimension: string; column: string }
-  | { kind: "dimension"; dimension: string }
-  | { kind: "all-columns"; dimension: string };
+export type Touch = { kind: "column"; dimension: string; column: string } | { kind: "dimension"; dimension: string } | { kind: "all-columns"; dimension: string };
 
 /** Who is asking: only custom keys carry permissions; every other level is checked by requireLevel alone. */
 export interface Grantee {

@@ -103,8 +103,14 @@ export function* entities(n, { eventsPerColumn = 10, seed = 42 } = {}) {
     const p = events(purchase, "cat");
     const v = events(pageview, "page");
     let values = 10;
-    if (p.length > 0) { body.purchase = p; values += p.length; }
-    if (v.length > 0) { body.pageview = v; values += v.length; }
+    if (p.length > 0) {
+      body.purchase = p;
+      values += p.length;
+    }
+    if (v.length > 0) {
+      body.pageview = v;
+      values += v.length;
+    }
     yield { id: extId(i), body, values };
   }
 }

@@ -63,8 +63,29 @@ function intOpt(a, name, dflt, min, max) {
   return v;
 }
 
-const KNOWN = ["quick", "encrypt", "entities", "events", "clients", "batch-entities", "batch-values", "shards", "replicas", "warmup", "reps",
-  "tp-clients", "tp-seconds", "wait-timeout", "json", "base", "admin-token", "keep-db", "server-log", "live-tree", "help"];
+const KNOWN = [
+  "quick",
+  "encrypt",
+  "entities",
+  "events",
+  "clients",
+  "batch-entities",
+  "batch-values",
+  "shards",
+  "replicas",
+  "warmup",
+  "reps",
+  "tp-clients",
+  "tp-seconds",
+  "wait-timeout",
+  "json",
+  "base",
+  "admin-token",
+  "keep-db",
+  "server-log",
+  "live-tree",
+  "help",
+];
 
 function readOptions(argv) {
   const raw = parseArgs(argv);
@@ -225,7 +246,9 @@ async function ingest(base, keys) {
         record(b, r);
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
-          log(`  ${stats.entities.toLocaleString("en-US")} / ${opt.entities.toLocaleString("en-US")} entities sent, ${Math.round(stats.values / ((lastReport - t0) / 1000)).toLocaleString("en-US")} values/s accepted`);
+          log(
+            `  ${stats.entities.toLocaleString("en-US")} / ${opt.entities.toLocaleString("en-US")} entities sent, ${Math.round(stats.values / ((lastReport - t0) / 1000)).toLocaleString("en-US")} values/s accepted`,
+          );
         }
       }
     }),
@@ -239,7 +262,9 @@ async function ingest(base, keys) {
   }
   const tAccepted = performance.now();
   if (stats.entities !== opt.entities) throw new Error(`sent ${stats.entities} entities, expected ${opt.entities}`);
-  log(`all ${stats.requests} insert requests accepted in ${fmt((tAccepted - t0) / 1000, 1)} s${lastWaitTimedOut ? " (the last ?wait=true gave up waiting: 4002)" : ""}; waiting for count/entity/total = ${opt.entities}`);
+  log(
+    `all ${stats.requests} insert requests accepted in ${fmt((tAccepted - t0) / 1000, 1)} s${lastWaitTimedOut ? " (the last ?wait=true gave up waiting: 4002)" : ""}; waiting for count/entity/total = ${opt.entities}`,
+  );
 
   // Bounded wait until every entity is applied and visible.
   const giveUp = Date.now() + opt.waitTimeout * 1000;
@@ -270,28 +295,74 @@ async function ingest(base, keys) {
 function requests(base, dbId, adminToken, readKey) {
   const adm = `Bearer ${adminToken}`;
   return {
-    floor: { label: "fan-out floor (admin noop)", method: "POST", path: `/admin/databases/${dbId}/noop`, auth: adm, body: undefined,
-      check: (j) => j?.shards === opt.shards || `noop answered ${JSON.stringify(j).slice(0, 200)}` },
-    http: { label: "GET / (info: no DO call)", method: "GET", path: "/", auth: undefined, body: undefined,
-      check: (j) => j?.service === "sliced" || `GET / answered ${JSON.stringify(j).slice(0, 200)}` },
-    total: { label: "count entity total (info)", method: "POST", path: "/v1/query/count/entity/total", auth: readKey, body: { "bypass-cache": true },
-      check: (j) => j?.result?.total === opt.entities || `total answered ${JSON.stringify(j).slice(0, 200)}` },
-    count: { label: "count entity, 3 predicates", method: "POST", path: "/v1/query/count/entity", auth: readKey,
+    floor: {
+      label: "fan-out floor (admin noop)",
+      method: "POST",
+      path: `/admin/databases/${dbId}/noop`,
+      auth: adm,
+      body: undefined,
+      check: (j) => j?.shards === opt.shards || `noop answered ${JSON.stringify(j).slice(0, 200)}`,
+    },
+    http: {
+      label: "GET / (info: no DO call)",
+      method: "GET",
+      path: "/",
+      auth: undefined,
+      body: undefined,
+      check: (j) => j?.service === "sliced" || `GET / answered ${JSON.stringify(j).slice(0, 200)}`,
+    },
+    total: {
+      label: "count entity total (info)",
+      method: "POST",
+      path: "/v1/query/count/entity/total",
+      auth: readKey,
+      body: { "bypass-cache": true },
+      check: (j) => j?.result?.total === opt.entities || `total answered ${JSON.stringify(j).slice(0, 200)}`,
+    },
+    count: {
+      label: "count entity, 3 predicates",
+      method: "POST",
+      path: "/v1/query/count/entity",
+      auth: readKey,
       body: { "query-name": "q", query: [{ country: { equals: "c3" } }, "and", { age: { range: [25, 40] } }, "and", { active: { equals: true } }], "bypass-cache": true },
       check: (j) => Number.isInteger(j?.result?.q) || `count answered ${JSON.stringify(j).slice(0, 200)}`,
-      show: (j) => `count = ${j.result.q}` },
-    top: { label: "top values of city (10)", method: "POST", path: "/v1/query/top_values", auth: readKey,
+      show: (j) => `count = ${j.result.q}`,
+    },
+    top: {
+      label: "top values of city (10)",
+      method: "POST",
+      path: "/v1/query/top_values",
+      auth: readKey,
       body: { "top-city": { city: 10 }, "bypass-cache": true },
-      check: (j) => (Array.isArray(j?.result?.["top-city"]?.city) && j.result["top-city"].city.length >= 1 && j.result["top-city"].city.length <= 10) || `top values answered ${JSON.stringify(j).slice(0, 200)}`,
-      show: (j) => `top city ${j.result["top-city"].city.slice(0, 3).map((v) => `${v.value}:${v.quantity}`).join(", ")}, …` },
-    agg: { label: "aggregation plan → avg income", method: "POST", path: "/v1/query/aggregation", auth: readKey,
+      check: (j) =>
+        (Array.isArray(j?.result?.["top-city"]?.city) && j.result["top-city"].city.length >= 1 && j.result["top-city"].city.length <= 10) || `top values answered ${JSON.stringify(j).slice(0, 200)}`,
+      show: (j) =>
+        `top city ${j.result["top-city"].city
+          .slice(0, 3)
+          .map((v) => `${v.value}:${v.quantity}`)
+          .join(", ")}, …`,
+    },
+    agg: {
+      label: "aggregation plan → avg income",
+      method: "POST",
+      path: "/v1/query/aggregation",
+      auth: readKey,
       body: { query: [{ plan: 5 }, { income: "avg" }], "bypass-cache": true },
-      check: (j) => (Array.isArray(j?.result?.plan) && j.result.plan.length >= 1 && j.result.plan.length <= 5 && j.result.plan.every((b) => typeof b?.income?.avg === "number")) || `aggregation answered ${JSON.stringify(j).slice(0, 300)}`,
-      show: (j) => `plans ${j.result.plan.map((b) => `${b.value}:${b.quantity}/avg ${Math.round(b.income.avg)}`).join(", ")}` },
-    page: { label: "result page of 100", method: "POST", path: "/v1/data_extraction/result", auth: readKey,
+      check: (j) =>
+        (Array.isArray(j?.result?.plan) && j.result.plan.length >= 1 && j.result.plan.length <= 5 && j.result.plan.every((b) => typeof b?.income?.avg === "number")) ||
+        `aggregation answered ${JSON.stringify(j).slice(0, 300)}`,
+      show: (j) => `plans ${j.result.plan.map((b) => `${b.value}:${b.quantity}/avg ${Math.round(b.income.avg)}`).join(", ")}`,
+    },
+    page: {
+      label: "result page of 100",
+      method: "POST",
+      path: "/v1/data_extraction/result",
+      auth: readKey,
       body: { query: [{ country: { equals: "c3" } }], columns: ["entity-id", "country", "city", "age", "income"], limit: 100, "bypass-cache": true },
-      check: (j) => (Array.isArray(j?.data) && (j.data.length === 100 || (j.data.length > 0 && j["next-page"] === null))) || `result answered ${JSON.stringify(j).slice(0, 200)} (${j?.data?.length} rows)`,
-      show: (j) => `${j.data.length} rows, next-page ${j["next-page"] ? "set" : "null"}` },
+      check: (j) =>
+        (Array.isArray(j?.data) && (j.data.length === 100 || (j.data.length > 0 && j["next-page"] === null))) || `result answered ${JSON.stringify(j).slice(0, 200)} (${j?.data?.length} rows)`,
+      show: (j) => `${j.data.length} rows, next-page ${j["next-page"] ? "set" : "null"}`,
+    },
   };
 }
 
@@ -377,11 +448,18 @@ function printTable(machine, run, figures) {
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}`);
   console.log(`         Node ${machine.node} (client), wrangler ${machine.wrangler}, ${machine.date}; load average ${machine.loadavg_at_start[0]} at start, ${machine.loadavg_at_end?.[0]} at end`);
   console.log(`code:    commit ${run.code.commit}${run.code.uncommitted_files ? ` + ${run.code.uncommitted_files} uncommitted files` : ""}`);
-  console.log(`run:     ${run.server}; database ${run.shards} shards, ${run.replicas} replica(s) per shard${run.replicas === 0 ? " (no replicas: throughput configuration)" : ""}; encryption at rest ${run.encryption.split(":")[0]}`);
-  console.log(`         ${run.entities.toLocaleString("en-US")} entities, ${run.values.toLocaleString("en-US")} values (${run.attribute_values.toLocaleString("en-US")} attribute + ${run.events.toLocaleString("en-US")} events, mean ${run.events_per_entity_per_column} per entity per event column), ${run.insert_requests} insert requests by ${run.insert_clients} clients`);
+  console.log(
+    `run:     ${run.server}; database ${run.shards} shards, ${run.replicas} replica(s) per shard${run.replicas === 0 ? " (no replicas: throughput configuration)" : ""}; encryption at rest ${run.encryption.split(":")[0]}`,
+  );
+  console.log(
+    `         ${run.entities.toLocaleString("en-US")} entities, ${run.values.toLocaleString("en-US")} values (${run.attribute_values.toLocaleString("en-US")} attribute + ${run.events.toLocaleString("en-US")} events, mean ${run.events_per_entity_per_column} per entity per event column), ${run.insert_requests} insert requests by ${run.insert_clients} clients`,
+  );
   console.log(`         latency: ${run.warmup} warm-up + ${run.reps} measured rounds, interleaved; throughput: ${run.tp_clients} clients, 2 × ${run.tp_seconds} s per request kind`);
   console.log("");
-  const rows = [["figure", "value", "unit", "target", "met?"], ...figures.map((f) => [f.name, f.value === null ? "n/a" : String(f.value), f.unit, f.target ?? "—", f.met === null ? "—" : f.met ? "yes" : "NO"])];
+  const rows = [
+    ["figure", "value", "unit", "target", "met?"],
+    ...figures.map((f) => [f.name, f.value === null ? "n/a" : String(f.value), f.unit, f.target ?? "—", f.met === null ? "—" : f.met ? "yes" : "NO"]),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
   console.log(line(rows[0]));
@@ -417,7 +495,9 @@ async function main() {
     log(`loading ${opt.entities.toLocaleString("en-US")} entities (mean ${opt.events} events per entity per event column) with ${opt.clients} clients`);
     const ing = await ingest(base, db.keys);
     const ingestRate = ing.values / ing.appliedSeconds;
-    log(`ingest: ${ing.values.toLocaleString("en-US")} values in ${fmt(ing.appliedSeconds, 1)} s until visible (${Math.round(ingestRate).toLocaleString("en-US")} values/s; accepted in ${fmt(ing.acceptSeconds, 1)} s)`);
+    log(
+      `ingest: ${ing.values.toLocaleString("en-US")} values in ${fmt(ing.appliedSeconds, 1)} s until visible (${Math.round(ingestRate).toLocaleString("en-US")} values/s; accepted in ${fmt(ing.acceptSeconds, 1)} s)`,
+    );
     // Whether the server encrypts at rest (--encrypt, or a --base server with DATA_KEY_SECRET): it changes what is measured.
     const encryption = (await call(base, "GET", `/admin/databases/${db.id}/health`, { auth: `Bearer ${adminToken}` })).json?.encryption ?? "unknown";
     log(`encryption at rest: ${encryption}`);
@@ -427,7 +507,9 @@ async function main() {
     const lat = await latency(base, reqs);
     for (const [k, r] of Object.entries(reqs)) {
       const l = lat[k];
-      log(`  ${r.label.padEnd(32)} p50 ${fmt(l.client.p50)} ms  p99 ${fmt(l.client.p99)} ms${l.serverTook ? `  (server took p50 ${fmt(l.serverTook.p50)} ms)` : ""}${r.show ? `  ${r.show(l.answer)}` : ""}`);
+      log(
+        `  ${r.label.padEnd(32)} p50 ${fmt(l.client.p50)} ms  p99 ${fmt(l.client.p99)} ms${l.serverTook ? `  (server took p50 ${fmt(l.serverTook.p50)} ms)` : ""}${r.show ? `  ${r.show(l.answer)}` : ""}`,
+      );
     }
     log(`throughput: ${opt.tpClients} clients, noop / count entity total / count entity, 2 × ${opt.tpSeconds} s each`);
     const clientKeys = [];
@@ -477,12 +559,25 @@ async function main() {
     };
     const details = {
       ingest: {
-        values: ing.values, entities: ing.entities, requests: ing.requests, retries: ing.retries, request_bytes: ing.bytes,
-        accept_seconds: ing.acceptSeconds, applied_seconds: ing.appliedSeconds, drain_seconds: ing.drainSeconds,
-        accepted_values_per_s: ing.values / ing.acceptSeconds, request_ms: ing.requestMs, client_generator_ms: ing.generatorMs,
+        values: ing.values,
+        entities: ing.entities,
+        requests: ing.requests,
+        retries: ing.retries,
+        request_bytes: ing.bytes,
+        accept_seconds: ing.acceptSeconds,
+        applied_seconds: ing.appliedSeconds,
+        drain_seconds: ing.drainSeconds,
+        accepted_values_per_s: ing.values / ing.acceptSeconds,
+        request_ms: ing.requestMs,
+        client_generator_ms: ing.generatorMs,
         last_wait_timed_out: ing.lastWaitTimedOut,
       },
-      latency: Object.fromEntries(Object.entries(lat).map(([k, l]) => [k, { request: { method: reqs[k].method, path: reqs[k].path.replace(db.id, ":id"), body: reqs[k].body ?? null }, client_ms: l.client, server_took_ms: l.serverTook }])),
+      latency: Object.fromEntries(
+        Object.entries(lat).map(([k, l]) => [
+          k,
+          { request: { method: reqs[k].method, path: reqs[k].path.replace(db.id, ":id"), body: reqs[k].body ?? null }, client_ms: l.client, server_took_ms: l.serverTook },
+        ]),
+      ),
       throughput: { clients: opt.tpClients, floor_rps: tp.floorRps, count_total_rps: tp.totalRps, count_entity_rps: tp.countRps, errors: tp.errors },
     };
     // The targets are defined against the no-op fan-out. When that "floor" is itself slower than a real
@@ -492,11 +587,16 @@ async function main() {
       noop_slower_than_total: floor > total,
       against_total: {
         total_p50_ms: total,
-        count_entity_margin_ms: lat.count.client.p50 - total, count_entity_met: lat.count.client.p50 <= total + 3,
-        top_values_margin_ms: lat.top.client.p50 - total, top_values_met: lat.top.client.p50 <= total + 8,
-        aggregation_margin_ms: lat.agg.client.p50 - total, aggregation_met: lat.agg.client.p50 <= total + 8,
-        result_page_margin_ms: lat.page.client.p50 - total, result_page_met: lat.page.client.p50 <= total + 8,
-        count_entity_throughput_ratio: tp.countRps / tp.totalRps, count_entity_throughput_met: tp.countRps / tp.totalRps >= 0.6,
+        count_entity_margin_ms: lat.count.client.p50 - total,
+        count_entity_met: lat.count.client.p50 <= total + 3,
+        top_values_margin_ms: lat.top.client.p50 - total,
+        top_values_met: lat.top.client.p50 <= total + 8,
+        aggregation_margin_ms: lat.agg.client.p50 - total,
+        aggregation_met: lat.agg.client.p50 <= total + 8,
+        result_page_margin_ms: lat.page.client.p50 - total,
+        result_page_met: lat.page.client.p50 <= total + 8,
+        count_entity_throughput_ratio: tp.countRps / tp.totalRps,
+        count_entity_throughput_met: tp.countRps / tp.totalRps >= 0.6,
       },
     };
     printTable(machine, run, figures);
@@ -505,13 +605,20 @@ async function main() {
       const m = (v, ok) => `${v >= 0 ? "+" : ""}${fmt(v)} ms ${ok ? "ok" : "MISS"}`;
       console.log(`NOTE: the no-op fan-out floor (p50 ${fmt(floor)} ms) is slower than count/entity/total (p50 ${fmt(total)} ms), so the`);
       console.log(`      "floor + N ms" targets above are not a meaningful test. Margins against count/entity/total instead:`);
-      console.log(`      count entity ${m(a.count_entity_margin_ms, a.count_entity_met)} (target +3), top values ${m(a.top_values_margin_ms, a.top_values_met)}, aggregation ${m(a.aggregation_margin_ms, a.aggregation_met)}, result page ${m(a.result_page_margin_ms, a.result_page_met)} (targets +8);`);
+      console.log(
+        `      count entity ${m(a.count_entity_margin_ms, a.count_entity_met)} (target +3), top values ${m(a.top_values_margin_ms, a.top_values_met)}, aggregation ${m(a.aggregation_margin_ms, a.aggregation_met)}, result page ${m(a.result_page_margin_ms, a.result_page_met)} (targets +8);`,
+      );
       console.log(`      count-entity throughput ${fmt(a.count_entity_throughput_ratio)} of count/entity/total's ${a.count_entity_throughput_met ? "ok" : "MISS"} (target 0.6)`);
       console.log("");
     }
-    console.log(`ingest detail: accepted at ${Math.round(details.ingest.accepted_values_per_s).toLocaleString("en-US")} values/s over ${fmt(ing.acceptSeconds, 1)} s, then ${fmt(ing.drainSeconds, 1)} s until all were visible; insert request p50 ${fmt(ing.requestMs.p50, 0)} ms, p99 ${fmt(ing.requestMs.p99, 0)} ms; ${ing.retries} retries`);
+    console.log(
+      `ingest detail: accepted at ${Math.round(details.ingest.accepted_values_per_s).toLocaleString("en-US")} values/s over ${fmt(ing.acceptSeconds, 1)} s, then ${fmt(ing.drainSeconds, 1)} s until all were visible; insert request p50 ${fmt(ing.requestMs.p50, 0)} ms, p99 ${fmt(ing.requestMs.p99, 0)} ms; ${ing.retries} retries`,
+    );
     console.log(`throughput detail: noop ${fmt(tp.floorRps, 1)} req/s, count entity total ${fmt(tp.totalRps, 1)} req/s, count entity ${fmt(tp.countRps, 1)} req/s at ${opt.tpClients} clients`);
-    const tookLine = Object.entries(lat).filter(([, l]) => l.serverTook).map(([k, l]) => `${k} ${fmt(l.serverTook.p50)}`).join(", ");
+    const tookLine = Object.entries(lat)
+      .filter(([, l]) => l.serverTook)
+      .map(([k, l]) => `${k} ${fmt(l.serverTook.p50)}`)
+      .join(", ");
     if (tookLine) console.log(`server-side "took" p50 (ms): ${tookLine}`);
     if (opt.json) {
       fs.mkdirSync(path.dirname(path.resolve(opt.json)), { recursive: true });

@@ -64,8 +64,20 @@ export async function startServer({ startTimeoutMs = 120_000, log = () => {}, sn
   const cwd = snapshot ? snapshotTree(path.join(work, "tree")) : ROOT;
   const logFile = path.join(work, "server.log");
   const out = fs.openSync(logFile, "a");
-  const args = [WRANGLER_JS, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", path.join(work, "state"),
-    "--var", `ADMIN_TOKEN:${adminToken}`, "--show-interactive-dev-session=false", ...extraArgs];
+  const args = [
+    WRANGLER_JS,
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    path.join(work, "state"),
+    "--var",
+    `ADMIN_TOKEN:${adminToken}`,
+    "--show-interactive-dev-session=false",
+    ...extraArgs,
+  ];
   const child = spawn(NODE, args, {
     cwd,
     detached: true, // own process group: stop() kills wrangler and its workerd together
@@ -74,7 +86,9 @@ export async function startServer({ startTimeoutMs = 120_000, log = () => {}, sn
   });
   fs.closeSync(out);
   let exited = null;
-  child.on("exit", (code, signal) => { exited = { code, signal }; });
+  child.on("exit", (code, signal) => {
+    exited = { code, signal };
+  });
 
   const logTail = (lines = 15) => {
     try {

@@ -32,7 +32,11 @@ export function ratioChart(ratios: Array<{ query: string; engine: string; ratio:
       out.push(`<text x="${left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${v >= 1 ? v : v.toFixed(-e)}x</text>`);
     }
   }
-  for (const [v, label, color] of [[1, "parity", "#000"], [1.5, "1.5x target (agg)", "#e69500"], [5, "5x target (count/event/score)", "#c00"]] as const) {
+  for (const [v, label, color] of [
+    [1, "parity", "#000"],
+    [1.5, "1.5x target (agg)", "#e69500"],
+    [5, "5x target (count/event/score)", "#c00"],
+  ] as const) {
     const yy = y(v).toFixed(1);
     out.push(`<line x1="${left}" x2="${W - right}" y1="${yy}" y2="${yy}" stroke="${color}" stroke-dasharray="${v === 1 ? "" : "5,4"}"/>`);
     out.push(`<text x="${W - right - 4}" y="${Number(yy) - 4}" text-anchor="end" fill="${color}">${label}</text>`);
@@ -46,7 +50,9 @@ export function ratioChart(ratios: Array<{ query: string; engine: string; ratio:
       if (r === undefined) return;
       const base = y(10 ** l0);
       const yy = y(r.ratio);
-      out.push(`<rect x="${(x0 + ei * barW).toFixed(1)}" y="${yy.toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(base - yy).toFixed(1)}" fill="${PALETTE[ei % PALETTE.length]}"><title>${esc(`${q} ${e}: ${r.ratio}x`)}</title></rect>`);
+      out.push(
+        `<rect x="${(x0 + ei * barW).toFixed(1)}" y="${yy.toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(base - yy).toFixed(1)}" fill="${PALETTE[ei % PALETTE.length]}"><title>${esc(`${q} ${e}: ${r.ratio}x`)}</title></rect>`,
+      );
     });
     const cx = left + qi * groupW + groupW / 2;
     out.push(`<text x="${cx.toFixed(1)}" y="${top + plotH + 14}" text-anchor="end" transform="rotate(-35 ${cx.toFixed(1)} ${top + plotH + 14})">${esc(q)}</text>`);

@@ -85,7 +85,10 @@ export function generate(n: number, dir: string, sink: ((batch: EntityWrite[]) =
       cols.active[j] = e.active ? 1 : 0;
       cols.signup[j] = e.signup;
       ecsv += `${j},${e.extId},c${e.country},p${e.plan},g${e.gender},d${e.device},city${e.city},${e.age},${e.income},${e.score},${e.active ? 1 : 0},${e.signup}\n`;
-      for (const [c, list] of [[0, e.purchase], [1, e.pageview]] as const) {
+      for (const [c, list] of [
+        [0, e.purchase],
+        [1, e.pageview],
+      ] as const) {
         for (const [val, day] of list) {
           if (events === cap) {
             cap *= 2;

@@ -77,9 +77,7 @@ export const QUERIES: BenchQuery[] = [
   {
     id: "count_6pred",
     group: "count",
-    sql:
-      "SELECT count(*) AS n FROM entities WHERE (country IN ('c1', 'c2') AND plan = 'p2' AND age BETWEEN 25 AND 40)" +
-      " OR (device = 'd1' AND income > 100000 AND gender = 'g0')",
+    sql: "SELECT count(*) AS n FROM entities WHERE (country IN ('c1', 'c2') AND plan = 'p2' AND age BETWEEN 25 AND 40)" + " OR (device = 'd1' AND income > 100000 AND gender = 'g0')",
     plan: countPlan({
       op: "or",
       args: [
@@ -148,7 +146,16 @@ export const QUERIES: BenchQuery[] = [
     id: "groupby_nested",
     group: "aggregation",
     sql: "SELECT country, plan, count(*) AS n FROM entities GROUP BY country, plan ORDER BY n DESC, country, plan LIMIT 20",
-    plan: { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: COL.country, test: null, window: null }, { col: COL.plan, test: null, window: null }], metrics: [] },
+    plan: {
+      kind: "aggregation",
+      dimension: "default",
+      filter: null,
+      groups: [
+        { col: COL.country, test: null, window: null },
+        { col: COL.plan, test: null, window: null },
+      ],
+      metrics: [],
+    },
     fromEngine: (a) => {
       const rows: Row[] = [];
       for (const [c, cn] of aggRoot(a).children) for (const [p, pn] of cn.children) rows.push([c, p, pn.quantity]);
@@ -198,7 +205,9 @@ export const QUERIES: BenchQuery[] = [
 export function fromSql(q: BenchQuery, rows: unknown[][]): Answer {
   const textKeys = q.group === "extract" || q.group === "score"; // ext_id text may look numeric
   const norm: Row[] = rows.map((r) =>
-    r.map((v): string | number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : !textKeys && typeof v === "string" && /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v) ? Number(v) : String(v))),
+    r.map((v): string | number =>
+      typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : !textKeys && typeof v === "string" && /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v) ? Number(v) : String(v),
+    ),
   );
   if (q.group === "count" || q.group === "event") return Number(norm[0]![0]);
   return norm;

@@ -107,7 +107,15 @@ const labels = variants.map((v) => v.label);
 const lines: string[] = [];
 lines.push(`| query | ${labels.join(" | ")} |`);
 lines.push(`|---|${labels.map(() => "---:").join("|")}|`);
-for (const q of QUERIES) lines.push(`| ${q.id} | ${labels.map((l) => { const r = get(q.id, l)!; return `${fmt(r.median_ms)} / ${fmt(r.p95_ms)}`; }).join(" | ")} |`);
+for (const q of QUERIES)
+  lines.push(
+    `| ${q.id} | ${labels
+      .map((l) => {
+        const r = get(q.id, l)!;
+        return `${fmt(r.median_ms)} / ${fmt(r.p95_ms)}`;
+      })
+      .join(" | ")} |`,
+  );
 const peerLabels = labels.filter((l) => l !== oursLabel);
 const duckLabels = peerLabels.filter((l) => l.startsWith("DuckDB"));
 const ratioLines: string[] = [];
@@ -163,7 +171,8 @@ const meta = {
   bandwidth_gb_s: round(machine.bytesPerMs / 1e6, 2),
   ns_per_word: round(machine.msPerWord * 1e6, 3),
 };
-if (meta.git !== null) console.log(`\ncode: ${meta.git.head}${meta.git.dirty_engine_files.length > 0 ? ` + uncommitted ${meta.git.dirty_engine_files.join(", ")}` : ""}; load average ${meta.loadavg_at_end.join(" ")}`);
+if (meta.git !== null)
+  console.log(`\ncode: ${meta.git.head}${meta.git.dirty_engine_files.length > 0 ? ` + uncommitted ${meta.git.dirty_engine_files.join(", ")}` : ""}; load average ${meta.loadavg_at_end.join(" ")}`);
 console.log(`\nmedian / p95 ms (${N} entities, ${s.data.events} events; ${meta.cpu} x${meta.cores}; Node ${process.version}, V8 ${process.versions.v8})\n`);
 console.log(lines.join("\n"));
 console.log(`\nratio of each peer's median to ours (>1 = we are faster); efficiency = physical limit / our median (§5.5)\n`);
@@ -177,7 +186,15 @@ const misses = verdicts.filter((v) => v.met === false).map((v) => v.query);
 console.log(misses.length === 0 ? "targets: all met" : `targets missed: ${misses.join(", ")}`);
 
 mkdirSync(dirname(CHART), { recursive: true });
-writeFileSync(CHART, ratioChart(ratios, QUERIES.map((q) => q.id), peerLabels, `Peer median / our median, ${N.toLocaleString("en-US")} entities (log scale; >1 = we are faster)`));
+writeFileSync(
+  CHART,
+  ratioChart(
+    ratios,
+    QUERIES.map((q) => q.id),
+    peerLabels,
+    `Peer median / our median, ${N.toLocaleString("en-US")} entities (log scale; >1 = we are faster)`,
+  ),
+);
 console.log(`chart: ${CHART}`);
 if (JSON_OUT !== undefined) {
   mkdirSync(dirname(JSON_OUT), { recursive: true });

@@ -215,7 +215,20 @@ export async function sqlite(data: Dataset, withIndexes = true): Promise<Peer | 
     const m = Math.min(R, data.n - i);
     const params: unknown[] = [];
     for (let j = i; j < i + m; j++) {
-      params.push(j, cols.extId[j], `c${cols.country[j]}`, `p${cols.plan[j]}`, `g${cols.gender[j]}`, `d${cols.device[j]}`, `city${cols.city[j]}`, cols.age[j], cols.income[j], cols.score[j], cols.active[j], cols.signup[j]);
+      params.push(
+        j,
+        cols.extId[j],
+        `c${cols.country[j]}`,
+        `p${cols.plan[j]}`,
+        `g${cols.gender[j]}`,
+        `d${cols.device[j]}`,
+        `city${cols.city[j]}`,
+        cols.age[j],
+        cols.income[j],
+        cols.score[j],
+        cols.active[j],
+        cols.signup[j],
+      );
     }
     db.insertMany(`INSERT INTO entities VALUES ${Array(m).fill(entRow).join(",")}`, params);
   }
@@ -293,7 +306,10 @@ export async function chdb(data: Dataset, threads: number[] = [1, 2]): Promise<P
     "CSV",
   );
   q("CREATE TABLE events (entity UInt32, col UInt8, day UInt16, val UInt16) ENGINE = MergeTree ORDER BY (col, val, entity)", "CSV");
-  q(`INSERT INTO entities SELECT * FROM file('${resolve(data.entitiesCsv)}', 'CSVWithNames', 'id UInt32, ext_id String, country String, plan String, gender String, device String, city String, age UInt8, income Int32, score UInt16, active UInt8, signup_day UInt16')`, "CSV");
+  q(
+    `INSERT INTO entities SELECT * FROM file('${resolve(data.entitiesCsv)}', 'CSVWithNames', 'id UInt32, ext_id String, country String, plan String, gender String, device String, city String, age UInt8, income Int32, score UInt16, active UInt8, signup_day UInt16')`,
+    "CSV",
+  );
   q(`INSERT INTO events SELECT * FROM file('${resolve(data.eventsCsv)}', 'CSVWithNames', 'entity UInt32, col UInt8, day UInt16, val UInt16')`, "CSV");
   q("OPTIMIZE TABLE entities FINAL", "CSV");
   q("OPTIMIZE TABLE events FINAL", "CSV");
@@ -302,7 +318,8 @@ export async function chdb(data: Dataset, threads: number[] = [1, 2]): Promise<P
   return {
     name: "chdb",
     version: `ClickHouse ${version} (chdb ${packageVersion("chdb")})`,
-    design: "MergeTree tables in a session directory: entities ORDER BY id with LowCardinality(String) strings; events ORDER BY (col, val, entity) (a clustered index for the event queries); OPTIMIZE FINAL after load",
+    design:
+      "MergeTree tables in a session directory: entities ORDER BY id with LowCardinality(String) strings; events ORDER BY (col, val, entity) (a clustered index for the event queries); OPTIMIZE FINAL after load",
     loadMs,
     variants: threads.map((n) => ({
       label: `chDB ${n} thr`,

@@ -42,9 +42,7 @@ const manifestSchema = z.object({
   formatVersion: z.number().int(),
   shards: z.number().int().min(1),
   totalBytes: count,
-  entries: z.array(
-    z.object({ shard: count, file: z.string(), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/), tables: count, rows: count, takenAt: z.string() }),
-  ),
+  entries: z.array(z.object({ shard: count, file: z.string(), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/), tables: count, rows: count, takenAt: z.string() })),
 });
 
 /** Parses manifest text; answers an error message instead of throwing (the caller picks the code). */

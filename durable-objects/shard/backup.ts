@@ -44,7 +44,14 @@ export const DEFAULT_SIZES: TransferSizes = { chunkBytes: SNAPSHOT_CHUNK_BYTES, 
 const LIMITS = { rowBytesMax: SNAPSHOT_ROW_BYTES_MAX };
 
 /** Takes this shard's consistent snapshot and writes it to `bucket`; answers its manifest entry. */
-export async function backupShard(storage: ShardStorage, bucket: R2Bucket, job: BackupJob, shard: number, sizes: TransferSizes = DEFAULT_SIZES, seal: BackupSeal | null = null): Promise<ManifestEntry> {
+export async function backupShard(
+  storage: ShardStorage,
+  bucket: R2Bucket,
+  job: BackupJob,
+  shard: number,
+  sizes: TransferSizes = DEFAULT_SIZES,
+  seal: BackupSeal | null = null,
+): Promise<ManifestEntry> {
   if (sizes.partBytes % sizes.chunkBytes !== 0) throw new Error("backup: the part size must be a whole number of chunks");
   // Written already (a re-run cron, a retried alarm): overwriting it would break a finished manifest.
   const done = await bucket.head(snapshotPrefix(job.db, job.snapshot, "local") + shardFile(shard));
@@ -111,7 +118,7 @@ export async function stageRestore(storage: ShardStorage, bucket: R2Bucket, src:
     let seq = 0;
     const opener = new BackupOpener(seal); // the SHA-256 covers the object as stored; staging gets plaintext
     const stage = (value: Uint8Array): void => {
-      for (let off = 0; off < value.length; ) {
+      for (let off = 0; off < value.length;) {
         const n = Math.min(chunkBytes - fill, value.length - off);
         buf.set(value.subarray(off, off + n), fill);
         fill += n;

@@ -43,13 +43,10 @@ function kekOf(secret: string): Promise<Kek> {
     k = (async () => {
       const base = await crypto.subtle.importKey("raw", utf8.encode(secret), "HKDF", false, ["deriveKey", "deriveBits"]);
       const idBits = await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: utf8.encode("secret-id") }, base, 64);
-      const key = await crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: utf8.encode("data-key-wrap") },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"],
-      );
+      const key = await crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: utf8.encode("data-key-wrap") }, base, { name: "AES-GCM", length: 256 }, false, [
+        "encrypt",
+        "decrypt",
+      ]);
       return { id: hex(new Uint8Array(idBits)), key };
     })();
     keks.set(secret, k);

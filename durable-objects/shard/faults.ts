@@ -7,7 +7,6 @@ import type { FaultMode, ShardAddress } from "../../contract/shard-rpc";
 import type { ShardLog } from "./log";
 import { SLOW_FAULT_MS } from "../../contract/limits";
 
-
 export function faultOf(log: ShardLog): FaultMode {
   return (log.getMeta("fault") as FaultMode | null) ?? "none";
 }

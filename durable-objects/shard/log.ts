@@ -110,7 +110,8 @@ export class ShardLog {
         .exec(
           `SELECT record_id FROM shard_applied WHERE record_id IN (${chunk.map(() => "?").join(",")})
            AND record_id NOT IN (SELECT record_id FROM shard_outbox WHERE seq > ?)`,
-          ...chunk, settled,
+          ...chunk,
+          settled,
         )
         .toArray();
       for (const r of rows) found.push(r["record_id"] as string);

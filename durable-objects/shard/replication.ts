@@ -13,7 +13,6 @@ import { applyRecords, inTransaction } from "./apply";
 import type { OutboxEntry, ShardLog } from "./log";
 import { OUTBOX_BATCH_ENTRIES_MAX, REPLICA_FORWARD_WAIT_MS, REPLICA_MARK_WAIT_MS, REPLICATION_RETRY_MAX_MS } from "../../contract/limits";
 
-
 export interface ReplicationHost {
   readonly env: Env;
   readonly storage: DurableObjectStorage;

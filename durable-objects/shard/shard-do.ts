@@ -22,7 +22,6 @@ import { applyReplicated, Replication } from "./replication";
 import { clearStage } from "./snapshot";
 import { type SnapshotSummary } from "./snapshot-codec";
 
-
 export class ShardDO extends DurableObject<Env> {
   private log: ShardLog;
   private readonly keyed: KeyedEngine;
@@ -43,7 +42,12 @@ export class ShardDO extends DurableObject<Env> {
     // Migrates idempotently and synchronously; nothing else can run before the constructor returns.
     this.log = new ShardLog(ctx.storage.sql);
     // The engine waits for the data key (an async catalog call): built by ready() on first use.
-    this.keyed = new KeyedEngine(env, ctx.storage, () => this.log, () => this.keySecrets ?? secretsOf(this.env));
+    this.keyed = new KeyedEngine(
+      env,
+      ctx.storage,
+      () => this.log,
+      () => this.keySecrets ?? secretsOf(this.env),
+    );
     this.replication = new Replication({
       env,
       storage: ctx.storage,

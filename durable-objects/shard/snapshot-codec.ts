@@ -54,12 +54,7 @@ export interface SnapshotSummary {
 }
 
 /** A decoded value: integers stay decimal text so no precision is lost between dump and restore. */
-export type SnapshotValue =
-  | { t: "null" }
-  | { t: "integer"; v: string }
-  | { t: "real"; v: number }
-  | { t: "text"; v: string }
-  | { t: "blob"; v: Uint8Array };
+export type SnapshotValue = { t: "null" } | { t: "integer"; v: string } | { t: "real"; v: number } | { t: "text"; v: string } | { t: "blob"; v: Uint8Array };
 
 export interface TableDef {
   name: string;
@@ -85,7 +80,10 @@ export class SnapshotWriter {
   private readonly scratchView = new DataView(this.scratch.buffer);
   bytes = 0;
 
-  constructor(private readonly chunkBytes: number, private readonly emit: (chunk: Uint8Array) => void) {
+  constructor(
+    private readonly chunkBytes: number,
+    private readonly emit: (chunk: Uint8Array) => void,
+  ) {
     this.chunk = new Uint8Array(chunkBytes);
     this.view = new DataView(this.chunk.buffer);
   }
@@ -385,7 +383,8 @@ export function decodeSnapshot(next: () => Uint8Array | null, visitor: SnapshotV
     const seq = r.f64();
     const statements = Array.from({ length: r.u16() }, () => r.str(limits.rowBytesMax));
     if (!/^CREATE TABLE\b/i.test(statements[0] ?? "")) throw new SnapshotFormatError(`snapshot: table '${name}' has no CREATE TABLE statement`);
-    for (const s of statements) if (!/^CREATE (TABLE|(UNIQUE )?INDEX|TRIGGER)\b/i.test(s)) throw new SnapshotFormatError(`snapshot: table '${name}' carries a statement that is not a CREATE: ${s.slice(0, 60)}`);
+    for (const s of statements)
+      if (!/^CREATE (TABLE|(UNIQUE )?INDEX|TRIGGER)\b/i.test(s)) throw new SnapshotFormatError(`snapshot: table '${name}' carries a statement that is not a CREATE: ${s.slice(0, 60)}`);
     const columns = Array.from({ length: r.u16() }, () => r.str(limits.rowBytesMax));
     if (columns.length === 0) throw new SnapshotFormatError(`snapshot: table '${name}' has no columns`);
     const def: TableDef = { name, seq, statements, columns };

@@ -29,7 +29,10 @@ export function listTables(sql: SnapshotSql): TableDef[] {
     if (m["type"] !== "table" || isInternalTable(name)) continue;
     const statements = [String(m["sql"])];
     for (const x of master) if (x["type"] !== "table" && x["tbl_name"] === name) statements.push(String(x["sql"]));
-    const columns = sql.exec(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, name).toArray().map((c) => String(c["name"]));
+    const columns = sql
+      .exec(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, name)
+      .toArray()
+      .map((c) => String(c["name"]));
     defs.push({ name, seq: seqs.get(name) ?? -1, statements, columns });
   }
   return defs;

@@ -2,21 +2,7 @@
 // Results are fresh containers (or null when empty) and inputs are never mutated; run containers are
 // widened to array/bitset first, since runs come only from storage and rarely meet hot loops.
 
-import {
-  ARRAY,
-  ARRAY_MAX,
-  ArrayContainer,
-  BITSET,
-  BITSET_WORDS,
-  BitsetContainer,
-  RUN,
-  type Container,
-  fromWords,
-  orIntoWords,
-  popcount32,
-  toWords,
-  unrun,
-} from "./container";
+import { ARRAY, ARRAY_MAX, ArrayContainer, BITSET, BITSET_WORDS, BitsetContainer, RUN, type Container, fromWords, orIntoWords, popcount32, toWords, unrun } from "./container";
 import { kernel } from "../kernel/kernel";
 
 const FULL = 65536;

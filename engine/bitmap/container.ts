@@ -99,7 +99,7 @@ export function orIntoWords(w: Uint32Array, c: Container): void {
     }
   } else if (c.kind === BITSET) {
     const s = c.words;
-    for (let i = 0; i < BITSET_WORDS; i++) w[i] = w[i]! | (s[i]!);
+    for (let i = 0; i < BITSET_WORDS; i++) w[i] = w[i]! | s[i]!;
   } else {
     for (let r = 0; r < c.nRuns; r++) setRange(w, c.runs[2 * r]!, c.runs[2 * r]! + c.runs[2 * r + 1]!);
   }
@@ -110,12 +110,12 @@ export function setRange(w: Uint32Array, lo: number, hi: number): void {
   const a = lo >>> 5;
   const b = hi >>> 5;
   if (a === b) {
-    w[a] = w[a]! | (maskBetween(lo & 31, hi & 31));
+    w[a] = w[a]! | maskBetween(lo & 31, hi & 31);
     return;
   }
-  w[a] = w[a]! | (maskBetween(lo & 31, 31));
+  w[a] = w[a]! | maskBetween(lo & 31, 31);
   for (let i = a + 1; i < b; i++) w[i] = 0xffffffff;
-  w[b] = w[b]! | (maskBetween(0, hi & 31));
+  w[b] = w[b]! | maskBetween(0, hi & 31);
 }
 
 function maskBetween(lo: number, hi: number): number {

@@ -8,7 +8,21 @@
 //   sign: u8 present, [container] | u8 slice count B | B x (u8 present, [container]) |
 //   u32 odd count | odd x (u16 entity, f64 value)
 
-import { ARRAY_MAX, BITSET, BITSET_WORDS, type Container, containerAdd, containerHas, containerHeapBytes, containerRemove, fromWords, orIntoWords, popcount32, singleton, toValues } from "../bitmap/container";
+import {
+  ARRAY_MAX,
+  BITSET,
+  BITSET_WORDS,
+  type Container,
+  containerAdd,
+  containerHas,
+  containerHeapBytes,
+  containerRemove,
+  fromWords,
+  orIntoWords,
+  popcount32,
+  singleton,
+  toValues,
+} from "../bitmap/container";
 import { andC, andCountC, andNotC } from "../bitmap/container-ops";
 import { ByteWriter, FormatError } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";

@@ -44,10 +44,11 @@ export class PackedCodes {
 
   private widen(width: number): void {
     const next = new PackedCodes(width, new Uint32Array(((CHUNK_SIZE * width) >>> 5) + 1));
-    if (this.width > 0) for (let i = 0; i < CHUNK_SIZE; i++) {
-      const v = this.get(i);
-      if (v !== 0) next.set(i, v);
-    }
+    if (this.width > 0)
+      for (let i = 0; i < CHUNK_SIZE; i++) {
+        const v = this.get(i);
+        if (v !== 0) next.set(i, v);
+      }
     this.width = width;
     this.words = next.words;
   }

@@ -399,8 +399,7 @@ export class PostingsSegment implements Segment {
    */
   flush(write: (key: SegKey, framed: Uint8Array) => void, remove: (key: SegKey) => void): void {
     const tailN = this.tail.codes.length;
-    const merge =
-      !this.baseStored || this.open !== null || this.storedTails >= POSTINGS_TAIL_ROWS_MAX || (tailN >= POSTINGS_TAIL_MERGE_EVENTS_MIN && 2 * tailN >= this.baseEvents);
+    const merge = !this.baseStored || this.open !== null || this.storedTails >= POSTINGS_TAIL_ROWS_MAX || (tailN >= POSTINGS_TAIL_MERGE_EVENTS_MIN && 2 * tailN >= this.baseEvents);
     if (merge) {
       const base = this.bytes();
       const w = new ByteWriter(base.length + 4);

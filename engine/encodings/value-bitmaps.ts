@@ -74,13 +74,7 @@ export function unionOfCodes(chunks: Iterable<[number, ValueChunk]>, codes: read
  * `within` (it is the column's live entities), so counts are cardinalities. Per chunk, a column
  * with a forward array may instead read each entity's code (code-scan.ts) when that is cheaper.
  */
-export function groupByCodes(
-  dict: Dictionary,
-  chunks: Array<[number, ValueChunk, Container]>,
-  test: ValueTest | null,
-  wantSets: boolean,
-  withinHoldsAll = false,
-): ValueGroup[] {
+export function groupByCodes(dict: Dictionary, chunks: Array<[number, ValueChunk, Container]>, test: ValueTest | null, wantSets: boolean, withinHoldsAll = false): ValueGroup[] {
   const codes = matchingCodes(dict, test);
   const pass = new Uint8Array(dict.size);
   for (const c of codes) pass[c] = 1;

@@ -10,7 +10,6 @@ import { countLevelsByEntity } from "../kernel/js";
 import { kernel } from "../kernel/kernel";
 import { SCORE_LEVEL_PASSES_MAX } from "../../contract/limits";
 
-
 export class ScoreLevels {
   /** Highest score any entity can have (the number of terms). */
   readonly maxScore: number;

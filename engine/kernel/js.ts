@@ -58,8 +58,7 @@ export const jsKernel: WordKernel = {
     if (hist.length > 9) {
       hist.fill(0);
       countLevelsByEntity(rows, bits, hist);
-    }
-    else for (let l = 1; l < hist.length; l++) hist[l] = levelWords(r, bits, l, null);
+    } else for (let l = 1; l < hist.length; l++) hist[l] = levelWords(r, bits, l, null);
   },
   levelRow: (rows, bits, level, out) => levelWords(new Int32Array(rows.buffer, rows.byteOffset, bits * WORDS), bits, level, out),
 };

@@ -75,7 +75,6 @@ function sortValuesFor(shard: Shard, k: Extract<OrderKey, { by: "column" }>, ids
 
 // --- ordering by external id ------------------------------------------------------------------------
 
-
 /**
  * Dense ids of `set` at ranks [from, to) in external-id order, the cheapest of three ways (costs in
  * about µs, measured with node:sqlite on the 1M-entity bench shard): resolve every id and sort
@@ -83,16 +82,7 @@ function sortValuesFor(shard: Shard, k: Extract<OrderKey, { by: "column" }>, ids
  * or let SQLite walk it and test membership against the id list (~0.17 per listed id + ~0.07 per
  * row walked). A walk reads about to × dimLive / |set| rows. External ids read go into `known`.
  */
-function pageByExt(
-  shard: Shard,
-  dimOrd: number,
-  set: Bitmap,
-  from: number,
-  to: number,
-  dir: "asc" | "desc",
-  dimLive: number,
-  known: Map<number, string>,
-): number[] {
+function pageByExt(shard: Shard, dimOrd: number, set: Bitmap, from: number, to: number, dir: "asc" | "desc", dimLive: number, known: Map<number, string>): number[] {
   const n = set.size;
   to = Math.min(to, n);
   if (from >= to) return [];
@@ -188,7 +178,7 @@ function pageWithAdded(shard: Shard, order: ExtOrder, set: Bitmap, from: number,
   const before = (a: number, b: number): boolean => (desc ? compareStrings(ext(a), ext(b)) > 0 : compareStrings(ext(a), ext(b)) < 0);
   added.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
   const out: number[] = [];
-  for (let i = 0, j = 0; out.length < to && (i < base.length || j < added.length); ) {
+  for (let i = 0, j = 0; out.length < to && (i < base.length || j < added.length);) {
     out.push(j >= added.length || (i < base.length && before(base[i]!, added[j]!)) ? base[i++]! : added[j++]!);
   }
   return out.slice(from);
@@ -284,7 +274,12 @@ function pageByKeys(
     if (end > from) {
       if (end - start === 1) page.push(ids[order[start]!]!);
       else {
-        const group = Bitmap.fromSorted(order.slice(start, end).map((i) => ids[i]!).sort((a, b) => a - b));
+        const group = Bitmap.fromSorted(
+          order
+            .slice(start, end)
+            .map((i) => ids[i]!)
+            .sort((a, b) => a - b),
+        );
         const a = Math.max(from, start) - start;
         const b = Math.min(to, end) - start;
         page.push(...pageByExt(shard, dimOrd, group, a, b, extDir, ev.live.size, known));

@@ -71,9 +71,7 @@ export class BlobStore {
   }
 
   private readRaw(k: SegKey): Uint8Array | null {
-    const rows = this.sql
-      .exec(`SELECT bytes FROM seg_blobs WHERE kind = ? AND a = ? AND b = ? AND c = ? ORDER BY part`, k.kind, k.a, k.b, k.c)
-      .toArray();
+    const rows = this.sql.exec(`SELECT bytes FROM seg_blobs WHERE kind = ? AND a = ? AND b = ? AND c = ? ORDER BY part`, k.kind, k.a, k.b, k.c).toArray();
     if (rows.length === 0) return null;
     return concat(rows.map((r) => asBytes(r.bytes)));
   }
@@ -97,15 +95,7 @@ export class BlobStore {
 
   /** Every segment of (kind, a) with b in [bFrom, bTo], in key order: one range scan. */
   readRange(kind: number, a: number, bFrom: number, bTo: number): Array<{ key: SegKey; bytes: Uint8Array }> {
-    const rows = this.sql
-      .exec(
-        `SELECT b, c, bytes FROM seg_blobs WHERE kind = ? AND a = ? AND b BETWEEN ? AND ? ORDER BY b, c, part`,
-        kind,
-        a,
-        bFrom,
-        bTo,
-      )
-      .toArray();
+    const rows = this.sql.exec(`SELECT b, c, bytes FROM seg_blobs WHERE kind = ? AND a = ? AND b BETWEEN ? AND ? ORDER BY b, c, part`, kind, a, bFrom, bTo).toArray();
     const out: Array<{ key: SegKey; bytes: Uint8Array }> = [];
     let parts: Uint8Array[] = [];
     let cur: SegKey | null = null;

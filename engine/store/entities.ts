@@ -51,7 +51,6 @@ export interface ExtOrder {
   readonly added: readonly number[];
 }
 
-
 export class EntityMap {
   private readonly byExt = new Lru<string, number>(ENTITY_ID_CACHE_ENTRIES_MAX);
   private readonly byId = new Lru<number, string>(ENTITY_ID_CACHE_ENTRIES_MAX);
@@ -80,9 +79,7 @@ export class EntityMap {
     }
     for (let i = 0; i < missing.length; i += IN_BATCH) {
       const batch = missing.slice(i, i + IN_BATCH);
-      const rows = this.sql
-        .exec(`SELECT id, ext FROM seg_entities WHERE dim = ? AND ext IN (${batch.map(() => "?").join(",")})`, dim, ...batch)
-        .toArray();
+      const rows = this.sql.exec(`SELECT id, ext FROM seg_entities WHERE dim = ? AND ext IN (${batch.map(() => "?").join(",")})`, dim, ...batch).toArray();
       for (const r of rows) {
         const id = Number(r.id);
         const ext = String(r.ext);
@@ -148,7 +145,11 @@ export class EntityMap {
   }
 
   insert(dim: number, rows: ReadonlyArray<readonly [ext: string, id: number]>): void {
-    if (rows.length > 0) this.created(dim, rows.map(([, id]) => id));
+    if (rows.length > 0)
+      this.created(
+        dim,
+        rows.map(([, id]) => id),
+      );
     const per = Math.floor(SQL_BOUND_PARAMETERS_MAX / 3);
     for (let i = 0; i < rows.length; i += per) {
       const batch = rows.slice(i, i + per);
@@ -202,12 +203,7 @@ export class EntityMap {
     const rows =
       from === null
         ? this.sql.exec(`SELECT id, ext FROM seg_entities WHERE dim = ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ?`, dim, limit)
-        : this.sql.exec(
-            `SELECT id, ext FROM seg_entities WHERE dim = ? AND ext ${desc ? "<" : ">"} ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ?`,
-            dim,
-            from,
-            limit,
-          );
+        : this.sql.exec(`SELECT id, ext FROM seg_entities WHERE dim = ? AND ext ${desc ? "<" : ">"} ? ORDER BY ext ${desc ? "DESC" : "ASC"} LIMIT ?`, dim, from, limit);
     return rows.toArray().map((r) => [Number(r.id), String(r.ext)]);
   }
 

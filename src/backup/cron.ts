@@ -3,9 +3,7 @@
 // database one listing per bucket to finish stragglers' manifests, make the daily copy, and prune.
 
 import { directoryOf, shardStub } from "../../durable-objects/stubs";
-import {
-  BACKUP_CRON_COPY_BUDGET_MS, BACKUP_CRON_SHARD_CALLS_IN_FLIGHT, BACKUP_DAILY_KEEP_DEFAULT, BACKUP_HOURLY_KEEP_DEFAULT, BACKUP_R2_CALLS_IN_FLIGHT,
-} from "../../contract/limits";
+import { BACKUP_CRON_COPY_BUDGET_MS, BACKUP_CRON_SHARD_CALLS_IN_FLIGHT, BACKUP_DAILY_KEEP_DEFAULT, BACKUP_HOURLY_KEEP_DEFAULT, BACKUP_R2_CALLS_IN_FLIGHT } from "../../contract/limits";
 import type { ShardAddress } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { copySnapshot, dueForDailyCopy } from "./daily";

@@ -40,13 +40,17 @@ export async function restoreSnapshot(env: Env, info: DatabaseInfo, snapshot: st
     Array.from({ length: info.replicas + 1 }, (_, copy) => ({ entry: e, addr: { db: info.id, shard: e.shard, copy, replicas: info.replicas } satisfies ShardAddress })),
   );
   const staged = await Promise.all(
-    copies.map(({ entry, addr }) =>
-      settle(() => shardStub(env, addr).stageRestore(addr, { job, location, key: prefix + entry.file, bytes: entry.bytes, sha256: entry.sha256 })),
-    ),
+    copies.map(({ entry, addr }) => settle(() => shardStub(env, addr).stageRestore(addr, { job, location, key: prefix + entry.file, bytes: entry.bytes, sha256: entry.sha256 }))),
   );
   const refused = copies.map((c, i) => ({ ...c, r: staged[i]! })).filter((x) => !x.r.ok);
   if (refused.length > 0) {
-    await Promise.all(copies.map(({ addr }) => shardStub(env, addr).abortRestore(addr, job).catch(() => undefined)));
+    await Promise.all(
+      copies.map(({ addr }) =>
+        shardStub(env, addr)
+          .abortRestore(addr, job)
+          .catch(() => undefined),
+      ),
+    );
     const first = refused[0]!.r as { ok: false; error: ApiErrorData };
     const name = refused.every((x) => !x.r.ok && x.r.error.name === "BACKUP_INCOMPLETE") ? "BACKUP_INCOMPLETE" : first.error.name.startsWith("BACKUP_") ? first.error.name : "BACKUP_FAILED";
     const detail = refused.map((x) => `shard ${x.addr.shard} copy ${x.addr.copy}: ${x.r.ok ? "" : x.r.error.message}`).join("; ");
@@ -59,7 +63,11 @@ export async function restoreSnapshot(env: Env, info: DatabaseInfo, snapshot: st
   const failed = copies.map((c, i) => ({ ...c, r: committed[i]! })).filter((x) => !x.r.ok);
   if (failed.length > 0) {
     const detail = failed.map((x) => `shard ${x.addr.shard} copy ${x.addr.copy}: ${x.r.ok ? "" : x.r.error.message}`).join("; ");
-    throw new ApiError("BACKUP_FAILED", `snapshot ${snapshot} was verified but ${failed.length} of ${copies.length} shard copies could not apply it (${detail}); the others were restored: run the restore again`, { snapshot });
+    throw new ApiError(
+      "BACKUP_FAILED",
+      `snapshot ${snapshot} was verified but ${failed.length} of ${copies.length} shard copies could not apply it (${detail}); the others were restored: run the restore again`,
+      { snapshot },
+    );
   }
   // Every copy now holds the snapshot, and outbox sequence numbers restart from it: no replica is behind.
   await catalogOf(env, info.id).clearReplicaMarks();
@@ -78,10 +86,13 @@ async function readManifest(bucket: R2Bucket, prefix: string, info: DatabaseInfo
   const parsed = parseManifest(await obj.text());
   if (!parsed.ok) throw new ApiError("BACKUP_CORRUPT", `snapshot ${snapshot}: ${parsed.message}; nothing was restored`);
   const m = parsed.manifest;
-  if (m.manifestVersion !== MANIFEST_VERSION) throw new ApiError("BACKUP_INCOMPATIBLE", `snapshot ${snapshot}: manifest version ${m.manifestVersion} is not supported (this build reads ${MANIFEST_VERSION})`);
-  if (m.formatVersion !== SNAPSHOT_FORMAT_VERSION) throw new ApiError("BACKUP_INCOMPATIBLE", `snapshot ${snapshot}: storage format version ${m.formatVersion} is not supported (this build reads ${SNAPSHOT_FORMAT_VERSION}); nothing was restored`);
+  if (m.manifestVersion !== MANIFEST_VERSION)
+    throw new ApiError("BACKUP_INCOMPATIBLE", `snapshot ${snapshot}: manifest version ${m.manifestVersion} is not supported (this build reads ${MANIFEST_VERSION})`);
+  if (m.formatVersion !== SNAPSHOT_FORMAT_VERSION)
+    throw new ApiError("BACKUP_INCOMPATIBLE", `snapshot ${snapshot}: storage format version ${m.formatVersion} is not supported (this build reads ${SNAPSHOT_FORMAT_VERSION}); nothing was restored`);
   if (m.database !== info.id || m.snapshot !== snapshot) throw new ApiError("BACKUP_CORRUPT", `snapshot ${snapshot}: its manifest names ${m.database}/${m.snapshot}; nothing was restored`);
-  if (m.shards !== info.shards) throw new ApiError("BACKUP_INCOMPATIBLE", `snapshot ${snapshot} has ${m.shards} shards but the database has ${info.shards}; entities would route to the wrong shards, so nothing was restored`);
+  if (m.shards !== info.shards)
+    throw new ApiError("BACKUP_INCOMPATIBLE", `snapshot ${snapshot} has ${m.shards} shards but the database has ${info.shards}; entities would route to the wrong shards, so nothing was restored`);
   const covered = new Set(m.entries.map((e) => e.shard));
   for (let s = 0; s < m.shards; s++) if (!covered.has(s)) throw new ApiError("BACKUP_INCOMPLETE", `snapshot ${snapshot}: the manifest lists no object for shard ${s}; nothing was restored`);
   if (m.entries.length !== m.shards) throw new ApiError("BACKUP_CORRUPT", `snapshot ${snapshot}: the manifest lists ${m.entries.length} objects for ${m.shards} shards`);

@@ -12,7 +12,10 @@ export function newDatabaseId(): string {
 
 /** A new API key for a database: `sk_<db id>_<32 random bytes, base64url>`. */
 export function newApiKey(db: string): string {
-  const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
   return `sk_${db}_${secret}`;
 }
 

@@ -6,7 +6,6 @@ import { catalogOf, directoryOf } from "../../durable-objects/stubs";
 import { DataKeyError, rewrapDataKey, secretId, type MasterSecrets } from "../../durable-objects/shard/data-key";
 import { ROTATION_CATALOG_CALLS_IN_FLIGHT } from "../../contract/limits";
 
-
 export interface RotationReport {
   secret: string; // fingerprint of the secret every key is now wrapped by
   databases: number;

@@ -8,7 +8,6 @@ import { secretsOf } from "../../durable-objects/shard/data-key";
 import { openMessage } from "./seal";
 import { INGEST_RETRY_DELAY_MAX_S } from "../../contract/limits";
 
-
 function retryDelay(m: Message<unknown>): { delaySeconds: number } {
   return { delaySeconds: Math.min(INGEST_RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) };
 }
@@ -33,7 +32,12 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
       // Sealed (v3) messages are opened here, so the shard RPC and replication keep taking v2. One that
       // cannot be opened is never acked: it retries alone (then is dead-lettered), the others apply.
       const opened = await Promise.all(
-        group.map((m) => openMessage(secrets, m.body).then((body) => ({ m, body, error: null }), (e: unknown) => ({ m, body: null, error: errorText(e) }))),
+        group.map((m) =>
+          openMessage(secrets, m.body).then(
+            (body) => ({ m, body, error: null }),
+            (e: unknown) => ({ m, body: null, error: errorText(e) }),
+          ),
+        ),
       );
       const msgs: Message<QueuedIngestMessage>[] = [];
       const bodies: AnyIngestMessage[] = []; // in batch order: the shard applies them in this order

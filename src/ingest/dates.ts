@@ -5,8 +5,7 @@
 
 import { DAY_MS } from "../../contract/limits";
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?)?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?)?$/i;
 
 /** Epoch ms (UTC) of an absolute date/datetime text, or null when it is not a valid one. */
 export function parseAbsoluteDate(text: string): number | null {
@@ -15,7 +14,9 @@ export function parseAbsoluteDate(text: string): number | null {
   const m = ISO.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, , sign, oh, om] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d);
   const hour = h === undefined ? 0 : Number(h);
   const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
@@ -23,7 +24,8 @@ export function parseAbsoluteDate(text: string): number | null {
   if (hour > 23 || minute > 59 || second > 59) return null;
   let ms = Date.UTC(year, month - 1, day, hour, minute, second);
   if (sign !== undefined) {
-    const offH = Number(oh), offM = Number(om);
+    const offH = Number(oh),
+      offM = Number(om);
     if (offH > 23 || offM > 59) return null;
     const offset = (offH * 60 + offM) * 60_000;
     ms -= sign === "+" ? offset : -offset; // 03:00+03:00 is 00:00Z
@@ -42,8 +44,12 @@ function parseUtcSeconds(t: string): number | null | undefined {
   const zone = t.charCodeAt(19);
   if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
   if ((sep !== 84 && sep !== 116 && sep !== 32) || (zone !== 90 && zone !== 122)) return undefined; // T t ' ', Z z
-  const year = digits(t, 0, 4), month = digits(t, 5, 2), day = digits(t, 8, 2);
-  const hour = digits(t, 11, 2), minute = digits(t, 14, 2), second = digits(t, 17, 2);
+  const year = digits(t, 0, 4),
+    month = digits(t, 5, 2),
+    day = digits(t, 8, 2);
+  const hour = digits(t, 11, 2),
+    minute = digits(t, 14, 2),
+    second = digits(t, 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
@@ -93,13 +99,37 @@ export interface RelativeOffset {
 }
 
 const UNIT_ALIASES: Record<string, TimeUnit> = {
-  s: "sec", sec: "sec", secs: "sec", second: "sec", seconds: "sec",
-  min: "min", mins: "min", minute: "min", minutes: "min",
-  h: "hr", hr: "hr", hrs: "hr", hour: "hr", hours: "hr",
-  d: "d", day: "d", days: "d",
-  w: "w", wk: "w", week: "w", weeks: "w",
-  m: "m", mo: "m", mon: "m", month: "m", months: "m",
-  y: "y", yr: "y", yrs: "y", year: "y", years: "y",
+  s: "sec",
+  sec: "sec",
+  secs: "sec",
+  second: "sec",
+  seconds: "sec",
+  min: "min",
+  mins: "min",
+  minute: "min",
+  minutes: "min",
+  h: "hr",
+  hr: "hr",
+  hrs: "hr",
+  hour: "hr",
+  hours: "hr",
+  d: "d",
+  day: "d",
+  days: "d",
+  w: "w",
+  wk: "w",
+  week: "w",
+  weeks: "w",
+  m: "m",
+  mo: "m",
+  mon: "m",
+  month: "m",
+  months: "m",
+  y: "y",
+  yr: "y",
+  yrs: "y",
+  year: "y",
+  years: "y",
 };
 
 /** Parses `[+-]<int><unit>`; null when the text is not a relative offset. */
@@ -115,13 +145,20 @@ export function parseRelativeOffset(text: string): RelativeOffset | null {
 /** Applies an offset to an instant with calendar arithmetic for months and years (UTC). */
 export function applyOffset(ms: number, off: RelativeOffset): number {
   switch (off.unit) {
-    case "sec": return ms + off.amount * 1000;
-    case "min": return ms + off.amount * 60_000;
-    case "hr": return ms + off.amount * 3_600_000;
-    case "d": return ms + off.amount * DAY_MS;
-    case "w": return ms + off.amount * 7 * DAY_MS;
-    case "m": return addMonths(ms, off.amount);
-    case "y": return addMonths(ms, off.amount * 12);
+    case "sec":
+      return ms + off.amount * 1000;
+    case "min":
+      return ms + off.amount * 60_000;
+    case "hr":
+      return ms + off.amount * 3_600_000;
+    case "d":
+      return ms + off.amount * DAY_MS;
+    case "w":
+      return ms + off.amount * 7 * DAY_MS;
+    case "m":
+      return addMonths(ms, off.amount);
+    case "y":
+      return addMonths(ms, off.amount * 12);
   }
 }
 
@@ -138,9 +175,7 @@ export function startOfUtcDay(ms: number): number {
   return Math.floor(ms / DAY_MS) * DAY_MS;
 }
 
-export type DateBound =
-  | { kind: "instant"; ms: number }
-  | { kind: "offset"; offset: RelativeOffset };
+export type DateBound = { kind: "instant"; ms: number } | { kind: "offset"; offset: RelativeOffset };
 
 /** One bound of a window: "now", "today" (start of the current UTC day), an absolute date, or an offset. */
 export function parseBound(text: string, now: number): DateBound | null {
@@ -179,6 +214,7 @@ export function resolveWindow(bounds: readonly unknown[], now: number): { from: 
     const base = other.kind === "instant" ? other.ms : now;
     return applyOffset(base, x.offset);
   };
-  const x = anchor(a, b), y = anchor(b, a);
+  const x = anchor(a, b),
+    y = anchor(b, a);
   return { from: Math.min(x, y), to: Math.max(x, y) };
 }

@@ -90,7 +90,10 @@ export function missingSchema(parsed: ParsedInsert, schema: SchemaIndex): { dime
         throw new ApiError("INSERT_UNKNOWN_COLUMN", `column '${apiName}' does not exist in dimension '${e.dimension}'; create it first or insert with "auto-create": ["column"]`);
       }
       if (apiName === ENTITY_ID_COLUMN || !API_NAME_PATTERN.test(apiName) || apiName.length > COLUMN_API_NAME_CHARS_MAX) {
-        throw new ApiError("COLUMN_API_NAME", `cannot auto-create column '${apiName}': api-names use lower-case letters, digits, '-' and '_' (at most ${COLUMN_API_NAME_CHARS_MAX}), and '${ENTITY_ID_COLUMN}' is reserved`);
+        throw new ApiError(
+          "COLUMN_API_NAME",
+          `cannot auto-create column '${apiName}': api-names use lower-case letters, digits, '-' and '_' (at most ${COLUMN_API_NAME_CHARS_MAX}), and '${ENTITY_ID_COLUMN}' is reserved`,
+        );
       }
       const key = `${e.dimension}\u0000${apiName}`;
       const inferred = inferColumnType(raw);

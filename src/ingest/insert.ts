@@ -113,7 +113,11 @@ async function waitUntilApplied(env: Env, replicas: number, messages: IngestMess
     );
     if (pending.size === 0) return;
     if (Date.now() + delay > giveUpAt) {
-      throw new ApiError("INSERT_WAIT_TIMEOUT", `the insert was accepted but ${[...pending.values()].reduce((n, s) => n + s.size, 0)} of its parts were not applied within ${waitMs / 1000} s; they stay queued and will be applied`, { "pending-shards": [...pending.keys()] });
+      throw new ApiError(
+        "INSERT_WAIT_TIMEOUT",
+        `the insert was accepted but ${[...pending.values()].reduce((n, s) => n + s.size, 0)} of its parts were not applied within ${waitMs / 1000} s; they stay queued and will be applied`,
+        { "pending-shards": [...pending.keys()] },
+      );
     }
     await scheduler.wait(delay);
     delay = Math.min(200, delay * 2);

@@ -89,7 +89,9 @@ export function packMessages(db: { id: string; shards: number; replicas: number 
       }
       const size = partBytes(eChars, eUtf8, eWide);
       if (size > QUEUE_ENTITY_TEXT_BYTES_MAX) {
-        throw new ApiError("BODY_TOO_LARGE", `entity '${e.id}' alone is ${size} bytes once normalised; one entity may hold at most ${QUEUE_ENTITY_TEXT_BYTES_MAX}`, { max: QUEUE_ENTITY_TEXT_BYTES_MAX });
+        throw new ApiError("BODY_TOO_LARGE", `entity '${e.id}' alone is ${size} bytes once normalised; one entity may hold at most ${QUEUE_ENTITY_TEXT_BYTES_MAX}`, {
+          max: QUEUE_ENTITY_TEXT_BYTES_MAX,
+        });
       }
       if (partBytes(chars + eChars, utf8 + eUtf8, wide || eWide) > QUEUE_ENTITY_TEXT_BYTES_MAX) flush();
       part.push(json);

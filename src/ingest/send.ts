@@ -6,7 +6,6 @@ import { ApiError } from "../../contract/errors";
 import { batches, type OutgoingIngestMessage } from "./pack";
 import { QUEUE_SEND_ATTEMPTS_MAX } from "../../contract/limits";
 
-
 export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<OutgoingIngestMessage>>): Promise<unknown>;
 }

@@ -80,5 +80,8 @@ export function requireLevel(caller: Caller, allowed: readonly KeyLevel[], what:
     throw new ApiError("CUSTOM_KEY_ROUTE", `a custom key cannot ${what}; use the master key`);
   }
   const levels = allowed.filter((l) => l !== "custom");
-  throw new ApiError("AUTH_WRONG_LEVEL", levels.length > 0 ? `a ${caller.level} key cannot ${what}; use a ${levels.join(" or ")} key (or the master key)` : `a ${caller.level} key cannot ${what}; use the master key`);
+  throw new ApiError(
+    "AUTH_WRONG_LEVEL",
+    levels.length > 0 ? `a ${caller.level} key cannot ${what}; use a ${levels.join(" or ")} key (or the master key)` : `a ${caller.level} key cannot ${what}; use the master key`,
+  );
 }

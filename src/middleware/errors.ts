@@ -18,9 +18,7 @@ export function notFound(app: Hono<AppEnv>): (c: Context<AppEnv>) => Response {
     return routePatterns.some((p) => p.test(normalised));
   };
   return (c) => {
-    const err = isRoutePath(c.req.path)
-      ? new ApiError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}`)
-      : new ApiError("UNKNOWN_ROUTE", `there is no ${c.req.path} endpoint`);
+    const err = isRoutePath(c.req.path) ? new ApiError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}`) : new ApiError("UNKNOWN_ROUTE", `there is no ${c.req.path} endpoint`);
     return c.json(errorEnvelope(err), err.status as 404 | 405);
   };
 }

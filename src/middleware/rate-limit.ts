@@ -13,7 +13,6 @@ import type { AppContext } from "../app-env";
 import { ApiError } from "../../contract/errors";
 import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX, ISOLATE_CACHE_ENTRIES_MAX } from "../../contract/limits";
 
-
 interface Meter {
   /** Requests admitted and not yet told to the binding. */
   unreported: number;

@@ -11,10 +11,29 @@ import { columnPatchSchema } from "../routes/columns";
 import { CREATABLE_LEVELS } from "../routes/api-keys";
 import { API_NAME_PATTERN, DEFAULT_DIMENSION } from "../../contract/columns";
 import {
-  AGGREGATION_GROUP_N_MAX, AGGREGATION_LEVELS_MAX, COLUMN_API_NAME_CHARS_MAX, COLUMNS_PER_REQUEST_MAX, DIMENSION_NAME_CHARS_MAX,
-  ENTITY_ID_CHARS_MAX, EXISTS_IDS_MAX, EXTRACTION_COLUMNS_MAX, EXTRACTION_LIMIT_DEFAULT, EXTRACTION_LIMIT_MAX, HISTOGRAM_BUCKETS_MAX,
-  INSERT_ENTITIES_MAX, INSERT_VALUES_MAX, KEY_NAME_CHARS_MAX, KEY_PERMISSION_COLUMNS_MAX, KEY_PERMISSION_DIMENSIONS_MAX, NAMED_QUERIES_MAX,
-  QUERY_DEPTH_MAX, QUERY_PREDICATES_MAX, SAVED_QUERY_NAME_CHARS_MAX, STRING_VALUE_CHARS_MAX, TOP_VALUES_FILTER_VALUES_MAX, TOP_VALUES_N_MAX,
+  AGGREGATION_GROUP_N_MAX,
+  AGGREGATION_LEVELS_MAX,
+  COLUMN_API_NAME_CHARS_MAX,
+  COLUMNS_PER_REQUEST_MAX,
+  DIMENSION_NAME_CHARS_MAX,
+  ENTITY_ID_CHARS_MAX,
+  EXISTS_IDS_MAX,
+  EXTRACTION_COLUMNS_MAX,
+  EXTRACTION_LIMIT_DEFAULT,
+  EXTRACTION_LIMIT_MAX,
+  HISTOGRAM_BUCKETS_MAX,
+  INSERT_ENTITIES_MAX,
+  INSERT_VALUES_MAX,
+  KEY_NAME_CHARS_MAX,
+  KEY_PERMISSION_COLUMNS_MAX,
+  KEY_PERMISSION_DIMENSIONS_MAX,
+  NAMED_QUERIES_MAX,
+  QUERY_DEPTH_MAX,
+  QUERY_PREDICATES_MAX,
+  SAVED_QUERY_NAME_CHARS_MAX,
+  STRING_VALUE_CHARS_MAX,
+  TOP_VALUES_FILTER_VALUES_MAX,
+  TOP_VALUES_N_MAX,
   TOP_VALUES_QUERIES_MAX,
 } from "../../contract/limits";
 
@@ -136,7 +155,10 @@ export function bodySchemas(): Record<string, JsonSchema> {
         interval: { type: "string", description: "Metric levels with a window: hour(s), day(s), week(s) or month(s) buckets, any case." },
       },
       additionalProperties: {
-        anyOf: [{ type: "integer", minimum: 1, maximum: AGGREGATION_GROUP_N_MAX }, { type: "string", enum: ["min", "max", "avg", "sum", "count-events"] }],
+        anyOf: [
+          { type: "integer", minimum: 1, maximum: AGGREGATION_GROUP_N_MAX },
+          { type: "string", enum: ["min", "max", "avg", "sum", "count-events"] },
+        ],
       },
     },
     Extraction: {
@@ -147,7 +169,10 @@ export function bodySchemas(): Record<string, JsonSchema> {
         query: ref("Query"),
         columns: {
           description: `"all" (entity-id and every attribute column) or a list of at most ${EXTRACTION_COLUMNS_MAX} api-names (entity-id included) and event windows {"<event column>": [from, to]}.`,
-          anyOf: [{ type: "string", pattern: "^[Aa][Ll][Ll]$" }, { type: "array", maxItems: EXTRACTION_COLUMNS_MAX, items: { anyOf: [{ type: "string" }, { type: "object", minProperties: 1, maxProperties: 1 }] } }],
+          anyOf: [
+            { type: "string", pattern: "^[Aa][Ll][Ll]$" },
+            { type: "array", maxItems: EXTRACTION_COLUMNS_MAX, items: { anyOf: [{ type: "string" }, { type: "object", minProperties: 1, maxProperties: 1 }] } },
+          ],
         },
         order: { type: "array", items: { type: "object", minProperties: 1, maxProperties: 1, additionalProperties: { type: "string", description: "asc or desc, any case" } } },
         limit: { type: "integer", minimum: 1, maximum: EXTRACTION_LIMIT_MAX, default: EXTRACTION_LIMIT_DEFAULT },

@@ -36,7 +36,7 @@ export function errorEnvelopeSchema(table: readonly ErrorCodeDoc[]): JsonSchema 
           properties: {
             code: { type: "integer", enum: [...new Set(table.map((e) => e.code))].sort((a, b) => a - b) },
             message: { type: "string" },
-            "more-info": { description: "Any JSON, e.g. {\"max\": <limit>} on limit errors." },
+            "more-info": { description: 'Any JSON, e.g. {"max": <limit>} on limit errors.' },
             more_info: { description: "A copy of more-info for the JavaScript client, which reads this spelling." },
           },
         },
@@ -53,10 +53,7 @@ export function errorResponses(table: readonly ErrorCodeDoc[]): Record<string, J
       const rows = table.filter((e) => e.status === status);
       const lines = rows.map((e) => `- ${e.code} ${e.name}: ${e.when}`);
       const schema: JsonSchema = {
-        allOf: [
-          { $ref: "#/components/schemas/ErrorEnvelope" },
-          { properties: { errors: { items: { properties: { code: { enum: [...new Set(rows.map((e) => e.code))] } } } } } },
-        ],
+        allOf: [{ $ref: "#/components/schemas/ErrorEnvelope" }, { properties: { errors: { items: { properties: { code: { enum: [...new Set(rows.map((e) => e.code))] } } } } } }],
       };
       const response = {
         description: `HTTP ${status}, in the error envelope, with one of these codes:\n${lines.join("\n")}`,

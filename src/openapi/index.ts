@@ -64,14 +64,20 @@ function buildDocument(): JsonSchema {
       },
       parameters: {
         wait: {
-          name: "wait", in: "query", required: false, schema: { type: "string", enum: ["true", "1", "yes"] },
+          name: "wait",
+          in: "query",
+          required: false,
+          schema: { type: "string", enum: ["true", "1", "yes"] },
           description: `Answer only once the data is applied (at most ${INSERT_WAIT_MS} ms, then 504 / 4002 with the data still queued).`,
         },
         "idempotency-key": {
-          name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY_KEY_CHARS_MAX },
+          name: "Idempotency-Key",
+          in: "header",
+          required: false,
+          schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY_KEY_CHARS_MAX },
           description: "A retry with the same key is applied once.",
         },
-        dimension: { name: "dimension", in: "query", required: false, schema: { type: "string" }, description: "The column's dimension (default \"default\")." },
+        dimension: { name: "dimension", in: "query", required: false, schema: { type: "string" }, description: 'The column\'s dimension (default "default").' },
       },
       schemas: {
         SuccessEnvelope: {

@@ -38,12 +38,7 @@ export interface CompiledQuery {
  * The answers once a follow-up round is in: shard `asked[i]` answered `more[i]`, appended to its first
  * answer (null when either round had no answer from it).
  */
-export function extendAnswers(
-  compiled: CompiledQuery,
-  answers: ReadonlyArray<ShardAnswer | null>,
-  asked: readonly number[],
-  more: ReadonlyArray<ShardAnswer | null>,
-): Array<ShardAnswer | null> {
+export function extendAnswers(compiled: CompiledQuery, answers: ReadonlyArray<ShardAnswer | null>, asked: readonly number[], more: ReadonlyArray<ShardAnswer | null>): Array<ShardAnswer | null> {
   const extend = compiled.followUp!.extend;
   return answers.map((first, shard) => {
     const i = asked.indexOf(shard);

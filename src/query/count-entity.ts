@@ -14,7 +14,11 @@ export function compileCountEntity(body: unknown, schema: SchemaIndex, now: numb
     dimension: it.dimension,
     expr: compileQuery(it.query, { schema, dimension: it.dimension, now }),
   }));
-  return countEntityPlan(items.map((i) => i.name), queries, bypassCache);
+  return countEntityPlan(
+    items.map((i) => i.name),
+    queries,
+    bypassCache,
+  );
 }
 
 /** The compiled form of already-compiled named expressions (also used by saved queries). */
@@ -26,7 +30,15 @@ export function countEntityPlan(names: string[], queries: NamedExpr[], bypassCac
       const counts = answersOfKind(answers, "count-entity");
       const approx = approximation(counts, ctx, "count entity");
       // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
-      const result = Object.fromEntries(names.map((name, i) => [name, scaleCount(counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0), approx)]));
+      const result = Object.fromEntries(
+        names.map((name, i) => [
+          name,
+          scaleCount(
+            counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0),
+            approx,
+          ),
+        ]),
+      );
       return { result, ...approx.flag };
     },
     cacheKey: JSON.stringify(["count-entity", names, plan]),

@@ -25,7 +25,15 @@ export function compileCountEvent(body: unknown, schema: SchemaIndex, now: numbe
       const counts = answersOfKind(answers, "count-event");
       const approx = approximation(counts, ctx, "count event");
       // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
-      const result = Object.fromEntries(names.map((name, i) => [name, scaleCount(counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0), approx)]));
+      const result = Object.fromEntries(
+        names.map((name, i) => [
+          name,
+          scaleCount(
+            counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0),
+            approx,
+          ),
+        ]),
+      );
       return { result, ...approx.flag };
     },
     cacheKey: JSON.stringify(["count-event", names, plan]),

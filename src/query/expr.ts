@@ -37,10 +37,7 @@ export function lookupColumn(name: string, ctx: ExprContext): ColumnDef {
 export function splitPredicateObject(obj: JsonObject): { name: string; preds: JsonObject } {
   const keys = Object.keys(obj);
   if (keys.length !== 1) {
-    throw new ApiError(
-      "QUERY_INVALID_FORMAT",
-      keys.length === 0 ? "empty predicate object" : `a predicate object names exactly one column; got ${keys.map((k) => `"${k}"`).join(", ")}`,
-    );
+    throw new ApiError("QUERY_INVALID_FORMAT", keys.length === 0 ? "empty predicate object" : `a predicate object names exactly one column; got ${keys.map((k) => `"${k}"`).join(", ")}`);
   }
   const name = keys[0]!;
   const preds = obj[name];
@@ -54,12 +51,7 @@ export function splitPredicateObject(obj: JsonObject): { name: string; preds: Js
  * One event-column predicate object → one EventTerm plus its minfreq (default 1): equals, not-equals,
  * range/comparisons, text predicates, between and minfreq all combine into the same term.
  */
-export function compileEventTerm(
-  col: ColumnDef,
-  preds: JsonObject,
-  ctx: ExprContext,
-  opts: { minfreq: boolean },
-): { term: EventTerm; minfreq: number; hasWindow: boolean } {
+export function compileEventTerm(col: ColumnDef, preds: JsonObject, ctx: ExprContext, opts: { minfreq: boolean }): { term: EventTerm; minfreq: number; hasWindow: boolean } {
   const tests: ValueTest[] = [];
   let window: EventTerm["window"] = null;
   let minfreq = 1;

@@ -67,10 +67,15 @@ export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, 
 /** One query plan per shard (planFor), answers in shard order (of `shards` when given). */
 export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number) => ShardQuery, shards?: readonly number[]): Promise<FanOutResult<ShardAnswer>> {
   // Answers cross in their RPC form (contract/answer-wire.ts; the stub types widen it) and are turned back here.
-  return fanOut(env, db, async (stub, addr) => {
-    const r = (await stub.query(addr, planFor(addr.shard))) as RpcResult<WireAnswer>;
-    return r.ok ? { ok: true, value: fromWire(r.value) } : r;
-  }, shards === undefined ? {} : { shards });
+  return fanOut(
+    env,
+    db,
+    async (stub, addr) => {
+      const r = (await stub.query(addr, planFor(addr.shard))) as RpcResult<WireAnswer>;
+      return r.ok ? { ok: true, value: fromWire(r.value) } : r;
+    },
+    shards === undefined ? {} : { shards },
+  );
 }
 
 /**
@@ -123,8 +128,7 @@ async function callCopy<T>(env: Env, addr: ShardAddress, call: ShardCall<T>, dea
 
 async function withDeadline<T>(call: () => Promise<RpcResult<T>>, ms: number): Promise<Attempt<T>> {
   const attempt = call().then(
-    (r): Attempt<T> =>
-      r.ok ? { kind: "answer", value: r.value } : AVAILABILITY_ERRORS.has(r.error.name) ? { kind: "unavailable", retryable: false } : { kind: "refused", error: r.error },
+    (r): Attempt<T> => (r.ok ? { kind: "answer", value: r.value } : AVAILABILITY_ERRORS.has(r.error.name) ? { kind: "unavailable", retryable: false } : { kind: "refused", error: r.error }),
     (e: unknown) => ({ kind: "unavailable" as const, retryable: isRetryable(e) }),
   );
   const outcome = await within(attempt, ms);

@@ -10,7 +10,14 @@ import type { Bucket, Window } from "../../contract/plan";
 export type IntervalUnit = "hours" | "days" | "weeks" | "months";
 
 const UNITS: Record<string, IntervalUnit> = {
-  hour: "hours", hours: "hours", day: "days", days: "days", week: "weeks", weeks: "weeks", month: "months", months: "months",
+  hour: "hours",
+  hours: "hours",
+  day: "days",
+  days: "days",
+  week: "weeks",
+  weeks: "weeks",
+  month: "months",
+  months: "months",
 };
 
 export function parseInterval(raw: unknown): IntervalUnit | null {

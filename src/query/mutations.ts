@@ -29,7 +29,11 @@ function selection(obj: Record<string, unknown>, schema: SchemaIndex, now: numbe
 
 function mergeCounts(counts: Array<number | null>, ctx: MergeContext | undefined, key: "deleted" | "updated"): Record<string, unknown> {
   const total = ctx?.totalShards ?? counts.length;
-  const all = requireComplete(counts, ctx ?? { missingShards: [], totalShards: total }, key === "deleted" ? "delete (applied on the shards that answered)" : "update (applied on the shards that answered)");
+  const all = requireComplete(
+    counts,
+    ctx ?? { missingShards: [], totalShards: total },
+    key === "deleted" ? "delete (applied on the shards that answered)" : "update (applied on the shards that answered)",
+  );
   return { result: { [key]: all.reduce((a, n) => a + n, 0) } };
 }
 

@@ -26,7 +26,8 @@ export function stableJson(v: unknown): string {
 
 /** A 53-bit hash (cyrb53) as hex: enough to tell queries apart; tokens are not a security boundary. */
 export function queryHash(text: string): string {
-  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  let h1 = 0xdeadbeef,
+    h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);

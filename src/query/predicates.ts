@@ -8,20 +8,30 @@ import type { Scalar, ValueTest } from "../../contract/plan";
 import { show } from "./body";
 import { idOperand, queryOperand } from "./operands";
 
-export type ValuePredicate =
-  | "equals" | "not-equals" | "range" | "gt" | "gte" | "lt" | "lte"
-  | "starts-with" | "ends-with" | "contains" | "not-contains";
+export type ValuePredicate = "equals" | "not-equals" | "range" | "gt" | "gte" | "lt" | "lte" | "starts-with" | "ends-with" | "contains" | "not-contains";
 export type Modifier = "between" | "minfreq";
 
 /** Accepted spellings (lower-cased) → canonical name; the docs' JSON spelling of >, ≥, <, ≤ is lost, so both forms. */
 const NAMES: Record<string, ValuePredicate | Modifier> = {
-  equals: "equals", "not-equals": "not-equals", range: "range",
-  gt: "gt", "greater-than": "gt",
-  gte: "gte", "greater-than-or-equal": "gte", "greater-than-or-equal-to": "gte",
-  lt: "lt", "less-than": "lt",
-  lte: "lte", "less-than-or-equal": "lte", "less-than-or-equal-to": "lte",
-  "starts-with": "starts-with", "ends-with": "ends-with", contains: "contains", "not-contains": "not-contains",
-  between: "between", minfreq: "minfreq",
+  equals: "equals",
+  "not-equals": "not-equals",
+  range: "range",
+  gt: "gt",
+  "greater-than": "gt",
+  gte: "gte",
+  "greater-than-or-equal": "gte",
+  "greater-than-or-equal-to": "gte",
+  lt: "lt",
+  "less-than": "lt",
+  lte: "lte",
+  "less-than-or-equal": "lte",
+  "less-than-or-equal-to": "lte",
+  "starts-with": "starts-with",
+  "ends-with": "ends-with",
+  contains: "contains",
+  "not-contains": "not-contains",
+  between: "between",
+  minfreq: "minfreq",
 };
 
 export const TEXT_PREDICATES: readonly ValuePredicate[] = ["starts-with", "ends-with", "contains", "not-contains"];
@@ -39,8 +49,7 @@ function targetName(t: PredicateTarget): string {
 
 /** The ValueTest of one predicate on one target; errors 98 (text predicate on a non-text column), 126, 108. */
 export function valueTest(target: PredicateTarget, pred: ValuePredicate, arg: unknown, now: number): ValueTest {
-  const operand = (raw: unknown, equality = false): Scalar =>
-    target.kind === "entity-id" ? idOperand(raw, pred) : queryOperand(target.col, raw, pred, now, equality);
+  const operand = (raw: unknown, equality = false): Scalar => (target.kind === "entity-id" ? idOperand(raw, pred) : queryOperand(target.col, raw, pred, now, equality));
 
   if (TEXT_PREDICATES.includes(pred)) {
     if (target.kind === "column" && valueKindOf(target.col.type) !== "text") {
@@ -73,10 +82,14 @@ export function valueTest(target: PredicateTarget, pred: ValuePredicate, arg: un
     }
     const v = operand(arg);
     switch (pred) {
-      case "gt": return { op: "range", min: v, max: null, minInclusive: false, maxInclusive: false };
-      case "gte": return { op: "range", min: v, max: null, minInclusive: true, maxInclusive: false };
-      case "lt": return { op: "range", min: null, max: v, minInclusive: false, maxInclusive: false };
-      default: return { op: "range", min: null, max: v, minInclusive: false, maxInclusive: true };
+      case "gt":
+        return { op: "range", min: v, max: null, minInclusive: false, maxInclusive: false };
+      case "gte":
+        return { op: "range", min: v, max: null, minInclusive: true, maxInclusive: false };
+      case "lt":
+        return { op: "range", min: null, max: v, minInclusive: false, maxInclusive: false };
+      default:
+        return { op: "range", min: null, max: v, minInclusive: false, maxInclusive: true };
     }
   }
 

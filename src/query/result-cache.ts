@@ -12,7 +12,6 @@ import { open, seal } from "../crypto/edge-seal";
 import { sha256Hex } from "../crypto/api-key-tokens";
 import { RESULT_CACHE_FRESH_MS, KV_TTL_MIN_S } from "../../contract/limits";
 
-
 interface EntryMeta {
   at: number; // epoch ms the answer was computed
   sealed?: true; // the value is an edge-seal box of the answer's UTF-8 text

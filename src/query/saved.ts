@@ -102,8 +102,7 @@ export function compileSavedQuery(def: SavedQuery, schema: SchemaIndex, now: num
 }
 
 function innerQuery(def: SavedQuery, schema: SchemaIndex, now: number): CompiledQuery {
-  const withDimension = (body: Record<string, unknown>) =>
-    def.dimension !== undefined && body["dimension"] === undefined ? { ...body, dimension: def.dimension } : body;
+  const withDimension = (body: Record<string, unknown>) => (def.dimension !== undefined && body["dimension"] === undefined ? { ...body, dimension: def.dimension } : body);
   switch (def.type) {
     case "count/entity":
       return compileCountEntity(withDimension({ "query-name": "query", query: def.query }), schema, now);

@@ -29,9 +29,7 @@ export function compileTopValues(body: unknown, schema: SchemaIndex, now: number
   const obj = requireObject(body, "a top values body");
   // Top-level "dimension" (a string) and "bypass-cache" (a boolean) are options; every object member is a sub-query.
   const topDimension = typeof obj["dimension"] === "string" ? obj["dimension"] : undefined;
-  const names = Object.keys(obj).filter(
-    (k) => !((k === "dimension" && typeof obj[k] === "string") || (k === "bypass-cache" && typeof obj[k] === "boolean")),
-  );
+  const names = Object.keys(obj).filter((k) => !((k === "dimension" && typeof obj[k] === "string") || (k === "bypass-cache" && typeof obj[k] === "boolean")));
   if (names.length === 0) throw new ApiError("QUERY_INVALID_FORMAT", `a top values request needs at least one named query such as {"name": {"column": 5}}`);
   if (names.length > TOP_VALUES_QUERIES_MAX) {
     throw new ApiError("QUERY_TOO_MANY_QUERIES", `${names.length} named queries in one top values request; the maximum is ${TOP_VALUES_QUERIES_MAX}`, { max: TOP_VALUES_QUERIES_MAX });

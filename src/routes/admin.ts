@@ -78,11 +78,7 @@ admin.delete("/databases/:id", async (c) => {
   const info = await databaseOr404(c);
   // Unlist first so nothing new is routed to it, then remove every copy of every shard and the catalog.
   await directoryOf(c.env).remove(info.id);
-  await Promise.all(
-    Array.from({ length: info.shards }, (_, shard) =>
-      Promise.all(Array.from({ length: info.replicas + 1 }, (_, copy) => shardStub(c.env, { db: info.id, shard, copy }).destroy())),
-    ),
-  );
+  await Promise.all(Array.from({ length: info.shards }, (_, shard) => Promise.all(Array.from({ length: info.replicas + 1 }, (_, copy) => shardStub(c.env, { db: info.id, shard, copy }).destroy()))));
   await catalogOf(c.env, info.id).destroy();
   forgetDatabase(info.id);
   return success(c, { deleted: info.id });
@@ -94,13 +90,20 @@ admin.get("/databases/:id/health", async (c) => {
   for (let shard = 0; shard < info.shards; shard++) {
     for (let copy = 0; copy <= info.replicas; copy++) {
       const addr: ShardAddress = { db: info.id, shard, copy, replicas: info.replicas };
-      copies.push(shardStub(c.env, addr).health(addr).catch((e: unknown) => ({ shard, copy, error: e instanceof Error ? e.message : String(e) })));
+      copies.push(
+        shardStub(c.env, addr)
+          .health(addr)
+          .catch((e: unknown) => ({ shard, copy, error: e instanceof Error ? e.message : String(e) })),
+      );
     }
   }
   const deadLetters = await catalogOf(c.env, info.id).deadLetters();
-  const encryption = secretsOf(c.env).current === null
-    ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
-    : (await catalogOf(c.env, info.id).dataKey()) === null ? "pending: the data key is created on the first write" : "on";
+  const encryption =
+    secretsOf(c.env).current === null
+      ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
+      : (await catalogOf(c.env, info.id).dataKey()) === null
+        ? "pending: the data key is created on the first write"
+        : "on";
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
   const behind = await catalogOf(c.env, info.id).replicaMarks();
   return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, "replicas-behind": behind, encryption });

@@ -14,14 +14,7 @@ import { show } from "../query/body";
 import { API_NAME_PATTERN } from "../../contract/columns";
 import { ApiError } from "../../contract/errors";
 import type { ColumnGrant, KeyInfo, KeyLevel, KeyPermissions } from "../../contract/api-keys";
-import {
-  COLUMN_API_NAME_CHARS_MAX,
-  DIMENSION_NAME_CHARS_MAX,
-  KEY_NAME_CHARS_MAX,
-  KEY_PERMISSION_COLUMNS_MAX,
-  KEY_PERMISSION_DIMENSIONS_MAX,
-  QUERY_BODY_BYTES_MAX,
-} from "../../contract/limits";
+import { COLUMN_API_NAME_CHARS_MAX, DIMENSION_NAME_CHARS_MAX, KEY_NAME_CHARS_MAX, KEY_PERMISSION_COLUMNS_MAX, KEY_PERMISSION_DIMENSIONS_MAX, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import type { RpcResult } from "../../contract/rpc-result";
 
 export const keys = new Hono<AppEnv>();

@@ -19,7 +19,9 @@ import type { DatabaseInfo } from "../../contract/schema";
 import { parseWith } from "./validation";
 
 export const restoreSchema = z.strictObject({
-  snapshot: z.string({ error: "is required: a snapshot id from GET /admin/databases/:id/backups" }).refine(isSnapshotId, "is not a snapshot id (hourly-YYYY-MM-DDTHH or manual-YYYY-MM-DDTHH-MM-SS-mmmZ)"),
+  snapshot: z
+    .string({ error: "is required: a snapshot id from GET /admin/databases/:id/backups" })
+    .refine(isSnapshotId, "is not a snapshot id (hourly-YYYY-MM-DDTHH or manual-YYYY-MM-DDTHH-MM-SS-mmmZ)"),
   location: z.enum(["local", "remote"], { error: "must be local (BACKUPS) or remote (the daily copy in BACKUPS_REMOTE)" }).optional(),
 });
 

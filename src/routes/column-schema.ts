@@ -8,12 +8,15 @@ import { COLUMN_API_NAME_CHARS_MAX, COLUMN_DESCRIPTION_CHARS_MAX, COLUMN_NAME_CH
 import { parseWith } from "./validation";
 
 const TYPE_NAMES = [...COLUMN_TYPES, ...Object.keys(HISTORICAL_TYPE_NAMES)] as [string, ...string[]];
-const nameLike = (max: number) =>
-  z.string({ error: "must be a string" }).max(max, `must be at most ${max} characters`).regex(API_NAME_PATTERN, "must use lower-case letters, digits, '-' and '_'");
+const nameLike = (max: number) => z.string({ error: "must be a string" }).max(max, `must be at most ${max} characters`).regex(API_NAME_PATTERN, "must use lower-case letters, digits, '-' and '_'");
 
 /** The label members, shared with the column edit (PUT /column/<api-name>). */
 export const columnName = z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_NAME_CHARS_MAX, `must be at most ${COLUMN_NAME_CHARS_MAX} characters`);
-export const columnDescription = z.string({ error: "must be a string" }).trim().min(1, "must not be blank").max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`);
+export const columnDescription = z
+  .string({ error: "must be a string" })
+  .trim()
+  .min(1, "must not be blank")
+  .max(COLUMN_DESCRIPTION_CHARS_MAX, `must be at most ${COLUMN_DESCRIPTION_CHARS_MAX} characters`);
 
 export const columnSchema = z.strictObject({
   name: columnName,
@@ -23,7 +26,11 @@ export const columnSchema = z.strictObject({
   storage: z.enum(["latest-value", "list-of-values"], { error: "must be latest-value or list-of-values" }).optional(),
   cardinality: z.enum(["high", "low"], { error: "must be high or low" }).optional(),
   "decimal-places": z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0").max(DECIMAL_PLACES_MAX, `must be at most ${DECIMAL_PLACES_MAX}`).optional(),
-  range: z.array(z.number({ error: "must hold numbers" }), { error: "must be a list of numbers" }).min(2, "needs at least two boundaries").refine((r) => r.every((v, i) => i === 0 || v > r[i - 1]!), "must be ascending").optional(),
+  range: z
+    .array(z.number({ error: "must hold numbers" }), { error: "must be a list of numbers" })
+    .min(2, "needs at least two boundaries")
+    .refine((r) => r.every((v, i) => i === 0 || v > r[i - 1]!), "must be ascending")
+    .optional(),
   dimension: nameLike(DIMENSION_NAME_CHARS_MAX).optional(),
   category: z.string().optional(), // shown by GET /column in old READMEs; accepted and ignored
 });

@@ -71,7 +71,13 @@ export const columnPatchSchema = z.strictObject({
 columns.put("/column/:apiName", async (c) => {
   const caller = c.get("caller");
   requireLevel(caller, [], "edit columns");
-  const body = parseWith(columnPatchSchema, await readJson(c, QUERY_BODY_BYTES_MAX), { name: "COLUMN_NAME", description: "COLUMN_DESCRIPTION", "*unknown": "COLUMN_UNKNOWN_MEMBER" }, "QUERY_INVALID_FORMAT", "column");
+  const body = parseWith(
+    columnPatchSchema,
+    await readJson(c, QUERY_BODY_BYTES_MAX),
+    { name: "COLUMN_NAME", description: "COLUMN_DESCRIPTION", "*unknown": "COLUMN_UNKNOWN_MEMBER" },
+    "QUERY_INVALID_FORMAT",
+    "column",
+  );
   const patch: { name?: string; description?: string } = {};
   if (body.name !== undefined) patch.name = body.name;
   if (body.description !== undefined) patch.description = body.description;

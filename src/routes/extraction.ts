@@ -10,7 +10,10 @@ import { runQuery } from "../query/run";
 
 export const extraction = new Hono<AppEnv>();
 
-for (const [path, compile] of [["/data_extraction/result", compileResult], ["/data_extraction/score", compileScore]] as const) {
+for (const [path, compile] of [
+  ["/data_extraction/result", compileResult],
+  ["/data_extraction/score", compileScore],
+] as const) {
   extraction.post(path, async (c) => {
     requireLevel(c.get("caller"), ["read"], "extract data");
     return runQuery(c, await readJson(c, QUERY_BODY_BYTES_MAX), compile);

@@ -19,7 +19,10 @@ export const mutations = new Hono<AppEnv>();
 
 type MutationCompiler = (body: unknown, schema: SchemaIndex, now: number) => CompiledMutation;
 
-for (const [path, compile, what] of [["/delete", compileDelete, "delete entities"], ["/update", compileUpdate, "update entities"]] as const) {
+for (const [path, compile, what] of [
+  ["/delete", compileDelete, "delete entities"],
+  ["/update", compileUpdate, "update entities"],
+] as const) {
   mutations.post(path, async (c) => {
     requireLevel(c.get("caller"), ["custom"], what); // custom keys too: checkMutation below limits them to their grants
     const body = await readJson(c, QUERY_BODY_BYTES_MAX);
@@ -37,5 +40,8 @@ async function mutate(c: AppContext, body: unknown, compile: MutationCompiler): 
   const db = caller.schema.database;
   const result = await fanOut(c.env, db, (stub, addr) => stub.mutate(addr, `${requestId}/${addr.shard}`, compiled.mutationFor(addr.shard)), { primaryOnly: true });
   noteDataChange(caller.db, Date.now()); // applied (on the shards that answered): older cached answers are stale here
-  return compiled.merge(result.answers.map((a) => (a === null ? null : a.entities)), { missingShards: result.missingShards, totalShards: db.shards });
+  return compiled.merge(
+    result.answers.map((a) => (a === null ? null : a.entities)),
+    { missingShards: result.missingShards, totalShards: db.shards },
+  );
 }

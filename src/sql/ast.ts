@@ -32,8 +32,7 @@ export type SqlExpr =
 
 export type SelectItem =
   /** `*` or `dim.*` */
-  | { kind: "star"; qualifier: string | null; at: number }
-  | { kind: "expr"; expr: SqlExpr; alias: string | null; at: number };
+  { kind: "star"; qualifier: string | null; at: number } | { kind: "expr"; expr: SqlExpr; alias: string | null; at: number };
 
 export interface OrderItem {
   expr: SqlExpr;

@@ -35,16 +35,35 @@ export type Cond =
   | { op: "datepart"; col: ColumnDef; part: DatePart; test: ValueTest };
 
 const DATE_PARTS: Record<string, DatePart> = {
-  yy: "year", yyyy: "year", year: "year",
-  qq: "quarter", q: "quarter", quarter: "quarter",
-  mm: "month", m: "month", month: "month",
-  dy: "dayofyear", y: "dayofyear", dayofyear: "dayofyear",
-  dd: "day", d: "day", day: "day",
-  wk: "week", ww: "week", week: "week",
-  dw: "weekday", w: "weekday", weekday: "weekday",
-  hh: "hour", hour: "hour",
-  mi: "minute", n: "minute", minute: "minute",
-  ss: "second", s: "second", second: "second",
+  yy: "year",
+  yyyy: "year",
+  year: "year",
+  qq: "quarter",
+  q: "quarter",
+  quarter: "quarter",
+  mm: "month",
+  m: "month",
+  month: "month",
+  dy: "dayofyear",
+  y: "dayofyear",
+  dayofyear: "dayofyear",
+  dd: "day",
+  d: "day",
+  day: "day",
+  wk: "week",
+  ww: "week",
+  week: "week",
+  dw: "weekday",
+  w: "weekday",
+  weekday: "weekday",
+  hh: "hour",
+  hour: "hour",
+  mi: "minute",
+  n: "minute",
+  minute: "minute",
+  ss: "second",
+  s: "second",
+  second: "second",
 };
 
 /** DATEPART(part, ms) with T-SQL's numbering (months 1-12, weekday 1 = Sunday), UTC. */
@@ -258,12 +277,7 @@ export class CondCompiler {
     return this.test(e, (lit) => this.scope.valueFor(col, lit), valueKindOf(col.type), col);
   }
 
-  private test(
-    e: Extract<SqlExpr, { kind: "compare" | "between" | "in" | "like" }>,
-    value: (lit: SqlExpr) => Scalar,
-    kind: string,
-    col?: ColumnDef,
-  ): ValueTest {
+  private test(e: Extract<SqlExpr, { kind: "compare" | "between" | "in" | "like" }>, value: (lit: SqlExpr) => Scalar, kind: string, col?: ColumnDef): ValueTest {
     switch (e.kind) {
       case "compare": {
         const side = e.left.kind === "column" ? { op: e.op, lit: e.right } : { op: flip(e.op), lit: e.left };
@@ -279,10 +293,7 @@ export class CondCompiler {
       }
       case "like": {
         if (kind !== "text") {
-          throw new ApiError(
-            "QUERY_TEXT_ON_NUMERIC",
-            `SQL: LIKE needs a text column${col ? `, ${col.apiName} is ${col.type}` : ""} at ${this.scope.where(e.at)}`,
-          );
+          throw new ApiError("QUERY_TEXT_ON_NUMERIC", `SQL: LIKE needs a text column${col ? `, ${col.apiName} is ${col.type}` : ""} at ${this.scope.where(e.at)}`);
         }
         const t = this.likeTest(e.pattern, col !== undefined);
         return e.negated ? { op: "not", test: t } : t;

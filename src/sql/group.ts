@@ -24,11 +24,7 @@ export type KeySpec =
   | { kind: "interval"; col: ColumnDef; event: boolean; unit: IntervalUnit }
   | { kind: "datepart"; col: ColumnDef; part: DatePart };
 
-export type AggArg =
-  | { kind: "entities" }
-  | { kind: "attr"; col: ColumnDef }
-  | { kind: "event-value"; col: ColumnDef }
-  | { kind: "event-date"; col: ColumnDef };
+export type AggArg = { kind: "entities" } | { kind: "attr"; col: ColumnDef } | { kind: "event-value"; col: ColumnDef } | { kind: "event-date"; col: ColumnDef };
 
 /** A value computed per group: a row member, an ORDER BY key or a HAVING operand. */
 export type Projection =
@@ -73,7 +69,6 @@ export interface RowPlan {
   /** Which events of a column feed aggregates and keys (HAVING window, top-level WHERE terms). */
   eventFilter: (col: ColumnDef, ev: EventCell) => boolean;
 }
-
 
 function bucketOf(unit: IntervalUnit, t: number): number {
   const d = new Date(t);
@@ -254,10 +249,10 @@ function compareSort(a: Scalar | null, b: Scalar | null, dir: "asc" | "desc"): n
 
 /** Compares a HAVING operand pair, reading a numeric string as a number when the other side is one. */
 function coerce(a: Scalar | null, b: Scalar | null): [Scalar | null, Scalar | null] {
-  const num = (x: Scalar | null, other: Scalar | null) =>
-    typeof x === "string" && typeof other === "number" && x.trim() !== "" && Number.isFinite(Number(x)) ? Number(x) : x;
+  const num = (x: Scalar | null, other: Scalar | null) => (typeof x === "string" && typeof other === "number" && x.trim() !== "" && Number.isFinite(Number(x)) ? Number(x) : x);
   const lower = (x: Scalar | null, other: Scalar | null) => (typeof x === "string" && typeof other === "string" ? x.toLowerCase() : x);
-  const a1 = num(a, b), b1 = num(b, a);
+  const a1 = num(a, b),
+    b1 = num(b, a);
   return [lower(a1, b1), lower(b1, a1)];
 }
 

@@ -9,9 +9,48 @@ import { sqlError, tokenize, type Token } from "./tokens";
 
 /** Bare words that end a clause or expression, so they cannot be bare column names or implicit aliases. */
 const RESERVED = new Set([
-  "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "AND", "OR", "NOT", "AS", "IN", "LIKE",
-  "BETWEEN", "CASE", "WHEN", "THEN", "ELSE", "END", "IS", "NULL", "ASC", "DESC", "INSERT", "INTO", "VALUES", "DISTINCT",
-  "TOP", "TRUE", "FALSE", "JOIN", "UNION", "ON", "INNER", "LEFT", "RIGHT", "OUTER", "CROSS", "EXCEPT", "INTERSECT",
+  "SELECT",
+  "FROM",
+  "WHERE",
+  "GROUP",
+  "BY",
+  "HAVING",
+  "ORDER",
+  "LIMIT",
+  "OFFSET",
+  "AND",
+  "OR",
+  "NOT",
+  "AS",
+  "IN",
+  "LIKE",
+  "BETWEEN",
+  "CASE",
+  "WHEN",
+  "THEN",
+  "ELSE",
+  "END",
+  "IS",
+  "NULL",
+  "ASC",
+  "DESC",
+  "INSERT",
+  "INTO",
+  "VALUES",
+  "DISTINCT",
+  "TOP",
+  "TRUE",
+  "FALSE",
+  "JOIN",
+  "UNION",
+  "ON",
+  "INNER",
+  "LEFT",
+  "RIGHT",
+  "OUTER",
+  "CROSS",
+  "EXCEPT",
+  "INTERSECT",
 ]);
 
 const AGGREGATES: ReadonlySet<string> = new Set<AggregateName>(["COUNT", "AVG", "MIN", "MAX", "SUM"]);
@@ -235,7 +274,7 @@ class Parser {
     const at = this.next().start; // INSERT
     this.expectWord("INTO", "after INSERT");
     const table = this.tableName("after INSERT INTO");
-    if (!this.isOp("(")) throw this.unexpected("a column list \"(\" after the dimension name (INSERT INTO dim(col, ...) VALUES (...))");
+    if (!this.isOp("(")) throw this.unexpected('a column list "(" after the dimension name (INSERT INTO dim(col, ...) VALUES (...))');
     this.next();
     const columns: InsertStatement["columns"] = [];
     do {

@@ -49,10 +49,7 @@ export class Scope {
     const found = this.lookup(name);
     if (found) return found;
     if (parts.length > 1 && this.schema.hasDimension(parts[0]!)) {
-      throw new ApiError(
-        "QUERY_UNKNOWN_COLUMN",
-        `SQL: ${written} names dimension ${parts[0]}, but the query reads FROM ${this.dimension} (joins are not supported) at ${this.where(expr.at)}`,
-      );
+      throw new ApiError("QUERY_UNKNOWN_COLUMN", `SQL: ${written} names dimension ${parts[0]}, but the query reads FROM ${this.dimension} (joins are not supported) at ${this.where(expr.at)}`);
     }
     throw new ApiError("QUERY_UNKNOWN_COLUMN", `SQL: unknown column ${written} in dimension ${this.dimension} at ${this.where(expr.at)}`);
   }
@@ -71,9 +68,7 @@ export class Scope {
       const base = this.column(m[1]!);
       const part = m[2]!.toLowerCase();
       if (base && isEventType(base.type)) {
-        return part === "value"
-          ? { kind: "event-value", col: base, key: `${base.apiName}.value` }
-          : { kind: "event-date", col: base, key: `${base.apiName}.date` };
+        return part === "value" ? { kind: "event-value", col: base, key: `${base.apiName}.value` } : { kind: "event-date", col: base, key: `${base.apiName}.date` };
       }
       if (base && part === "value") return { kind: "attr", col: base, key: base.apiName };
     }
@@ -89,8 +84,7 @@ export class Scope {
   valueFor(col: ColumnDef, lit: SqlExpr): Scalar {
     const v = this.literal(lit);
     const kind = valueKindOf(col.type);
-    const bad = (what: string) =>
-      new ApiError("QUERY_COLUMN_USAGE", `SQL: ${this.show(lit)} is not ${what} (column ${col.apiName} is ${col.type}) at ${this.where(lit.at)}`);
+    const bad = (what: string) => new ApiError("QUERY_COLUMN_USAGE", `SQL: ${this.show(lit)} is not ${what} (column ${col.apiName} is ${col.type}) at ${this.where(lit.at)}`);
     switch (kind) {
       case "text":
         return typeof v === "string" ? v.toLowerCase() : typeof v === "number" && lit.kind === "number" ? lit.text.toLowerCase() : String(v).toLowerCase();
@@ -123,10 +117,7 @@ export class Scope {
   instant(text: string, at: number): number {
     const b = parseBound(text, this.now);
     if (b === null) {
-      throw new ApiError(
-        "QUERY_DATE_FORMAT",
-        `SQL: invalid date '${text}' at ${this.where(at)}; use 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS[Z]' or a relative token`,
-      );
+      throw new ApiError("QUERY_DATE_FORMAT", `SQL: invalid date '${text}' at ${this.where(at)}; use 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS[Z]' or a relative token`);
     }
     return b.kind === "instant" ? b.ms : applyOffset(this.now, b.offset);
   }

@@ -10,17 +10,7 @@ import type { CompiledQuery, MergeContext } from "../query/compiled";
 import { float } from "../query/json";
 import { firstAsk, pageFollowUp } from "../query/page-rounds";
 import type { AggregateName, CompareOp, SelectStatement, SqlExpr } from "./ast";
-import {
-  and,
-  CondCompiler,
-  condColumns,
-  evalCond,
-  intersect,
-  needsEdge,
-  toShardExpr,
-  type Cond,
-  type CondTerm,
-} from "./conditions";
+import { and, CondCompiler, condColumns, evalCond, intersect, needsEdge, toShardExpr, type Cond, type CondTerm } from "./conditions";
 import { buildRows, type AggArg, type GroupPredicate, type IntervalUnit, type KeySpec, type Projection, type RowPlan } from "./group";
 import { attrColumn, eventColumn, recordOf, type EntityRecord, type EventCell, type OutValue } from "./records";
 import { describeExpr, type Scope, type Target } from "./resolve";
@@ -29,12 +19,18 @@ import { passes } from "../../contract/value-test";
 type Mode = "aggregate" | "group" | "entity";
 
 const INTERVAL_UNITS: Record<string, IntervalUnit> = {
-  minute: "minute", minutes: "minute",
-  hour: "hour", hours: "hour",
-  day: "day", days: "day",
-  week: "week", weeks: "week",
-  month: "month", months: "month",
-  year: "year", years: "year",
+  minute: "minute",
+  minutes: "minute",
+  hour: "hour",
+  hours: "hour",
+  day: "day",
+  days: "day",
+  week: "week",
+  weeks: "week",
+  month: "month",
+  months: "month",
+  year: "year",
+  years: "year",
 };
 
 interface CountBound {
@@ -125,10 +121,7 @@ class SelectCompiler {
       else entityFilters.push(conj);
     }
 
-    let cond: Cond = and([
-      ...(stmt.where ? [this.conds.compile(stmt.where)] : []),
-      ...entityFilters.map((e) => this.conds.compile(e)),
-    ]);
+    let cond: Cond = and([...(stmt.where ? [this.conds.compile(stmt.where)] : []), ...entityFilters.map((e) => this.conds.compile(e))]);
     cond = this.applyCounts(cond, counts);
     const edge = needsEdge(cond);
 
@@ -158,7 +151,10 @@ class SelectCompiler {
     let star: ColumnDef[] | null = null;
     for (const it of items) {
       if (it.kind === "star") {
-        star = scope.schema.activeColumns(scope.dimension).filter((c) => !isEventType(c.type)).sort((a, b) => (a.apiName < b.apiName ? -1 : 1));
+        star = scope.schema
+          .activeColumns(scope.dimension)
+          .filter((c) => !isEventType(c.type))
+          .sort((a, b) => (a.apiName < b.apiName ? -1 : 1));
         continue;
       }
       const value = this.projection(it.expr, true);
@@ -197,8 +193,7 @@ class SelectCompiler {
     const signature = JSON.stringify({ cond, keys: this.keys, items: rowItems, star: star?.map((c) => c.id), having, order, d: stmt.distinct, o: rowPlan.offset, l: rowPlan.limit, w: [...windows] });
 
     // COUNT(*) / COUNT([entity-id]) alone: a count-entity query, no extraction.
-    const countOnly =
-      this.mode === "aggregate" && having === null && !edge && rowItems.every((i) => i.value.kind === "agg" && i.value.fn === "COUNT" && i.value.arg.kind === "entities");
+    const countOnly = this.mode === "aggregate" && having === null && !edge && rowItems.every((i) => i.value.kind === "agg" && i.value.fn === "COUNT" && i.value.arg.kind === "entities");
     if (countOnly) return this.countQuery(cond, rowPlan, signature);
     return this.extractQuery(cond, edge, rowPlan, signature);
   }
@@ -220,7 +215,9 @@ class SelectCompiler {
   /** `COUNT([ev.value]) <op> n` in HAVING: a bound on each entity's number of matching events. */
   private countBound(e: SqlExpr): CountBound | null {
     if (e.kind !== "compare") return null;
-    let agg = e.left, lit = e.right, op = e.op;
+    let agg = e.left,
+      lit = e.right,
+      op = e.op;
     if (agg.kind !== "aggregate") {
       [agg, lit] = [e.right, e.left];
       op = op === "<" ? ">" : op === "<=" ? ">=" : op === ">" ? "<" : op === ">=" ? "<=" : op;
@@ -581,10 +578,7 @@ class SelectCompiler {
       else attrs.set(k.col.id, k.col);
     }
 
-    const columns: ExtractColumn[] = [
-      ...[...attrs.values()].map(attrColumn),
-      ...[...events.values()].map((col) => eventColumn(col, allTime.has(col.id) ? null : (this.windows.get(col.id) ?? null))),
-    ];
+    const columns: ExtractColumn[] = [...[...attrs.values()].map(attrColumn), ...[...events.values()].map((col) => eventColumn(col, allTime.has(col.id) ? null : (this.windows.get(col.id) ?? null)))];
 
     // Plain per-entity projections with LIMIT push ORDER BY and LIMIT down to the shards; each shard
     // is first asked for about its share of the rows (query/page-rounds.ts), the rare one that runs
@@ -606,7 +600,16 @@ class SelectCompiler {
     const eventList = [...events.values()];
     return {
       planFor: () => plan,
-      ...(pushOrder === null ? {} : { followUp: pageFollowUp(pushOrder, wanted, () => 0, (offset, rows): ExtractQuery => ({ ...plan, offset, limit: rows })) }),
+      ...(pushOrder === null
+        ? {}
+        : {
+            followUp: pageFollowUp(
+              pushOrder,
+              wanted,
+              () => 0,
+              (offset, rows): ExtractQuery => ({ ...plan, offset, limit: rows }),
+            ),
+          }),
       merge(answers: Array<ShardAnswer | null>, ctx: MergeContext): Record<string, unknown> {
         if (ctx.missingShards.length > 0) {
           throw new ApiError("SHARDS_UNAVAILABLE", `no copy of shard(s) ${ctx.missingShards.join(", ")} answered; the SQL result would be incomplete`);

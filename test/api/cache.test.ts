@@ -58,7 +58,7 @@ describe("result cache", () => {
     const del = await call("POST", "/v1/delete", { key: db.master, body: { query: [{ "entity-id": { equals: "a" } }] } });
     expect(del.status, del.text).toBe(200);
     expect(await countGold(db)).toBe(2); // b and c
-    const upd = await call("POST", "/v1/update", { key: db.master, body: { query: [{ "entity-id": { equals: "b" } }], "set": { plan: "silver" } } });
+    const upd = await call("POST", "/v1/update", { key: db.master, body: { query: [{ "entity-id": { equals: "b" } }], set: { plan: "silver" } } });
     expect(upd.status, upd.text).toBe(200);
     expect(await countGold(db)).toBe(1);
   });

@@ -85,7 +85,13 @@ describe("columns", () => {
 
   it("creates nothing when one definition of a list is invalid", async () => {
     const before = (await columns()).body.active.length;
-    const r = await call("POST", "/v1/column", { key: db.master, body: [{ name: "ok", "api-name": "fine-1", type: "string" }, { name: "bad", "api-name": "bad-1", type: "nope" }] });
+    const r = await call("POST", "/v1/column", {
+      key: db.master,
+      body: [
+        { name: "ok", "api-name": "fine-1", type: "string" },
+        { name: "bad", "api-name": "bad-1", type: "nope" },
+      ],
+    });
     expect(r.status).toBe(400);
     expect((await columns()).body.active.length).toBe(before);
   });

@@ -46,7 +46,9 @@ describe("SlicingDice conformance examples", () => {
     const failedRequired = results.filter((r) => required.has(exampleId(r)) && !r.pass);
     const passing = results.filter((r) => r.pass).length;
     const notYetRequired = results.filter((r) => r.pass && !required.has(exampleId(r)));
-    console.log(`conformance: ${passing}/${results.length} examples pass; ${required.size} are required${notYetRequired.length ? `; ${notYetRequired.length} pass but are not on the must-pass list yet` : ""}`);
+    console.log(
+      `conformance: ${passing}/${results.length} examples pass; ${required.size} are required${notYetRequired.length ? `; ${notYetRequired.length} pass but are not on the must-pass list yet` : ""}`,
+    );
     for (const r of results.filter((x) => !x.pass)) console.log(`  ${required.has(exampleId(r)) ? "REQUIRED " : ""}FAIL ${exampleId(r)}: ${r.why}`);
     expect(failedRequired.map((r) => `${exampleId(r)}: ${r.why}`)).toEqual([]);
     expect([...required].filter((id) => !results.some((r) => exampleId(r) === id))).toEqual([]); // no stale names

@@ -32,10 +32,14 @@ describe("API.md contract edges", () => {
   });
 
   it("list-of-values columns keep every value, also across inserts, and match when any value does", async () => {
-    expect((await columns([
-      { name: "Tags", "api-name": "lv-tags", type: "string", storage: "list-of-values" },
-      { name: "Codes", "api-name": "lv-codes", type: "integer", storage: "list-of-values" },
-    ])).status).toBe(200);
+    expect(
+      (
+        await columns([
+          { name: "Tags", "api-name": "lv-tags", type: "string", storage: "list-of-values" },
+          { name: "Codes", "api-name": "lv-codes", type: "integer", storage: "list-of-values" },
+        ])
+      ).status,
+    ).toBe(200);
     await insert({ "lv-1": { "lv-tags": ["Red", "blue"], "lv-codes": [1, 100] }, "lv-2": { "lv-tags": "red", "lv-codes": 5 }, "lv-3": { "lv-tags": ["green"] } });
     await insert({ "lv-3": { "lv-tags": "Blue", "lv-codes": [7] } }); // appends to lv-3's list
 
@@ -59,7 +63,10 @@ describe("API.md contract edges", () => {
   });
 
   it("forgets an overwritten latest value in counts, top values, aggregations and SQL", async () => {
-    await columns([{ name: "Plan", "api-name": "ow-plan", type: "string", dimension: "ow" }, { name: "Seats", "api-name": "ow-seats", type: "integer", dimension: "ow" }]);
+    await columns([
+      { name: "Plan", "api-name": "ow-plan", type: "string", dimension: "ow" },
+      { name: "Seats", "api-name": "ow-seats", type: "integer", dimension: "ow" },
+    ]);
     const first: Record<string, unknown> = {};
     for (let i = 0; i < 12; i++) first[`ow-${i}`] = { "ow-plan": "trial", "ow-seats": i, dimension: "ow" };
     await insert(first);
@@ -69,7 +76,10 @@ describe("API.md contract edges", () => {
     expect(await count([{ "ow-seats": { equals: 1 } }], "ow")).toBe(0);
     expect(await count([{ "ow-seats": { equals: 0 } }], "ow")).toBe(1); // ow-0 kept its seats
     const top = await post("/v1/query/top_values", { p: { "ow-plan": 5 }, dimension: "ow", "bypass-cache": true });
-    expect(top.body.result.p["ow-plan"]).toEqual([{ value: "trial", quantity: 10 }, { value: "gold", quantity: 2 }]);
+    expect(top.body.result.p["ow-plan"]).toEqual([
+      { value: "trial", quantity: 10 },
+      { value: "gold", quantity: 2 },
+    ]);
     const agg = await post("/v1/query/aggregation", { query: [{ "ow-plan": 5 }, { "ow-seats": "sum" }], dimension: "ow", "bypass-cache": true });
     expect(agg.body.result["ow-plan"]).toEqual([
       { value: "trial", quantity: 10, "ow-seats": { sum: 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 } },
@@ -170,8 +180,20 @@ describe("API.md contract edges", () => {
   it("reports only non-empty, calendar-aligned histogram buckets, and explicit buckets are half-open", async () => {
     await columns([{ name: "Amount", "api-name": "hist-amount", type: "integer-event", dimension: "hist" }]);
     await insert({
-      h1: { "hist-amount": [{ value: 1, date: "2020-01-01T10:30:00Z" }, { value: 2, date: "2020-01-02T00:00:00Z" }], dimension: "hist" },
-      h2: { "hist-amount": [{ value: 4, date: "2020-01-15T23:59:59Z" }, { value: 8, date: "2020-03-01T00:00:00Z" }], dimension: "hist" },
+      h1: {
+        "hist-amount": [
+          { value: 1, date: "2020-01-01T10:30:00Z" },
+          { value: 2, date: "2020-01-02T00:00:00Z" },
+        ],
+        dimension: "hist",
+      },
+      h2: {
+        "hist-amount": [
+          { value: 4, date: "2020-01-15T23:59:59Z" },
+          { value: 8, date: "2020-03-01T00:00:00Z" },
+        ],
+        dimension: "hist",
+      },
     });
     const hist = async (level: Record<string, unknown>) => {
       const r = await post("/v1/query/aggregation", { query: [level], dimension: "hist" });
@@ -192,7 +214,16 @@ describe("API.md contract edges", () => {
       { max: 8, between: ["2020-03-01T00:00:00Z", "2020-04-01T00:00:00Z"] },
     ]);
     // The event at exactly 2020-01-02T00:00Z belongs to the second bucket only; the empty third is left out.
-    expect(await hist({ "hist-amount": "sum", between: [["2020-01-01", "2020-01-02"], ["2020-01-02", "2020-01-03"], ["2020-02-01", "2020-02-02"]] })).toEqual([
+    expect(
+      await hist({
+        "hist-amount": "sum",
+        between: [
+          ["2020-01-01", "2020-01-02"],
+          ["2020-01-02", "2020-01-03"],
+          ["2020-02-01", "2020-02-02"],
+        ],
+      }),
+    ).toEqual([
       { sum: 1, between: ["2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z"] },
       { sum: 2, between: ["2020-01-02T00:00:00Z", "2020-01-03T00:00:00Z"] },
     ]);
@@ -227,7 +258,10 @@ describe("API.md contract edges", () => {
   });
 
   it("handles negative and large numbers in predicates, metrics, top values and order", async () => {
-    await columns([{ name: "Balance", "api-name": "num-bal", type: "integer", dimension: "num" }, { name: "Rate", "api-name": "num-rate", type: "decimal", dimension: "num" }]);
+    await columns([
+      { name: "Balance", "api-name": "num-bal", type: "integer", dimension: "num" },
+      { name: "Rate", "api-name": "num-rate", type: "decimal", dimension: "num" },
+    ]);
     const values = [-5, -1, 0, 3, 1e12, -1e12, 2 ** 40 + 1, -(2 ** 40) - 3];
     const rates = [-2.5, -0.0001, 0, 1.25, 0.1, -99999.5, 0.2, 7];
     await insert(Object.fromEntries(values.map((v, i) => [`n${i}`, { "num-bal": v, "num-rate": rates[i], dimension: "num" }])));

@@ -66,10 +66,7 @@ describe("API.md audit 2", () => {
         "a-bool": i % 2 === 0,
         "a-date": `2020-01-${pad(i + 1)}`,
         "a-dt": i === 3 ? "2020-01-01t00:00:03z" : `2020-01-01T00:00:${pad(i)}Z`,
-        "e-str": [
-          ...Array.from({ length: (i % 3) + 1 }, () => ({ value: "Click", date: "2020-02-01T10:00:00Z" })),
-          ...(i < 5 ? [{ value: "view", date: "2020-02-02T00:00:00Z" }] : []),
-        ],
+        "e-str": [...Array.from({ length: (i % 3) + 1 }, () => ({ value: "Click", date: "2020-02-01T10:00:00Z" })), ...(i < 5 ? [{ value: "view", date: "2020-02-02T00:00:00Z" }] : [])],
         "e-int": { value: i, date: `2020-02-0${1 + (i % 3)}T12:00:00Z` },
         "e-dec": { value: i + 0.5, date: "2020-02-01T12:00:00Z" },
       };
@@ -130,7 +127,14 @@ describe("API.md audit 2", () => {
           { value: "green", quantity: 3, "a-int": { sum: 150 } },
         ],
       });
-      expect((await run("sq-top")).result).toEqual({ t: { "a-str": [{ value: "red", quantity: 4 }, { value: "green", quantity: 3 }] } });
+      expect((await run("sq-top")).result).toEqual({
+        t: {
+          "a-str": [
+            { value: "red", quantity: 4 },
+            { value: "green", quantity: 3 },
+          ],
+        },
+      });
       expect((await run("sq-users")).result).toEqual({ query: 2 });
 
       // Trailing slash spelling (§1.1).
@@ -277,7 +281,13 @@ describe("API.md audit 2", () => {
       const mf = await post("/v1/query/count/event", { "query-name": "q", query: [{ "e-str": { equals: "click", between: win, minfreq: 2 } }] });
       expect(mf.status, mf.text).toBe(400);
       expectError(await post("/v1/query/count/event", { "query-name": "q", query: [{ "e-str": { equals: "click", between: win } }], dimension: "users" }), 85);
-      expectError(await post("/v1/query/count/event", Array.from({ length: 11 }, (_, i) => ({ "query-name": `q${i}`, query: [{ "e-str": { equals: "click", between: win } }] }))), 123);
+      expectError(
+        await post(
+          "/v1/query/count/event",
+          Array.from({ length: 11 }, (_, i) => ({ "query-name": `q${i}`, query: [{ "e-str": { equals: "click", between: win } }] })),
+        ),
+        123,
+      );
     });
 
     it("count entity total: whole database, dimension lists, GET", async () => {
@@ -309,15 +319,41 @@ describe("API.md audit 2", () => {
         none: { "a-str": 5, "not-contains": ["e"] },
       });
       expect(r).toEqual({
-        all: { "a-str": [{ value: "red", quantity: 4 }, { value: "green", quantity: 3 }, { value: "blue", quantity: 2 }] },
-        contains: { "a-str": [{ value: "red", quantity: 4 }, { value: "green", quantity: 3 }] },
+        all: {
+          "a-str": [
+            { value: "red", quantity: 4 },
+            { value: "green", quantity: 3 },
+            { value: "blue", quantity: 2 },
+          ],
+        },
+        contains: {
+          "a-str": [
+            { value: "red", quantity: 4 },
+            { value: "green", quantity: 3 },
+          ],
+        },
         ends: { "a-str": [{ value: "green", quantity: 3 }] },
-        starts: { "a-str": [{ value: "green", quantity: 3 }, { value: "blue", quantity: 2 }] },
+        starts: {
+          "a-str": [
+            { value: "green", quantity: 3 },
+            { value: "blue", quantity: 2 },
+          ],
+        },
         none: { "a-str": [] },
       });
       expect(await top({ ne: { "a-str": 5, "not-equals": ["RED"] }, eq: { "a-str": 5, equals: ["red", "Blue"] }, one: { "a-str": 1 } })).toEqual({
-        ne: { "a-str": [{ value: "green", quantity: 3 }, { value: "blue", quantity: 2 }] },
-        eq: { "a-str": [{ value: "red", quantity: 4 }, { value: "blue", quantity: 2 }] },
+        ne: {
+          "a-str": [
+            { value: "green", quantity: 3 },
+            { value: "blue", quantity: 2 },
+          ],
+        },
+        eq: {
+          "a-str": [
+            { value: "red", quantity: 4 },
+            { value: "blue", quantity: 2 },
+          ],
+        },
         one: { "a-str": [{ value: "red", quantity: 4 }] },
       });
       // A tie at the cut: one of the two, quantity 5 each.
@@ -327,7 +363,7 @@ describe("API.md audit 2", () => {
       expect(["true", "false"]).toContain(tie[0].value);
       const ints = (await top({ i: { "a-int": 10, "not-equals": ["10", 20] } })).i["a-int"];
       expect(ints.map((v: { value: string }) => v.value).sort()).toEqual(["0", "30", "40", "50", "60", "70", "80"]);
-      expect((await top({ d: { "a-dec": 1, equals: ["1.25"] }, day: { "a-date": 1, equals: ["2020-01-02"] }, dt: { "a-dt": 1, equals: ["2020-01-01T00:00:03Z"] } }))).toEqual({
+      expect(await top({ d: { "a-dec": 1, equals: ["1.25"] }, day: { "a-date": 1, equals: ["2020-01-02"] }, dt: { "a-dt": 1, equals: ["2020-01-01T00:00:03Z"] } })).toEqual({
         d: { "a-dec": [{ value: "1.25", quantity: 1 }] },
         day: { "a-date": [{ value: "2020-01-02", quantity: 1 }] },
         dt: { "a-dt": [{ value: "2020-01-01t00:00:03z", quantity: 1 }] },
@@ -335,12 +371,29 @@ describe("API.md audit 2", () => {
       // Event columns: entities holding the value in the window; all time without a window.
       expect(await top({ w: { "e-str": 5, between: ["2020-02-02", "2020-02-03"] }, all: { "e-str": 5 }, c: { "e-str": 5, contains: ["lic"] } })).toEqual({
         w: { "e-str": [{ value: "view", quantity: 5 }] },
-        all: { "e-str": [{ value: "click", quantity: 10 }, { value: "view", quantity: 5 }] },
+        all: {
+          "e-str": [
+            { value: "click", quantity: 10 },
+            { value: "view", quantity: 5 },
+          ],
+        },
         c: { "e-str": [{ value: "click", quantity: 10 }] },
       });
-      expect(await top({ p: { "u-plan": 5 }, dimension: "users" })).toEqual({ p: { "u-plan": [{ value: "gold", quantity: 2 }, { value: "silver", quantity: 1 }] } });
+      expect(await top({ p: { "u-plan": 5 }, dimension: "users" })).toEqual({
+        p: {
+          "u-plan": [
+            { value: "gold", quantity: 2 },
+            { value: "silver", quantity: 1 },
+          ],
+        },
+      });
       expect(await top({ p: { "u-plan": 5, dimension: "users" }, s: { "a-str": 1 } })).toEqual({
-        p: { "u-plan": [{ value: "gold", quantity: 2 }, { value: "silver", quantity: 1 }] },
+        p: {
+          "u-plan": [
+            { value: "gold", quantity: 2 },
+            { value: "silver", quantity: 1 },
+          ],
+        },
         s: { "a-str": [{ value: "red", quantity: 4 }] },
       });
     });
@@ -384,7 +437,12 @@ describe("API.md audit 2", () => {
       const green = nested.body.result["a-str"][1];
       expect(green["a-bool"]).toEqual([{ value: "true", quantity: 2, "a-int": { max: 60 } }]);
       const eq = await agg({ query: [{ "a-int": 5, equals: ["10", 20, 999] }] });
-      expect(eq.body.result).toEqual({ "a-int": [{ value: "10", quantity: 1 }, { value: "20", quantity: 1 }] });
+      expect(eq.body.result).toEqual({
+        "a-int": [
+          { value: "10", quantity: 1 },
+          { value: "20", quantity: 1 },
+        ],
+      });
       const none = await agg({ filter: [{ "a-str": { equals: "purple" } }], query: [{ "a-str": 3 }, { "a-int": "sum" }] });
       expect(none.body.result).toEqual({ "a-str": [] });
       const filterOr = await agg({ filter: [[{ "a-str": { equals: "blue" } }, "or", { "a-int": { lt: 10 } }], "and", ["not", { "a-bool": { equals: "false" } }]], query: [{ "a-int": "sum" }] });
@@ -393,7 +451,13 @@ describe("API.md audit 2", () => {
 
     it("aggregates event columns inside windows, histograms and explicit buckets", async () => {
       const w = ["2020-02-01", "2020-02-01T23:59:59Z"];
-      const r = await agg({ query: [{ "e-int": "sum", between: w }, { "e-dec": "max", between: w }, { "e-str": "count-events", between: w }] });
+      const r = await agg({
+        query: [
+          { "e-int": "sum", between: w },
+          { "e-dec": "max", between: w },
+          { "e-str": "count-events", between: w },
+        ],
+      });
       expect(r.body.result).toEqual({ "e-int": { sum: 18 }, "e-dec": { max: 9.5 }, "e-str": { "count-events": 19 } });
       expect(r.text).toContain('"count-events":19}');
       const h = await agg({ query: [{ "e-int": "sum", between: ["2020-02-01", "2020-02-05"], interval: "days" }] });
@@ -404,13 +468,29 @@ describe("API.md audit 2", () => {
       ]);
       const avg = await agg({ query: [{ "e-int": "avg", between: ["2020-02-01", "2020-02-05"], interval: "days" }] });
       expect(avg.text).toContain('"avg":4.0'); // day 2: 12 / 3
-      const b = await agg({ query: [{ "e-int": "count-events", between: [["2020-02-01", "2020-02-02"], ["2020-02-03", "2020-02-04"], ["2021-01-01", "2021-01-02"]] }] });
+      const b = await agg({
+        query: [
+          {
+            "e-int": "count-events",
+            between: [
+              ["2020-02-01", "2020-02-02"],
+              ["2020-02-03", "2020-02-04"],
+              ["2021-01-01", "2021-01-02"],
+            ],
+          },
+        ],
+      });
       expect(b.body.result["e-int"]).toEqual([
         { "count-events": 4, between: ["2020-02-01T00:00:00Z", "2020-02-02T00:00:00Z"] },
         { "count-events": 3, between: ["2020-02-03T00:00:00Z", "2020-02-04T00:00:00Z"] },
       ]);
       const g = await agg({ query: [{ "e-str": 5, between: ["2020-02-01", "2020-02-03"] }, { "a-int": "max" }] });
-      expect(g.body.result).toEqual({ "e-str": [{ value: "click", quantity: 10, "a-int": { max: 80 } }, { value: "view", quantity: 5, "a-int": { max: 40 } }] });
+      expect(g.body.result).toEqual({
+        "e-str": [
+          { value: "click", quantity: 10, "a-int": { max: 80 } },
+          { value: "view", quantity: 5, "a-int": { max: 40 } },
+        ],
+      });
       const grouped = await agg({ query: [{ "a-str": 1 }, { "e-int": "sum", between: ["2020-02-01", "2020-02-05"], interval: "days" }] });
       expect(grouped.body.result["a-str"]).toEqual([
         {
@@ -458,7 +538,16 @@ describe("API.md audit 2", () => {
       expect(r.status, r.text).toBe(200);
       expect(r.body).toMatchObject({ page: 1, "next-page": null });
       expect(r.body.data).toEqual([
-        { "entity-id": "e3", "a-str": "red", "a-int": "30", "a-dec": "3.25", "a-bool": "false", "a-date": "2020-01-04", "a-dt": "2020-01-01t00:00:03z", "e-str": { value: "click", date: "2020-02-01T10:00:00Z" } },
+        {
+          "entity-id": "e3",
+          "a-str": "red",
+          "a-int": "30",
+          "a-dec": "3.25",
+          "a-bool": "false",
+          "a-date": "2020-01-04",
+          "a-dt": "2020-01-01t00:00:03z",
+          "e-str": { value: "click", date: "2020-02-01T10:00:00Z" },
+        },
         { "entity-id": "e9", "a-dec": "9.25", "a-bool": "false", "a-date": "2020-01-10", "a-dt": "2020-01-01t00:00:09z", "e-str": { value: "click", date: "2020-02-01T10:00:00Z" } },
       ]);
     });
@@ -492,7 +581,13 @@ describe("API.md audit 2", () => {
       expect(typeof one.body["next-page"]).toBe("string");
 
       const score = await post("/v1/data_extraction/score", {
-        query: [[{ "a-str": { equals: "red" } }, "and", { "a-bool": { equals: "true" } }], "or", { "a-int": { lte: 20 } }, "or", { "e-str": { equals: "view", between: ["2020-02-02", "2020-02-03"], minfreq: 1 } }],
+        query: [
+          [{ "a-str": { equals: "red" } }, "and", { "a-bool": { equals: "true" } }],
+          "or",
+          { "a-int": { lte: 20 } },
+          "or",
+          { "e-str": { equals: "view", between: ["2020-02-02", "2020-02-03"], minfreq: 1 } },
+        ],
         columns: ["entity-id"],
         order: [{ "entity-id": "asc" }],
       });
@@ -598,7 +693,9 @@ describe("API.md audit 2", () => {
       expect(await count([{ "a-str": { "not-contains": "E" } }])).toBe(0);
       expect(await count([{ "e-str": { equals: "CLICK", between: ["2020-02-01", "2020-02-02"], minfreq: 3 } }])).toBe(3);
       expect(await count([{ "e-str": { equals: "click", between: ["2020-02-01", "2020-02-02"], minfreq: 2 } }])).toBe(6);
-      expect(await count([{ minfreq: 3, freqgroup: [{ "e-str": { equals: "click", between: ["2020-02-01", "2020-02-03"] } }, { "e-str": { equals: "view", between: ["2020-02-01", "2020-02-03"] } }] }])).toBe(5); // e1 e2 e4 e5 e8
+      expect(
+        await count([{ minfreq: 3, freqgroup: [{ "e-str": { equals: "click", between: ["2020-02-01", "2020-02-03"] } }, { "e-str": { equals: "view", between: ["2020-02-01", "2020-02-03"] } }] }]),
+      ).toBe(5); // e1 e2 e4 e5 e8
       expect(await count([{ "entity-id": { equals: "e1" } }, "or", { "entity-id": { equals: "E2" } }])).toBe(1);
       expect(await count([{ "u-plan": { equals: "GOLD" } }], "users")).toBe(2);
     });
@@ -648,7 +745,13 @@ describe("API.md audit 2", () => {
       expectError(await post("/v1/query/count/entity", { "query-name": "q", query: [A], foo: 1 }), 119);
       expectError(await post("/v1/query/count/entity", { "query-name": "q", query: [A], dimension: "nope" }), 128);
       expectError(await post("/v1/query/count/entity", []), 108);
-      expectError(await post("/v1/query/count/entity", Array.from({ length: 11 }, (_, i) => ({ "query-name": `q${i}`, query: [A] }))), 123);
+      expectError(
+        await post(
+          "/v1/query/count/entity",
+          Array.from({ length: 11 }, (_, i) => ({ "query-name": `q${i}`, query: [A] })),
+        ),
+        123,
+      );
       expectError(await call("POST", "/v1/query/count/entity", { key: db.master, raw: "{" }), 24);
       expectError(await call("POST", "/v1/query/count/entity", { key: db.master, raw: "{}", headers: { "content-type": "text/plain" } }), 22, 415);
       expectError(await call("GET", "/v1/query/count/entity", { key: db.master }), 25, 405);
@@ -664,7 +767,7 @@ describe("API.md audit 2", () => {
     });
 
     it("answers 4xx (never 500) for odd values anywhere in a query body", async () => {
-      const odd = [null, true, 1e309 as unknown, -0, "", " ", [], {}, [[]], [{}], "\u0000", { "__proto__": 1 }, ["not", ["not"]]];
+      const odd = [null, true, 1e309 as unknown, -0, "", " ", [], {}, [[]], [{}], "\u0000", { __proto__: 1 }, ["not", ["not"]]];
       const bodies: Array<[string, (v: unknown) => unknown]> = [
         ["/v1/query/count/entity", (v) => ({ "query-name": "q", query: [{ "a-int": { equals: v } }] })],
         ["/v1/query/count/entity", (v) => ({ "query-name": "q", query: v })],

@@ -52,7 +52,13 @@ const SQL_INSERTS = ["INSERT INTO default([entity-id], name, age) VALUES('e77', 
 function targets(dbId: string): Target[] {
   const q = (path: string, corpus: unknown[]): Target => ({ method: "POST", path, kind: "json", corpus, keys: READERS });
   return [
-    q("/v1/query/count/entity", [{ "query-name": "q", query: Q }, [{ "query-name": "a", query: Q, "bypass-cache": true }, { "query-name": "b", query: [{ tags: { contains: "x" } }], dimension: "default" }]]),
+    q("/v1/query/count/entity", [
+      { "query-name": "q", query: Q },
+      [
+        { "query-name": "a", query: Q, "bypass-cache": true },
+        { "query-name": "b", query: [{ tags: { contains: "x" } }], dimension: "default" },
+      ],
+    ]),
     q("/v1/query/count/event", [{ "query-name": "q", query: EV }]),
     q("/v1/query/count/entity/total", [{}, { dimensions: ["default", "customers"] }]),
     q("/v1/query/exists/entity", [{ ids: ["e1", "e2", "nope"] }, { ids: ["c1"], dimension: "customers" }]),
@@ -81,24 +87,63 @@ function targets(dbId: string): Target[] {
       // so nothing is ever enqueued, whatever the mutation produced.
       poison: (body) => (body !== null && typeof body === "object" && !Array.isArray(body) ? { ...body, "zzz-poison": { age: "not a number" } } : body),
     },
-    { method: "POST", path: "/v1/delete", kind: "json", corpus: [{ query: Q }, { query: [{ "entity-id": { equals: "e1" } }], dimension: "default" }], keys: ["fuzzer", "read", "write"], mustFail: true }, // fuzzer: query-only grants → 403 after compiling
+    {
+      method: "POST",
+      path: "/v1/delete",
+      kind: "json",
+      corpus: [{ query: Q }, { query: [{ "entity-id": { equals: "e1" } }], dimension: "default" }],
+      keys: ["fuzzer", "read", "write"],
+      mustFail: true,
+    }, // fuzzer: query-only grants → 403 after compiling
     { method: "POST", path: "/v1/update", kind: "json", corpus: [{ query: Q, set: { name: "zzz", age: 1 } }], keys: ["fuzzer", "read", "write"], mustFail: true },
     { method: "POST", path: (rng) => rng.pick(["/v1/sql", "/v1/query/sql"]), kind: "sql", corpus: [...SQL_SELECTS, ...SQL_INSERTS], keys: ["read", "fuzzer", "none"] }, // neither may INSERT
-    { method: "POST", path: "/v1/column", kind: "json", corpus: [{ name: "F", "api-name": "fz-col", type: "string", cardinality: "high" }, [{ name: "D", "api-name": "fz-dec", type: "decimal", "decimal-places": 2, dimension: "customers" }]], keys: ["master", "write", "partial", "read"] },
+    {
+      method: "POST",
+      path: "/v1/column",
+      kind: "json",
+      corpus: [{ name: "F", "api-name": "fz-col", type: "string", cardinality: "high" }, [{ name: "D", "api-name": "fz-dec", type: "decimal", "decimal-places": 2, dimension: "customers" }]],
+      keys: ["master", "write", "partial", "read"],
+    },
     { method: "PUT", path: (rng) => `/v1/column/${NOT_BASE(rng)}`, kind: "json", corpus: [{ name: "x", description: "y" }], keys: ["master", "partial"], mustFail: true },
-    { method: "DELETE", path: (rng) => `/v1/column/${NOT_BASE(rng)}?dimension=${rng.pick(["default", "customers", "__proto__", "%00"])}`, kind: "none", corpus: [null], keys: ["master", "partial"], mustFail: true },
-    { method: "POST", path: "/v1/query/saved", kind: "json", corpus: [{ name: "fz-q", type: "count/entity", query: Q, "cache-period": 10 }, { name: "fz-a", type: "aggregation", query: { query: [{ name: 2 }] } }], keys: ["master", "partial", "read"] },
+    {
+      method: "DELETE",
+      path: (rng) => `/v1/column/${NOT_BASE(rng)}?dimension=${rng.pick(["default", "customers", "__proto__", "%00"])}`,
+      kind: "none",
+      corpus: [null],
+      keys: ["master", "partial"],
+      mustFail: true,
+    },
+    {
+      method: "POST",
+      path: "/v1/query/saved",
+      kind: "json",
+      corpus: [
+        { name: "fz-q", type: "count/entity", query: Q, "cache-period": 10 },
+        { name: "fz-a", type: "aggregation", query: { query: [{ name: 2 }] } },
+      ],
+      keys: ["master", "partial", "read"],
+    },
     // Saved queries are definitions, not data: these may replace or delete one the fuzzer created (never base-q).
     { method: "PUT", path: (rng) => `/v1/query/saved/${NOT_BASE(rng)}`, kind: "json", corpus: [{ type: "top_values", query: { t: { name: 2 } } }], keys: ["master"] },
     { method: "DELETE", path: (rng) => `/v1/query/saved/${NOT_BASE(rng)}`, kind: "none", corpus: [null], keys: ["master", "read"] },
-    { method: "POST", path: "/v1/keys", kind: "json", corpus: [{ name: "fz", level: "custom", permissions: { query: { default: ["name"] }, insert: { customers: "*" } } }, { name: "r", level: "read" }], keys: ["master", "partial", "read"] },
+    {
+      method: "POST",
+      path: "/v1/keys",
+      kind: "json",
+      corpus: [
+        { name: "fz", level: "custom", permissions: { query: { default: ["name"] }, insert: { customers: "*" } } },
+        { name: "r", level: "read" },
+      ],
+      keys: ["master", "partial", "read"],
+    },
     { method: "DELETE", path: (rng) => `/v1/keys/${rng.pick(["k_0000000000000000", ...PROTO_KEYS, "k_", "%2e%2e"])}`, kind: "none", corpus: [null], keys: ["master", "read"], mustFail: true },
     { method: "POST", path: "/v1/keys/master/rotate", kind: "none", corpus: [null], keys: ["read", "write", "fuzzer", "partial", "bogus"], mustFail: true },
     // Operator API: with the token only against ids that are not the fuzzed database.
     { method: "POST", path: "/admin/databases", kind: "json", corpus: [{ name: "fz", shards: 1, replicas: 0 }], keys: [], admin: true },
     {
       method: "POST",
-      path: (rng) => `/admin/databases/${rng.pick(["00000000000000000000", "__proto__", dbId.replace(/./, "f") === dbId ? "11111111111111111111" : dbId.replace(/./, "f"), "x"])}/${rng.pick(["faults", "keys/master/rotate", "noop"])}`,
+      path: (rng) =>
+        `/admin/databases/${rng.pick(["00000000000000000000", "__proto__", dbId.replace(/./, "f") === dbId ? "11111111111111111111" : dbId.replace(/./, "f"), "x"])}/${rng.pick(["faults", "keys/master/rotate", "noop"])}`,
       kind: "json",
       corpus: [{ shard: 0, replica: 0, mode: "down" }],
       keys: [],
@@ -106,7 +151,14 @@ function targets(dbId: string): Target[] {
       mustFail: true,
     },
     { method: "DELETE", path: (rng) => `/admin/databases/${rng.pick(["00000000000000000000", "constructor", "zz"])}`, kind: "none", corpus: [null], keys: [], admin: true, mustFail: true },
-    { method: "GET", path: (rng) => rng.pick(["/admin/databases", `/admin/databases/${dbId}/health`, "/v1/nope", "/v1/query", "/", "/v1/query/count/entity/"]), kind: "none", corpus: [null], keys: ["master", "none"], admin: true },
+    {
+      method: "GET",
+      path: (rng) => rng.pick(["/admin/databases", `/admin/databases/${dbId}/health`, "/v1/nope", "/v1/query", "/", "/v1/query/count/entity/"]),
+      kind: "none",
+      corpus: [null],
+      keys: ["master", "none"],
+      admin: true,
+    },
   ];
 }
 
@@ -291,7 +343,17 @@ describe("prototype-named things are plain data", () => {
   const names = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"];
   beforeAll(async () => {
     db = await createDatabase({ shards: 2 });
-    expect((await call("POST", "/v1/column", { key: db.master, body: [{ name: "N", "api-name": "name", type: "string" }, { name: "C", "api-name": "constructor", type: "string" }] })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/v1/column", {
+          key: db.master,
+          body: [
+            { name: "N", "api-name": "name", type: "string" },
+            { name: "C", "api-name": "constructor", type: "string" },
+          ],
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("entity ids through JSON and SQL inserts, query names, top-values names", async () => {
@@ -299,7 +361,11 @@ describe("prototype-named things are plain data", () => {
     const r = await call("POST", "/v1/insert?wait=true", { key: db.write, body });
     expect(r.status, r.text).toBe(200);
     expect(r.body["inserted-entities"]).toBe(names.length);
-    const sql = await call("POST", "/v1/sql?wait=true", { key: db.write, raw: `INSERT INTO default([entity-id], name) VALUES ${names.map((n) => `('sql-${n}', 'sql'), ('${n}', 'sql')`).join(", ")}`, headers: { "content-type": "application/sql" } });
+    const sql = await call("POST", "/v1/sql?wait=true", {
+      key: db.write,
+      raw: `INSERT INTO default([entity-id], name) VALUES ${names.map((n) => `('sql-${n}', 'sql'), ('${n}', 'sql')`).join(", ")}`,
+      headers: { "content-type": "application/sql" },
+    });
     expect(sql.status, sql.text).toBe(200);
     expect(({} as Record<string, unknown>)["name"]).toBeUndefined();
 

@@ -7,9 +7,17 @@ import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { call, createDatabase } from "../helpers/api";
 
-const refusing = { async send() { throw new Error("queue unavailable (injected)"); }, async sendBatch() { throw new Error("queue unavailable (injected)"); } } as unknown as Queue;
+const refusing = {
+  async send() {
+    throw new Error("queue unavailable (injected)");
+  },
+  async sendBatch() {
+    throw new Error("queue unavailable (injected)");
+  },
+} as unknown as Queue;
 
-async function insertWith(environment: Env, key: string, body: unknown, idem?: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function insertWith(environment: Env, key: string, body: unknown, idem?: string): Promise<{ status: number; body: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const ctx = createExecutionContext();
   const headers: Record<string, string> = { authorization: key, "content-type": "application/json" };
   if (idem) headers["idempotency-key"] = idem;
@@ -28,7 +36,10 @@ describe("ingest queue fallback", () => {
     // the same request retried once the main queue is back is applied once (same record ids)
     const again = await insertWith(env, db.write, body, "fallback-1");
     expect(again.status).toBe(200);
-    const count = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ clicks: { equals: 1, between: ["2017-01-01", "2017-01-02"] } }] } });
+    const count = await call("POST", "/v1/query/count/event", {
+      key: db.read,
+      body: { "query-name": "q", "bypass-cache": true, query: [{ clicks: { equals: 1, between: ["2017-01-01", "2017-01-02"] } }] },
+    });
     expect(count.body.result.q).toBe(2);
   });
 

@@ -41,8 +41,16 @@ describe("insert", () => {
   it("stores every type, normalised, and answers the SlicingDice insert response", async () => {
     const r = await insert({
       "cust-1": {
-        name: "Ana MARIA", age: 31, fee: 19.9, active: "true", signup: "2017-03-02", seen: "2018-02-02T00:00:31-03:00",
-        logins: [{ value: "Web", date: "2017-05-01T10:00:00Z" }, { value: "mobile", date: "2017-05-02T08:30:00-03:00" }],
+        name: "Ana MARIA",
+        age: 31,
+        fee: 19.9,
+        active: "true",
+        signup: "2017-03-02",
+        seen: "2018-02-02T00:00:31-03:00",
+        logins: [
+          { value: "Web", date: "2017-05-01T10:00:00Z" },
+          { value: "mobile", date: "2017-05-02T08:30:00-03:00" },
+        ],
         clicks: { value: 3, date: "2017-05-03" },
       },
       "cust-2": { name: "bob", age: "40", active: false },

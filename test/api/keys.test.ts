@@ -50,8 +50,17 @@ describe("API keys", () => {
 
   it("only the master key manages keys (write/read 13, custom 19)", async () => {
     const custom = await call("POST", "/v1/keys", { key: db.master, body: { name: "c", level: "custom", permissions: { query: { default: "*" } } } });
-    for (const [key, code] of [[db.read, 13], [db.write, 13], [custom.body["api-key"], 19]] as const) {
-      for (const [method, path] of [["GET", "/v1/keys"], ["POST", "/v1/keys"], ["DELETE", `/v1/keys/${custom.body.id}`], ["POST", "/v1/keys/master/rotate"]]) {
+    for (const [key, code] of [
+      [db.read, 13],
+      [db.write, 13],
+      [custom.body["api-key"], 19],
+    ] as const) {
+      for (const [method, path] of [
+        ["GET", "/v1/keys"],
+        ["POST", "/v1/keys"],
+        ["DELETE", `/v1/keys/${custom.body.id}`],
+        ["POST", "/v1/keys/master/rotate"],
+      ]) {
         const r = await call(method!, path!, { key, body: method === "POST" ? { name: "x", level: "read" } : undefined });
         expect(r.status, `${method} ${path}`).toBe(403);
         expect(firstError(r).code).toBe(code);

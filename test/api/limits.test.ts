@@ -32,7 +32,13 @@ describe("request limits", () => {
   const pred = (i: number) => ({ name: { equals: `v${i}` } });
   beforeAll(async () => {
     db = await createDatabase({ shards: 2 });
-    const r = await call("POST", "/v1/column", { key: db.master, body: [{ name: "Name", "api-name": "name", type: "string" }, { name: "Age", "api-name": "age", type: "integer" }] });
+    const r = await call("POST", "/v1/column", {
+      key: db.master,
+      body: [
+        { name: "Name", "api-name": "name", type: "string" },
+        { name: "Age", "api-name": "age", type: "integer" },
+      ],
+    });
     expect(r.status, r.text).toBe(200);
   });
 

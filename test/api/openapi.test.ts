@@ -22,14 +22,19 @@ async function fetchDocument(): Promise<Json> {
 function resolve(doc: Json, node: Json): Json {
   let n = node;
   while (typeof n["$ref"] === "string") {
-    n = (n["$ref"] as string).slice(2).split("/").reduce((at: Json, key) => at[key], doc);
+    n = (n["$ref"] as string)
+      .slice(2)
+      .split("/")
+      .reduce((at: Json, key) => at[key], doc);
   }
   return n;
 }
 
 function operations(doc: Json): Array<[string, string, Json]> {
   return Object.entries(doc["paths"] as Json).flatMap(([path, item]) =>
-    Object.entries(item as Json).filter(([m]) => METHODS.includes(m)).map(([m, op]): [string, string, Json] => [m.toUpperCase(), path, op as Json]),
+    Object.entries(item as Json)
+      .filter(([m]) => METHODS.includes(m))
+      .map(([m, op]): [string, string, Json] => [m.toUpperCase(), path, op as Json]),
   );
 }
 
@@ -59,7 +64,10 @@ describe("GET /openapi.json", () => {
       const where = `${method} ${path}`;
       expect(typeof op["summary"] === "string" && op["summary"].length > 0, where).toBe(true);
       expect(Object.keys(op["responses"] ?? {}).length, where).toBeGreaterThan(0);
-      const declared = ((op["parameters"] ?? []) as Json[]).map((p) => resolve(doc, p)).filter((p) => p["in"] === "path").map((p) => p["name"]);
+      const declared = ((op["parameters"] ?? []) as Json[])
+        .map((p) => resolve(doc, p))
+        .filter((p) => p["in"] === "path")
+        .map((p) => p["name"]);
       expect(declared.sort(), where).toEqual([...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort());
       for (const ref of Object.values(op["responses"] as Json)) expect(resolve(doc, ref as Json)["description"], where).toBeTruthy();
     }
@@ -68,7 +76,11 @@ describe("GET /openapi.json", () => {
   it("lists every error code of contract/errors.ts with its status", async () => {
     const doc = await fetchDocument();
     const listed = (doc["x-error-codes"] as Json[]).map((e) => `${e["name"]}/${e["code"]}/${e["status"]}`);
-    expect(listed.sort()).toEqual(Object.entries(ERRORS).map(([name, e]) => `${name}/${e.code}/${e.status}`).sort());
+    expect(listed.sort()).toEqual(
+      Object.entries(ERRORS)
+        .map(([name, e]) => `${name}/${e.code}/${e.status}`)
+        .sort(),
+    );
     for (const e of Object.values(ERRORS)) {
       const response = doc["components"]["responses"][`Error${e.status}`] as Json;
       expect(response["description"]).toContain(`- ${e.code} `);

@@ -73,11 +73,15 @@ describe("query endpoints", () => {
     const zero = await post("/v1/query/count/entity", { "query-name": "none", query: [{ plan: { equals: "platinum" } }] });
     expect(zero.body.result).toEqual({ none: 0 });
     const top = await post("/v1/query/top_values", { t: { plan: 3 } });
-    expect(top.body.result.t.plan).toEqual([
-      { value: "gold", quantity: 19 },
-      { value: "silver", quantity: 19 },
-      { value: "bronze", quantity: 19 },
-    ].sort((a, b) => a.value.localeCompare(b.value)).sort((a, b) => b.quantity - a.quantity));
+    expect(top.body.result.t.plan).toEqual(
+      [
+        { value: "gold", quantity: 19 },
+        { value: "silver", quantity: 19 },
+        { value: "bronze", quantity: 19 },
+      ]
+        .sort((a, b) => a.value.localeCompare(b.value))
+        .sort((a, b) => b.quantity - a.quantity),
+    );
     const agg = await post("/v1/query/aggregation", { query: [{ plan: 2 }, { age: "max" }] });
     expect(agg.status, agg.text).toBe(200);
     expect(agg.body.result.plan).toHaveLength(2);
@@ -95,7 +99,10 @@ describe("query endpoints", () => {
     expect(list.body["saved-queries"]).toEqual([def]);
     const run = await call("GET", "/v1/query/saved/gold-count", { key: db.read });
     expect(run.body).toMatchObject({ type: "count/entity", result: { query: 19 } });
-    const put = await call("PUT", "/v1/query/saved/gold-count", { key: db.master, body: { type: "count/entity", query: [{ plan: { equals: "silver" } }, "or", { plan: { equals: "gold" } }], "cache-period": 0 } });
+    const put = await call("PUT", "/v1/query/saved/gold-count", {
+      key: db.master,
+      body: { type: "count/entity", query: [{ plan: { equals: "silver" } }, "or", { plan: { equals: "gold" } }], "cache-period": 0 },
+    });
     expect(put.status, put.text).toBe(200);
     expect(put.body).not.toHaveProperty("name");
     expect((await call("GET", "/v1/query/saved/gold-count", { key: db.read })).body.result).toEqual({ query: 38 });
@@ -121,7 +128,11 @@ describe("query endpoints", () => {
   });
 
   it("runs SQL SELECT and INSERT, and points at syntax errors", async () => {
-    const ins = await call("POST", "/v1/sql?wait=true", { key: db.write, raw: "INSERT INTO default([entity-id], plan, age) VALUES('sql-1', 'Gold', 77)", headers: { "content-type": "application/sql" } });
+    const ins = await call("POST", "/v1/sql?wait=true", {
+      key: db.write,
+      raw: "INSERT INTO default([entity-id], plan, age) VALUES('sql-1', 'Gold', 77)",
+      headers: { "content-type": "application/sql" },
+    });
     expect(ins.status, ins.text).toBe(200);
     const sel = await call("POST", "/v1/sql", { key: db.read, raw: "SELECT [entity-id], plan, age FROM default WHERE age = 77", headers: { "content-type": "application/sql" } });
     expect(sel.status, sel.text).toBe(200);

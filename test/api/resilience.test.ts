@@ -32,7 +32,10 @@ describe("resilience under shard failures", () => {
     const body = Object.fromEntries(Array.from({ length: ENTITIES }, (_, i) => [`e${i}`, { kind: "k" }]));
     const r = await call("POST", "/v1/insert?wait=true", { key: db.write, body });
     expect(r.status, r.text).toBe(200);
-    for (let s = 0; s < SHARDS; s++) while (await runDurableObjectAlarm(shardStub(env, { db: db.id, shard: s, copy: 0 }))) { /* replicate */ }
+    for (let s = 0; s < SHARDS; s++)
+      while (await runDurableObjectAlarm(shardStub(env, { db: db.id, shard: s, copy: 0 }))) {
+        /* replicate */
+      }
   });
 
   it("answers exactly, without a flag, when a primary is down (its replica answers)", async () => {
@@ -105,7 +108,9 @@ describe("resilience under shard failures", () => {
     const stale = await countAll(small);
     expect(stale.approximate).toBe(true); // not the replica's stale count presented as exact
     expect(stale["missing-shards"]).toBe(1);
-    while (await runDurableObjectAlarm(shardStub(env, { db: small.id, shard: 0, copy: 0 }))) { /* the primary catches its replica up */ }
+    while (await runDurableObjectAlarm(shardStub(env, { db: small.id, shard: 0, copy: 0 }))) {
+      /* the primary catches its replica up */
+    }
     const caughtUp = await countAll(small);
     expect(caughtUp.result.all).toBe(20);
     expect(caughtUp).not.toHaveProperty("approximate");
@@ -136,7 +141,9 @@ describe("resilience under shard failures", () => {
     expect(firstError(extraction).code).toBe(4001);
 
     await setAlarm(primary, Date.now());
-    while (await runDurableObjectAlarm(primary)) { /* the primary catches its replica up */ }
+    while (await runDurableObjectAlarm(primary)) {
+      /* the primary catches its replica up */
+    }
     const cleared = await adminCall("GET", `/admin/databases/${small.id}/health`);
     expect(cleared.body["replicas-behind"]).toEqual([]);
     const caughtUp = await countAll(small);
@@ -163,7 +170,9 @@ describe("resilience under shard failures", () => {
     await fault(two, 0, 1, "none");
     const primary = shardStub(env, { db: two.id, shard: 0, copy: 0 });
     await setAlarm(primary, Date.now());
-    while (await runDurableObjectAlarm(primary)) { /* the primary catches copy 1 up */ }
+    while (await runDurableObjectAlarm(primary)) {
+      /* the primary catches copy 1 up */
+    }
     expect((await adminCall("GET", `/admin/databases/${two.id}/health`)).body["replicas-behind"]).toEqual([]);
   });
 

@@ -16,21 +16,25 @@ const duckdbMissing = await import("@duckdb/node-api").then(
 if (duckdbMissing !== null) console.warn(`bench cross-check skipped: @duckdb/node-api is not available (${duckdbMissing})`);
 
 describe("side-by-side benchmark cross-check", () => {
-  it.skipIf(duckdbMissing !== null)(`our engine and DuckDB agree on every query at ${N} entities`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sliced-peers-"));
-    const s = await setup({ n: N, dir, peers: ["duckdb"], threads: [1], log: () => {} });
-    try {
-      if (s.peers.length === 0) {
-        console.warn(`bench cross-check skipped: ${s.skipped.join("; ")}`);
-        return;
+  it.skipIf(duckdbMissing !== null)(
+    `our engine and DuckDB agree on every query at ${N} entities`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sliced-peers-"));
+      const s = await setup({ n: N, dir, peers: ["duckdb"], threads: [1], log: () => {} });
+      try {
+        if (s.peers.length === 0) {
+          console.warn(`bench cross-check skipped: ${s.skipped.join("; ")}`);
+          return;
+        }
+        const { answers, mismatches } = await crossCheck(s);
+        expect(mismatches).toEqual([]);
+        // Sanity: the data is not degenerate (every count query matches something, row queries return rows).
+        for (const [id, a] of Object.entries(answers)) expect(typeof a === "number" ? a : a.length, id).toBeGreaterThan(0);
+      } finally {
+        await s.close();
+        rmSync(dir, { recursive: true, force: true });
       }
-      const { answers, mismatches } = await crossCheck(s);
-      expect(mismatches).toEqual([]);
-      // Sanity: the data is not degenerate (every count query matches something, row queries return rows).
-      for (const [id, a] of Object.entries(answers)) expect(typeof a === "number" ? a : a.length, id).toBeGreaterThan(0);
-    } finally {
-      await s.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -22,7 +22,10 @@ describe("catalog keys migration v1 → v2", () => {
       const migrate = (instance as unknown as { migrate(): void }).migrate.bind(instance);
       migrate();
       migrate(); // a second wake-up: nothing changes
-      const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('cat_keys', 'cat_api_keys')`).toArray().map((r) => r["name"]);
+      const tables = sql
+        .exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('cat_keys', 'cat_api_keys')`)
+        .toArray()
+        .map((r) => r["name"]);
       expect(tables).toEqual(["cat_api_keys"]);
     });
     await evictDurableObject(stub);

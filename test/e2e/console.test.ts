@@ -191,7 +191,11 @@ describeInBrowser("web console at /console", () => {
     await page.waitForSelector("#output[aria-busy=false] .status-line");
     expect(await page.textContent("#status-code")).toBe("HTTP 200");
     expect(await tableHeader()).toEqual(["plan", "COUNT"]);
-    expect(await tableRows()).toEqual(Object.entries(PLANS).sort(([a], [b]) => a.localeCompare(b)).map(([plan, n]) => [plan, String(n)]));
+    expect(await tableRows()).toEqual(
+      Object.entries(PLANS)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([plan, n]) => [plan, String(n)]),
+    );
     const { pixels } = await chartPixels("bar");
     expect(pixels).toBeGreaterThan(3000);
     await snapshot("sql");

@@ -75,8 +75,18 @@ describe("bitmap algebra on random inputs", () => {
       expect(A.b.and(B.b).equals(B.b.and(A.b))).toBe(true);
       expect(A.b.or(B.b).equals(B.b.or(A.b))).toBe(true);
       expect(A.b.xor(B.b).equals(B.b.xor(A.b))).toBe(true);
-      expect(A.b.and(B.b).and(C.b).equals(A.b.and(B.b.and(C.b)))).toBe(true);
-      expect(A.b.or(B.b).or(C.b).equals(A.b.or(B.b.or(C.b)))).toBe(true);
+      expect(
+        A.b
+          .and(B.b)
+          .and(C.b)
+          .equals(A.b.and(B.b.and(C.b))),
+      ).toBe(true);
+      expect(
+        A.b
+          .or(B.b)
+          .or(C.b)
+          .equals(A.b.or(B.b.or(C.b))),
+      ).toBe(true);
       // De Morgan inside a universe
       const U = A.b.or(B.b).or(C.b);
       const notA = U.andNot(A.b);

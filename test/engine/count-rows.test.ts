@@ -156,7 +156,16 @@ describe("counts on a two-chunk shard, through rows and through bitmaps", () => 
   const eq = (col: ColumnRef, value: string | number | boolean): Expr => attr(col, { op: "eq", value });
   const range = (col: ColumnRef, min: number | null, max: number | null): Expr => attr(col, { op: "range", min, max, minInclusive: true, maxInclusive: false });
   const exprs: Array<[string, Expr]> = [
-    ["bench-like or of ands", { op: "or", args: [{ op: "and", args: [attr(CITY, { op: "in", values: ["city0", "city1"] }), eq(FLAG, true), range(INT, 100, 60_000)] }, { op: "and", args: [eq(TAGS, "a"), range(DEC, 0.3, null), eq(FLAG, false)] }] }],
+    [
+      "bench-like or of ands",
+      {
+        op: "or",
+        args: [
+          { op: "and", args: [attr(CITY, { op: "in", values: ["city0", "city1"] }), eq(FLAG, true), range(INT, 100, 60_000)] },
+          { op: "and", args: [eq(TAGS, "a"), range(DEC, 0.3, null), eq(FLAG, false)] },
+        ],
+      },
+    ],
     ["range first, odd values", { op: "and", args: [range(DEC, 0.3, 0.31), range(INT, -600, 2 ** 41)] }],
     ["negative and huge ints", { op: "and", args: [range(INT, -(2 ** 36), 0), eq(CITY, "city0")] }],
     ["not within and", { op: "and", args: [{ op: "not", arg: eq(CITY, "city0") }, eq(FLAG, true), range(INT, 5, 50)] }],

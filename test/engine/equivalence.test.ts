@@ -51,7 +51,10 @@ describe.each(["js", "wasm"] as const)("segment engine (%s kernel) = reference e
         applyBoth(h, ref, [seg], m);
         if (rng.bool(0.1) && m.kind === "write") {
           // The same write plus an attribute value for an event column: both engines throw, storage rolls back.
-          const bad: Mutation = { ...m, entities: [...m.entities, { dimension: "default", id: "bad", attrs: [{ col: { id: 10, type: "string-event", storage: "latest-value" }, value: "x" }], events: [] }] };
+          const bad: Mutation = {
+            ...m,
+            entities: [...m.entities, { dimension: "default", id: "bad", attrs: [{ col: { id: 10, type: "string-event", storage: "latest-value" }, value: "x" }], events: [] }],
+          };
           expect(() => h.transactionSync(() => ref.apply(bad))).toThrow();
           expect(() => h.transactionSync(() => seg.apply(bad))).toThrow();
         }

@@ -26,7 +26,15 @@ describe("extraction pages through the external-id index", () => {
         kind: "write" as const,
         entities: Array.from({ length: 1000 }, (_, i) => {
           const n = b * 1000 + i;
-          return { dimension: "default", id: `id-${(n * 7919) % 4000}`, attrs: [{ col: plan, value: `p${n % 3}` }, { col: age, value: n % 50 }], events: [] };
+          return {
+            dimension: "default",
+            id: `id-${(n * 7919) % 4000}`,
+            attrs: [
+              { col: plan, value: `p${n % 3}` },
+              { col: age, value: n % 50 },
+            ],
+            events: [],
+          };
         }),
       };
       applyToBoth(h, ref, seg, m);
@@ -36,18 +44,39 @@ describe("extraction pages through the external-id index", () => {
       [{ by: "entity-id", dir: "asc" }],
       [{ by: "entity-id", dir: "desc" }],
       [{ by: "column", col: plan, dir: "asc" }],
-      [{ by: "column", col: plan, dir: "desc" }, { by: "entity-id", dir: "desc" }],
-      [{ by: "column", col: age, dir: "desc" }, { by: "column", col: plan, dir: "asc" }],
-      [{ by: "score", dir: "desc" }, { by: "entity-id", dir: "asc" }],
+      [
+        { by: "column", col: plan, dir: "desc" },
+        { by: "entity-id", dir: "desc" },
+      ],
+      [
+        { by: "column", col: age, dir: "desc" },
+        { by: "column", col: plan, dir: "asc" },
+      ],
+      [
+        { by: "score", dir: "desc" },
+        { by: "entity-id", dir: "asc" },
+      ],
     ];
     const exprs = [
       { op: "all" as const },
       { op: "attr" as const, col: plan, test: { op: "ne" as const, value: "p1" } },
-      { op: "or" as const, args: [{ op: "attr" as const, col: age, test: { op: "range" as const, min: 10, max: 20, minInclusive: true, maxInclusive: true } }, { op: "attr" as const, col: plan, test: { op: "eq" as const, value: "p2" } }] },
+      {
+        op: "or" as const,
+        args: [
+          { op: "attr" as const, col: age, test: { op: "range" as const, min: 10, max: 20, minInclusive: true, maxInclusive: true } },
+          { op: "attr" as const, col: plan, test: { op: "eq" as const, value: "p2" } },
+        ],
+      },
     ];
     for (const order of orders) {
       for (const expr of exprs) {
-        for (const [offset, limit] of [[0, 10], [1000, 100], [2650, 40], [3990, 50], [0, 1000]] as const) {
+        for (const [offset, limit] of [
+          [0, 10],
+          [1000, 100],
+          [2650, 40],
+          [3990, 50],
+          [0, 1000],
+        ] as const) {
           const q: ExtractQuery = { kind: "extract", dimension: "default", expr, score: true, columns: [{ kind: "attr", key: "p", col: plan }], order, offset, limit };
           const d = firstDifference(seg.query(q), ref.query(q));
           if (d !== null) throw new Error(`${JSON.stringify(q)}\n${d}`);
@@ -70,7 +99,15 @@ describe("extraction pages from the in-memory external-id order", () => {
     const write = (from: number, n: number) =>
       applyBoth({
         kind: "write",
-        entities: Array.from({ length: n }, (_, i) => ({ dimension: "default", id: `e${((from + i) * 7919) % 100_003}`, attrs: [{ col: plan, value: `p${(from + i) % 7}` }, { col: age, value: (from + i) % 50 }], events: [] })),
+        entities: Array.from({ length: n }, (_, i) => ({
+          dimension: "default",
+          id: `e${((from + i) * 7919) % 100_003}`,
+          attrs: [
+            { col: plan, value: `p${(from + i) % 7}` },
+            { col: age, value: (from + i) % 50 },
+          ],
+          events: [],
+        })),
       });
     const sparse = { op: "attr" as const, col: plan, test: { op: "eq" as const, value: "p3" } }; // 1/7: ranks sorted
     const dense = { op: "attr" as const, col: plan, test: { op: "ne" as const, value: "p3" } }; // 6/7: the order walked
@@ -78,9 +115,23 @@ describe("extraction pages from the in-memory external-id order", () => {
       for (const expr of [sparse, dense]) {
         for (const dir of ["asc", "desc"] as const) {
           // By entity id, and by a column whose ties are paged by entity id.
-          const orders: OrderKey[][] = [[{ by: "entity-id", dir }], ...(withTies ? [[{ by: "column", col: age, dir: "asc" }, { by: "entity-id", dir }] as OrderKey[]] : [])];
+          const orders: OrderKey[][] = [
+            [{ by: "entity-id", dir }],
+            ...(withTies
+              ? [
+                  [
+                    { by: "column", col: age, dir: "asc" },
+                    { by: "entity-id", dir },
+                  ] as OrderKey[],
+                ]
+              : []),
+          ];
           for (const order of orders) {
-            for (const [offset, limit] of [[0, 20], [130, 25], [700, 100]] as const) {
+            for (const [offset, limit] of [
+              [0, 20],
+              [130, 25],
+              [700, 100],
+            ] as const) {
               const q: ExtractQuery = { kind: "extract", dimension: "default", expr, score: false, columns: [{ kind: "attr", key: "a", col: age }], order, offset, limit };
               const d = firstDifference(seg.query(q), ref.query(q));
               if (d !== null) throw new Error(`${label}: ${JSON.stringify(q)}\n${d}`);

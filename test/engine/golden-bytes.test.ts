@@ -75,8 +75,24 @@ describe("engine segments for a fixed dataset", () => {
       engine.apply({
         kind: "write",
         entities: [
-          { dimension: "default", id: "a", attrs: [{ col: str, value: "x" }, { col: int, value: 5 }], events: [{ col: ev, value: "v", t }] },
-          { dimension: "default", id: "b", attrs: [{ col: str, value: "y" }, { col: int, value: -3 }], events: [{ col: ev, value: "v", t: t + 86_400_000 }] },
+          {
+            dimension: "default",
+            id: "a",
+            attrs: [
+              { col: str, value: "x" },
+              { col: int, value: 5 },
+            ],
+            events: [{ col: ev, value: "v", t }],
+          },
+          {
+            dimension: "default",
+            id: "b",
+            attrs: [
+              { col: str, value: "y" },
+              { col: int, value: -3 },
+            ],
+            events: [{ col: ev, value: "v", t: t + 86_400_000 }],
+          },
         ],
       }),
     );
@@ -106,20 +122,28 @@ describe("postings segment bytes", () => {
     expect(rows).toEqual([
       [
         "5:0",
-        "01" + "000040e814bc7542" + "0000000070999441" + "02000000" +
-          "01000000" + "01000000" + "01000000" + "01000000" +
-          "02000000" + "02000000" + "02000000" + "02000000" +
-          "03" + "00" + "0304" + "0201" + "00000000",
+        "01" +
+          "000040e814bc7542" +
+          "0000000070999441" +
+          "02000000" +
+          "01000000" +
+          "01000000" +
+          "01000000" +
+          "01000000" +
+          "02000000" +
+          "02000000" +
+          "02000000" +
+          "02000000" +
+          "03" +
+          "00" +
+          "0304" +
+          "0201" +
+          "00000000",
       ],
       ["6:0", "02" + "01000000" + "0105e807"],
     ]);
     expect(removed).toEqual([]);
-    const back = PostingsSegment.decode(
-      key,
-      start,
-      frameSegment(SegmentKind.postings, unhex(rows[0]![1])),
-      [frameSegment(SegmentKind.postingsTail, unhex(rows[1]![1]))],
-    );
+    const back = PostingsSegment.decode(key, start, frameSegment(SegmentKind.postings, unhex(rows[0]![1])), [frameSegment(SegmentKind.postingsTail, unhex(rows[1]![1]))]);
     expect(back.events).toBe(4);
     const counts = new Uint32Array(65536);
     back.countInto(null, start, start + 86_400_000, false, counts, new Uint32Array(2048));

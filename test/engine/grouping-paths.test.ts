@@ -113,11 +113,41 @@ describe("grouping paths on a two-chunk shard, chosen by cost", () => {
     ["top values", { kind: "top-values", queries: [{ dimension: "default", col: CITY, test: null, window: null }] }],
     ["dense filter, 400 groups, counts", { kind: "aggregation", dimension: "default", filter: eq(FLAG, true), groups: [{ col: CITY, test: null, window: null }], metrics: [] }],
     ["sparse filter, 400 groups, counts", { kind: "aggregation", dimension: "default", filter: eq(CITY, "city1"), groups: [{ col: DAY_COL, test: null, window: null }], metrics: [] }],
-    ["nested, no filter", { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: FLAG, test: null, window: null }, { col: CITY, test: null, window: null }], metrics: [] }],
-    ["sparse filter, few groups, stats", { kind: "aggregation", dimension: "default", filter: eq(CITY, "city2"), groups: [{ col: FLAG, test: null, window: null }], metrics: [...stats(INT), ...stats(DEC)] }],
-    ["dense filter, few groups, stats", { kind: "aggregation", dimension: "default", filter: eq(FLAG, true), groups: [{ col: DAY_COL, test: null, window: null }], metrics: [...stats(INT), ...stats(DEC)] }],
+    [
+      "nested, no filter",
+      {
+        kind: "aggregation",
+        dimension: "default",
+        filter: null,
+        groups: [
+          { col: FLAG, test: null, window: null },
+          { col: CITY, test: null, window: null },
+        ],
+        metrics: [],
+      },
+    ],
+    [
+      "sparse filter, few groups, stats",
+      { kind: "aggregation", dimension: "default", filter: eq(CITY, "city2"), groups: [{ col: FLAG, test: null, window: null }], metrics: [...stats(INT), ...stats(DEC)] },
+    ],
+    [
+      "dense filter, few groups, stats",
+      { kind: "aggregation", dimension: "default", filter: eq(FLAG, true), groups: [{ col: DAY_COL, test: null, window: null }], metrics: [...stats(INT), ...stats(DEC)] },
+    ],
     ["no filter, 400 groups, stats", { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: CITY, test: { op: "ne", value: "city0" }, window: null }], metrics: stats(INT) }],
-    ["nested with stats", { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: DAY_COL, test: null, window: null }, { col: FLAG, test: null, window: null }], metrics: stats(DEC) }],
+    [
+      "nested with stats",
+      {
+        kind: "aggregation",
+        dimension: "default",
+        filter: null,
+        groups: [
+          { col: DAY_COL, test: null, window: null },
+          { col: FLAG, test: null, window: null },
+        ],
+        metrics: stats(DEC),
+      },
+    ],
     ["root stats, dense", { kind: "aggregation", dimension: "default", filter: eq(FLAG, false), groups: [], metrics: [...stats(INT), ...stats(DEC)] }],
     ["root stats, sparse", { kind: "aggregation", dimension: "default", filter: eq(CITY, "city77"), groups: [], metrics: stats(INT) }],
   ];

@@ -176,7 +176,13 @@ describe("word kernels", () => {
     const bit = (w: Uint32Array, e: number): number => (w[e >>> 5]! >>> (e & 31)) & 1;
     const mags = new Float64Array(65536);
     for (let e = 0; e < 65536; e++) for (let j = 0; j < 7; j++) mags[e]! += bit(v.slices[j]!, e) * 2 ** j;
-    for (const [lo, hi, neg] of [[0, 127, false], [25, 40, false], [3, 3, true], [0, 0, false], [64, 127, true]] as const) {
+    for (const [lo, hi, neg] of [
+      [0, 127, false],
+      [25, 40, false],
+      [3, 3, true],
+      [0, 0, false],
+      [64, 127, true],
+    ] as const) {
       const want = new Uint32Array(WORDS);
       let count = 0;
       for (let e = 0; e < 65536; e++) {

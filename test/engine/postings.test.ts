@@ -23,7 +23,12 @@ describe("postings lifecycle", () => {
     const reload = (): PostingsSegment => {
       const base = rows.get(`5:${key.c}`)!;
       const tails = [...rows.values()].filter((r) => r.kind === 6).sort((a, b) => a.c - b.c);
-      return PostingsSegment.decode(key, start, base.bytes, tails.map((t) => t.bytes));
+      return PostingsSegment.decode(
+        key,
+        start,
+        base.bytes,
+        tails.map((t) => t.bytes),
+      );
     };
     let seg = PostingsSegment.empty(key, start);
     const model: Array<{ local: number; code: number; t: number }> = [];
@@ -49,7 +54,11 @@ describe("postings lifecycle", () => {
         const from = start + rng.int(0, 30) * DAY;
         const to = from + rng.int(0, 10) * DAY;
         const codes = new Uint8Array(21);
-        for (const c of rng.some([...Array(20).keys()].map((x) => x + 1), 5)) codes[c] = 1;
+        for (const c of rng.some(
+          [...Array(20).keys()].map((x) => x + 1),
+          5,
+        ))
+          codes[c] = 1;
         const counts = new Uint32Array(65536);
         const touched = new Uint32Array(2048);
         seg.countInto(codes, from, to, false, counts, touched);

@@ -3,20 +3,7 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ColumnRef } from "../../contract/columns";
-import type {
-  AggNode,
-  EntityWrite,
-  EventTerm,
-  Expr,
-  ExtractQuery,
-  MetricPartial,
-  Mutation,
-  Scalar,
-  ShardAnswer,
-  ShardQuery,
-  ValueTest,
-  Window,
-} from "../../contract/plan";
+import type { AggNode, EntityWrite, EventTerm, Expr, ExtractQuery, MetricPartial, Mutation, Scalar, ShardAnswer, ShardQuery, ValueTest, Window } from "../../contract/plan";
 import type { ShardEngine } from "../../engine/engine";
 import { createReferenceEngine } from "../../engine/testing/reference/index";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
@@ -74,12 +61,52 @@ const EMPTY = partial(0, 0, null, null);
 const FIXTURE: EntityWrite[] = [
   entity(
     "u1",
-    [[NAME, "alice"], [AGE, 30], [PRICE, 10.5], [ACTIVE, true], [BORN, BORN_U1], [SEEN, SEEN_U1, "2018-02-02t00:00:31z"], [TAGS, "a"], [TAGS, "b"]],
-    [[CLICKS, "web", day(0)], [CLICKS, "web", day(0)], [CLICKS, "mobile", day(1)], [BUYS, 10, day(0)], [BUYS, 20, day(2)]],
+    [
+      [NAME, "alice"],
+      [AGE, 30],
+      [PRICE, 10.5],
+      [ACTIVE, true],
+      [BORN, BORN_U1],
+      [SEEN, SEEN_U1, "2018-02-02t00:00:31z"],
+      [TAGS, "a"],
+      [TAGS, "b"],
+    ],
+    [
+      [CLICKS, "web", day(0)],
+      [CLICKS, "web", day(0)],
+      [CLICKS, "mobile", day(1)],
+      [BUYS, 10, day(0)],
+      [BUYS, 20, day(2)],
+    ],
   ),
-  entity("u2", [[NAME, "bob"], [AGE, 25], [ACTIVE, false], [TAGS, "b"]], [[CLICKS, "web", day(1)], [BUYS, 5, day(1)]]),
-  entity("u3", [[NAME, "carol"], [AGE, 30], [PRICE, 7], [TAGS, "c"]]),
-  entity("u10", [[NAME, "dave"]], [[CLICKS, "mobile", day(2)], [CLICKS, "mobile", day(2)], [CLICKS, "mobile", day(2)]]),
+  entity(
+    "u2",
+    [
+      [NAME, "bob"],
+      [AGE, 25],
+      [ACTIVE, false],
+      [TAGS, "b"],
+    ],
+    [
+      [CLICKS, "web", day(1)],
+      [BUYS, 5, day(1)],
+    ],
+  ),
+  entity("u3", [
+    [NAME, "carol"],
+    [AGE, 30],
+    [PRICE, 7],
+    [TAGS, "c"],
+  ]),
+  entity(
+    "u10",
+    [[NAME, "dave"]],
+    [
+      [CLICKS, "mobile", day(2)],
+      [CLICKS, "mobile", day(2)],
+      [CLICKS, "mobile", day(2)],
+    ],
+  ),
   entity("u4", [[AGE, 40]]),
   entity("u1", [[TOTAL, 100]], [], "orders"),
   entity("o2", [[TOTAL, 50]], [], "orders"),
@@ -288,23 +315,66 @@ describe("total and exists", () => {
 
 describe("top values", () => {
   it("every value with its distinct entities, display strings per type", () => {
-    expect(top(NAME)).toEqual([["alice", 1], ["bob", 1], ["carol", 1], ["dave", 1]]);
-    expect(top(AGE)).toEqual([["30", 2], ["25", 1], ["40", 1]]);
-    expect(top(PRICE)).toEqual([["10.5", 1], ["7", 1]]);
-    expect(top(ACTIVE)).toEqual([["false", 1], ["true", 1]]);
+    expect(top(NAME)).toEqual([
+      ["alice", 1],
+      ["bob", 1],
+      ["carol", 1],
+      ["dave", 1],
+    ]);
+    expect(top(AGE)).toEqual([
+      ["30", 2],
+      ["25", 1],
+      ["40", 1],
+    ]);
+    expect(top(PRICE)).toEqual([
+      ["10.5", 1],
+      ["7", 1],
+    ]);
+    expect(top(ACTIVE)).toEqual([
+      ["false", 1],
+      ["true", 1],
+    ]);
     expect(top(BORN)).toEqual([["1990-01-01", 1]]);
     expect(top(SEEN)).toEqual([["2018-02-02t00:00:31z", 1]]);
-    expect(top(TAGS)).toEqual([["b", 2], ["a", 1], ["c", 1]]);
-    expect(top(TOTAL, null, null, "orders")).toEqual([["100", 1], ["50", 1]]);
+    expect(top(TAGS)).toEqual([
+      ["b", 2],
+      ["a", 1],
+      ["c", 1],
+    ]);
+    expect(top(TOTAL, null, null, "orders")).toEqual([
+      ["100", 1],
+      ["50", 1],
+    ]);
   });
 
   it("tests filter values; events count entities with an event in the window", () => {
-    expect(top(TAGS, ne("B"))).toEqual([["a", 1], ["c", 1]]);
-    expect(top(NAME, { op: "or", tests: [{ op: "starts-with", value: "a" }, { op: "ends-with", value: "b" }] })).toEqual([["alice", 1], ["bob", 1]]);
-    expect(top(CLICKS)).toEqual([["mobile", 2], ["web", 2]]); // u1 has web twice: still one entity
+    expect(top(TAGS, ne("B"))).toEqual([
+      ["a", 1],
+      ["c", 1],
+    ]);
+    expect(
+      top(NAME, {
+        op: "or",
+        tests: [
+          { op: "starts-with", value: "a" },
+          { op: "ends-with", value: "b" },
+        ],
+      }),
+    ).toEqual([
+      ["alice", 1],
+      ["bob", 1],
+    ]);
+    expect(top(CLICKS)).toEqual([
+      ["mobile", 2],
+      ["web", 2],
+    ]); // u1 has web twice: still one entity
     expect(top(CLICKS, null, win(day(2), day(2)))).toEqual([["mobile", 1]]);
     expect(top(CLICKS, eq("web"), win(day(0), day(1)))).toEqual([["web", 2]]);
-    expect(top(BUYS)).toEqual([["10", 1], ["20", 1], ["5", 1]]);
+    expect(top(BUYS)).toEqual([
+      ["10", 1],
+      ["20", 1],
+      ["5", 1],
+    ]);
     expect(top(NAME, eq("zzz"))).toEqual([]);
   });
 
@@ -316,7 +386,16 @@ describe("top values", () => {
         { dimension: "orders", col: TOTAL, test: null, window: null },
       ],
     });
-    expect(a.values).toEqual([[["30", 2], ["40", 1]], [["100", 1], ["50", 1]]]);
+    expect(a.values).toEqual([
+      [
+        ["30", 2],
+        ["40", 1],
+      ],
+      [
+        ["100", 1],
+        ["50", 1],
+      ],
+    ]);
   });
 });
 
@@ -356,9 +435,25 @@ describe("aggregation", () => {
 
   it("nested levels split each bucket of the previous level", () => {
     const leaf = (quantity: number): AggNode => ({ quantity, metrics: [], children: [] });
-    const root = agg({ groups: [{ col: AGE, test: null, window: null }, { col: TAGS, test: null, window: null }] });
+    const root = agg({
+      groups: [
+        { col: AGE, test: null, window: null },
+        { col: TAGS, test: null, window: null },
+      ],
+    });
     expect(root.children).toEqual([
-      ["30", { quantity: 2, metrics: [], children: [["a", leaf(1)], ["b", leaf(1)], ["c", leaf(1)]] }],
+      [
+        "30",
+        {
+          quantity: 2,
+          metrics: [],
+          children: [
+            ["a", leaf(1)],
+            ["b", leaf(1)],
+            ["c", leaf(1)],
+          ],
+        },
+      ],
       ["25", { quantity: 1, metrics: [], children: [["b", leaf(1)]] }],
       ["40", { quantity: 1, metrics: [], children: [] }],
     ]);
@@ -433,15 +528,19 @@ describe("aggregation", () => {
       children: [],
     });
     expect(agg({ filter: attr(NAME, eq("nobody")), groups: [{ col: AGE, test: null, window: null }] })).toEqual({ quantity: 0, metrics: [], children: [] });
-    expect(
-      agg({ metrics: [{ col: BUYS, metric: "sum", window: null, buckets: [{ from: day(5), to: day(6) }] }] }).metrics,
-    ).toEqual([[]]);
+    expect(agg({ metrics: [{ col: BUYS, metric: "sum", window: null, buckets: [{ from: day(5), to: day(6) }] }] }).metrics).toEqual([[]]);
   });
 });
 
 describe("extract", () => {
   it("orders by a column, missing values last in both directions, ties by id", () => {
-    const desc = extract({ order: [{ by: "column", col: AGE, dir: "desc" }], columns: [{ kind: "attr", key: "name", col: NAME }, { kind: "attr", key: "age", col: AGE }] });
+    const desc = extract({
+      order: [{ by: "column", col: AGE, dir: "desc" }],
+      columns: [
+        { kind: "attr", key: "name", col: NAME },
+        { kind: "attr", key: "age", col: AGE },
+      ],
+    });
     expect(desc.matched).toBe(5);
     expect(desc.rows).toEqual([
       { id: "u4", sort: [40], values: { age: 40 } },
@@ -451,7 +550,16 @@ describe("extract", () => {
       { id: "u10", sort: [null], values: { name: "dave" } },
     ]);
     expect(ids(extract({ order: [{ by: "column", col: AGE, dir: "asc" }] }))).toEqual(["u2", "u1", "u3", "u4", "u10"]);
-    expect(ids(extract({ order: [{ by: "column", col: AGE, dir: "asc" }, { by: "entity-id", dir: "desc" }] }))).toEqual(["u2", "u3", "u1", "u4", "u10"]);
+    expect(
+      ids(
+        extract({
+          order: [
+            { by: "column", col: AGE, dir: "asc" },
+            { by: "entity-id", dir: "desc" },
+          ],
+        }),
+      ),
+    ).toEqual(["u2", "u3", "u1", "u4", "u10"]);
   });
 
   it("entity ids sort as strings; offset/limit cut the page, matched counts all", () => {
@@ -535,17 +643,49 @@ describe("extract", () => {
 
 describe("mutations", () => {
   it("write outcome counts entities and values", () => {
-    const out = apply({ kind: "write", entities: [entity("n1", [[NAME, "x"], [TAGS, "p"], [TAGS, "q"]], [[CLICKS, "web", day(0)]]), entity("n2", [])] });
+    const out = apply({
+      kind: "write",
+      entities: [
+        entity(
+          "n1",
+          [
+            [NAME, "x"],
+            [TAGS, "p"],
+            [TAGS, "q"],
+          ],
+          [[CLICKS, "web", day(0)]],
+        ),
+        entity("n2", []),
+      ],
+    });
     expect(out).toEqual({ entities: 2, values: 4 });
     expect(count({ op: "all" })).toBe(7); // an entity with no values still exists
   });
 
   it("re-insert overwrites latest values, adds distinct list values, appends events", () => {
     expect(count(attr(AGE, eq(25)))).toBe(1); // loads the cache before the write
-    apply({ kind: "write", entities: [entity("u2", [[AGE, 26], [TAGS, "b"], [TAGS, "d"]], [[CLICKS, "web", day(1)]])] });
+    apply({
+      kind: "write",
+      entities: [
+        entity(
+          "u2",
+          [
+            [AGE, 26],
+            [TAGS, "b"],
+            [TAGS, "d"],
+          ],
+          [[CLICKS, "web", day(1)]],
+        ),
+      ],
+    });
     expect(count(attr(AGE, eq(25)))).toBe(0);
     expect(count(attr(AGE, eq(26)))).toBe(1);
-    expect(top(TAGS)).toEqual([["b", 2], ["a", 1], ["c", 1], ["d", 1]]);
+    expect(top(TAGS)).toEqual([
+      ["b", 2],
+      ["a", 1],
+      ["c", 1],
+      ["d", 1],
+    ]);
     expect(extract({ expr: { op: "id", test: eq("u2") }, columns: [{ kind: "attr", key: "tags", col: TAGS }] }).rows[0]?.values).toEqual({ tags: ["b", "d"] });
     expect(countEvents([term(CLICKS, eq("web"))])).toBe(4); // identical events are kept
     expect(count(events([term(CLICKS, eq("web"))], 2))).toBe(2);
@@ -562,16 +702,39 @@ describe("mutations", () => {
 
     apply({ kind: "write", entities: [entity("u1", [[AGE, 50]])] });
     expect(count(has(NAME))).toBe(2); // u3, u10
-    const row = extract({ expr: { op: "id", test: eq("u1") }, columns: [{ kind: "attr", key: "name", col: NAME }, { kind: "attr", key: "age", col: AGE }, { kind: "attr", key: "tags", col: TAGS }, { kind: "events", key: "clicks", col: CLICKS, window: null }] });
+    const row = extract({
+      expr: { op: "id", test: eq("u1") },
+      columns: [
+        { kind: "attr", key: "name", col: NAME },
+        { kind: "attr", key: "age", col: AGE },
+        { kind: "attr", key: "tags", col: TAGS },
+        { kind: "events", key: "clicks", col: CLICKS, window: null },
+      ],
+    });
     expect(row.rows).toEqual([{ id: "u1", sort: [], values: { age: 50 } }]);
     expect(apply({ kind: "delete", dimension: "default", expr: attr(NAME, eq("nobody")) })).toEqual({ entities: 0, values: 0 });
   });
 
   it("update overwrites latest values and replaces lists by the new value", () => {
-    const out = apply({ kind: "update", dimension: "default", expr: attr(AGE, eq(30)), set: [{ col: NAME, value: "zed" }, { col: TAGS, value: "z" }] });
+    const out = apply({
+      kind: "update",
+      dimension: "default",
+      expr: attr(AGE, eq(30)),
+      set: [
+        { col: NAME, value: "zed" },
+        { col: TAGS, value: "z" },
+      ],
+    });
     expect(out).toEqual({ entities: 2, values: 4 });
-    expect(top(NAME)).toEqual([["zed", 2], ["bob", 1], ["dave", 1]]);
-    expect(top(TAGS)).toEqual([["z", 2], ["b", 1]]);
+    expect(top(NAME)).toEqual([
+      ["zed", 2],
+      ["bob", 1],
+      ["dave", 1],
+    ]);
+    expect(top(TAGS)).toEqual([
+      ["z", 2],
+      ["b", 1],
+    ]);
     expect(count(attr(TAGS, eq("a")))).toBe(0);
     // An entity without the column gains it; datetime text is kept.
     apply({ kind: "update", dimension: "default", expr: { op: "id", test: eq("u4") }, set: [{ col: SEEN, value: Date.UTC(2020, 0, 1), text: "2020-01-01t00:00:00z" }] });
@@ -603,7 +766,20 @@ describe("persistence, schema and stats", () => {
       { kind: "total", dimensions: null },
       { kind: "top-values", queries: [{ dimension: "default", col: SEEN, test: null, window: null }] },
       { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: AGE, test: null, window: null }], metrics: [{ col: BUYS, metric: "sum", window: null, buckets: null }] },
-      { kind: "extract", dimension: "default", expr: { op: "all" }, score: true, columns: [{ kind: "attr", key: "born", col: BORN }, { kind: "attr", key: "active", col: ACTIVE }, { kind: "events", key: "b", col: BUYS, window: null }], order: [{ by: "column", col: PRICE, dir: "desc" }], offset: 0, limit: 10 },
+      {
+        kind: "extract",
+        dimension: "default",
+        expr: { op: "all" },
+        score: true,
+        columns: [
+          { kind: "attr", key: "born", col: BORN },
+          { kind: "attr", key: "active", col: ACTIVE },
+          { kind: "events", key: "b", col: BUYS, window: null },
+        ],
+        order: [{ by: "column", col: PRICE, dir: "desc" }],
+        offset: 0,
+        limit: 10,
+      },
     ];
     const second = createReferenceEngine(h.sql);
     for (const q of queries) expect(second.query(q)).toEqual(engine.query(q));

@@ -61,7 +61,10 @@ function writes(): Mutation[] {
 const EXPRS: Array<[string, Expr]> = [
   ["four terms", { op: "or", args: [eq(plan, "p1"), between(30, 35), eq(tag, "t2"), eq(tag, "t0")] }],
   ["repeated and overlapping terms", { op: "or", args: [eq(plan, "p1"), eq(plan, "p1"), { op: "attr", col: plan, test: { op: "in", values: ["p1", "p2"] } }, between(0, 9)] }],
-  ["nested or, or inside and", { op: "or", args: [{ op: "or", args: [eq(tag, "t1"), between(50, 52)] }, { op: "and", args: [{ op: "or", args: [eq(plan, "p0"), eq(plan, "p3")] }, between(40, 60)] }, eq(tag, "t1")] }],
+  [
+    "nested or, or inside and",
+    { op: "or", args: [{ op: "or", args: [eq(tag, "t1"), between(50, 52)] }, { op: "and", args: [{ op: "or", args: [eq(plan, "p0"), eq(plan, "p3")] }, between(40, 60)] }, eq(tag, "t1")] },
+  ],
   ["not at the root (one level)", { op: "not", arg: { op: "or", args: [eq(plan, "p0"), between(10, 99)] } }],
   ["a single small term", eq(tag, "t7")],
   ["41 terms (every level counted in one pass)", { op: "or", args: [...Array.from({ length: 40 }, (_, i) => between(i, i + 2)), eq(plan, "p4")] }],
@@ -71,8 +74,14 @@ const EXPRS: Array<[string, Expr]> = [
 const ORDERS: Array<OrderKey[]> = [
   [{ by: "score", dir: "desc" }],
   [{ by: "score", dir: "asc" }],
-  [{ by: "score", dir: "desc" }, { by: "entity-id", dir: "desc" }],
-  [{ by: "score", dir: "asc" }, { by: "entity-id", dir: "asc" }],
+  [
+    { by: "score", dir: "desc" },
+    { by: "entity-id", dir: "desc" },
+  ],
+  [
+    { by: "score", dir: "asc" },
+    { by: "entity-id", dir: "asc" },
+  ],
 ];
 
 const PAGES: Array<[number, number]> = [
@@ -113,8 +122,14 @@ describe.each(["js", "wasm"] as const)("extraction ordered by score (%s kernel)"
   it("orders by score and a column (scores entity by entity) as the reference does", { timeout: 120_000 }, () => {
     const perEntity = vi.spyOn(Evaluator.prototype, "scores");
     const levels = vi.spyOn(ScoreLevels, "build");
-    const order: OrderKey[] = [{ by: "score", dir: "desc" }, { by: "column", col: age, dir: "asc" }];
-    for (const [offset, limit] of [[0, 10], [900, 40]] as const) {
+    const order: OrderKey[] = [
+      { by: "score", dir: "desc" },
+      { by: "column", col: age, dir: "asc" },
+    ];
+    for (const [offset, limit] of [
+      [0, 10],
+      [900, 40],
+    ] as const) {
       check(pair.ref, pair.seg, { kind: "extract", dimension: "default", expr: EXPRS[0]![1], score: true, columns: [], order, offset, limit }, "score, age");
     }
     expect(perEntity).toHaveBeenCalled();
@@ -127,7 +142,11 @@ describe.each(["js", "wasm"] as const)("extraction ordered by score (%s kernel)"
     pair.apply(del);
     for (const [name, expr] of EXPRS.slice(0, 3)) {
       for (const order of ORDERS.slice(0, 2)) {
-        for (const [offset, limit] of [[0, 50], [400, 30], [12_000, 10]] as const) {
+        for (const [offset, limit] of [
+          [0, 50],
+          [400, 30],
+          [12_000, 10],
+        ] as const) {
           check(pair.ref, pair.seg, { kind: "extract", dimension: "default", expr, score: true, columns: [], order, offset, limit }, `${name} after delete`);
         }
       }

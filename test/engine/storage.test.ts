@@ -122,7 +122,13 @@ describe("a column written from two dimensions", () => {
     const ref = createReferenceEngine(h.sql);
     const m = (dimension: string, id: string): Mutation => ({ kind: "write", entities: [{ dimension, id, attrs: [{ col: name, value: "x" }], events: [{ col: clicks, value: "x", t: 0 }] }] });
     const queries = (dimension: string) => [
-      { kind: "count-entity" as const, queries: [{ dimension, expr: { op: "attr" as const, col: name, test: { op: "eq" as const, value: "x" } } }, { dimension, expr: { op: "has" as const, col: clicks } }] },
+      {
+        kind: "count-entity" as const,
+        queries: [
+          { dimension, expr: { op: "attr" as const, col: name, test: { op: "eq" as const, value: "x" } } },
+          { dimension, expr: { op: "has" as const, col: clicks } },
+        ],
+      },
       { kind: "top-values" as const, queries: [{ dimension, col: name, test: null, window: null }] },
       { kind: "aggregation" as const, dimension, filter: null, groups: [{ col: name, test: null, window: null }], metrics: [] },
     ];

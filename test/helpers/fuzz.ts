@@ -165,10 +165,65 @@ export function mutate(rng: Rng, valid: unknown): unknown {
 }
 
 const SQL_TOKENS = [
-  "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "BETWEEN", "GROUP", "BY", "ORDER", "HAVING", "LIMIT", "INSERT", "INTO", "VALUES",
-  "COUNT(*)", "*", "(", ")", ",", "'", "\"", "[", "]", ";", "--", "/*", "*/", "=", "!=", "<>", "<=", ">=", "%", "NULL", "CASE", "WHEN", "THEN", "END",
-  "default", "customers", "name", "age", "constructor", "__proto__", "[entity-id]", "'x'", "'", "1e400", "-9223372036854775809", "0x10", "DATEPART", "INTERVAL",
-  "'; DROP TABLE cat_api_keys; --", "UNION SELECT", "\u0000", "\ud800",
+  "SELECT",
+  "FROM",
+  "WHERE",
+  "AND",
+  "OR",
+  "NOT",
+  "IN",
+  "LIKE",
+  "BETWEEN",
+  "GROUP",
+  "BY",
+  "ORDER",
+  "HAVING",
+  "LIMIT",
+  "INSERT",
+  "INTO",
+  "VALUES",
+  "COUNT(*)",
+  "*",
+  "(",
+  ")",
+  ",",
+  "'",
+  '"',
+  "[",
+  "]",
+  ";",
+  "--",
+  "/*",
+  "*/",
+  "=",
+  "!=",
+  "<>",
+  "<=",
+  ">=",
+  "%",
+  "NULL",
+  "CASE",
+  "WHEN",
+  "THEN",
+  "END",
+  "default",
+  "customers",
+  "name",
+  "age",
+  "constructor",
+  "__proto__",
+  "[entity-id]",
+  "'x'",
+  "'",
+  "1e400",
+  "-9223372036854775809",
+  "0x10",
+  "DATEPART",
+  "INTERVAL",
+  "'; DROP TABLE cat_api_keys; --",
+  "UNION SELECT",
+  "\u0000",
+  "\ud800",
 ];
 
 /** Token-level edits of a valid statement (delete, duplicate, insert, swap), or a pathological one. */
@@ -239,7 +294,8 @@ export function randomQuery(rng: Rng, depth = 0): unknown[] {
     if (out.length > 0) out.push(rng.pick(["and", "or", "AND", "Or", "not", "xor", "and not"]));
     if (rng.bool(0.1)) out.push("not");
     if (depth < 4 && rng.bool(0.2)) out.push(randomQuery(rng, depth + 1));
-    else if (rng.bool(0.1)) out.push({ freqgroup: [{ logins: { equals: rng.pick(SCALARS) } }, { spend: { gte: rng.pick(SCALARS) } }], minfreq: rng.pick([1, 0, -1, 2.5, "2"]), between: ["-30d", "now"] });
+    else if (rng.bool(0.1))
+      out.push({ freqgroup: [{ logins: { equals: rng.pick(SCALARS) } }, { spend: { gte: rng.pick(SCALARS) } }], minfreq: rng.pick([1, 0, -1, 2.5, "2"]), between: ["-30d", "now"] });
     else {
       const preds: Record<string, unknown> = {};
       for (let k = rng.int(1, 3); k > 0; k--) defineOwn(preds, rng.pick(PREDICATES), rng.bool(0.7) ? rng.pick(SCALARS) : rng.bool() ? [rng.pick(SCALARS), rng.pick(SCALARS)] : adversarialValue(rng));

@@ -53,8 +53,28 @@ describe("count entity", () => {
     expectCode(() => compileCountEntity({ "query-name": "a" }, schema, NOW), 80);
     expectCode(() => compileCountEntity({ "query-name": "a", query: q, extra: 1 }, schema, NOW), 119, /extra/);
     expectCode(() => compileCountEntity([], schema, NOW), 108);
-    expectCode(() => compileCountEntity([{ "query-name": "a", query: q }, { "query-name": "a", query: q }], schema, NOW), 108, /twice/);
-    expectCode(() => compileCountEntity(Array.from({ length: NAMED_QUERIES_MAX + 1 }, (_, i) => ({ "query-name": `q${i}`, query: q })), schema, NOW), 123);
+    expectCode(
+      () =>
+        compileCountEntity(
+          [
+            { "query-name": "a", query: q },
+            { "query-name": "a", query: q },
+          ],
+          schema,
+          NOW,
+        ),
+      108,
+      /twice/,
+    );
+    expectCode(
+      () =>
+        compileCountEntity(
+          Array.from({ length: NAMED_QUERIES_MAX + 1 }, (_, i) => ({ "query-name": `q${i}`, query: q })),
+          schema,
+          NOW,
+        ),
+      123,
+    );
     expectCode(() => compileCountEntity({ "query-name": "a", query: q, dimension: "nope" }, schema, NOW), 128, /nope/);
     expectCode(() => compileCountEntity({ "query-name": "a", query: q, "bypass-cache": "yes" }, schema, NOW), 108);
   });
@@ -119,16 +139,35 @@ describe("top values", () => {
       kind: "top-values",
       queries: [
         {
-          dimension: "default", col: ref("name"), window: null,
-          test: { op: "and", tests: [
-            { op: "or", tests: [{ op: "contains", value: "x" }, { op: "contains", value: "y" }] },
-            { op: "not", test: { op: "in", values: ["z"] } },
-          ] },
+          dimension: "default",
+          col: ref("name"),
+          window: null,
+          test: {
+            op: "and",
+            tests: [
+              {
+                op: "or",
+                tests: [
+                  { op: "contains", value: "x" },
+                  { op: "contains", value: "y" },
+                ],
+              },
+              { op: "not", test: { op: "in", values: ["z"] } },
+            ],
+          },
         },
         { dimension: "default", col: ref("clicks"), test: { op: "starts-with", value: "p" }, window: { from: T("2016-01-01"), to: T("2016-01-02") } },
         {
-          dimension: "default", col: ref("age"), window: null,
-          test: { op: "and", tests: [{ op: "not", test: { op: "in", values: [1000010] } }, { op: "in", values: [1, 2] }] },
+          dimension: "default",
+          col: ref("age"),
+          window: null,
+          test: {
+            op: "and",
+            tests: [
+              { op: "not", test: { op: "in", values: [1000010] } },
+              { op: "in", values: [1, 2] },
+            ],
+          },
         },
       ],
     });
@@ -152,13 +191,10 @@ describe("top values", () => {
 
 describe("aggregation", () => {
   it("compiles filter, groups and metrics", () => {
-    const c = compileAggregation(
-      { filter: [{ name: { equals: "A" } }], query: [{ age: 3, equals: ["1", 2] }, { views: 2, between: ["2016-01-01", "2016-01-07"] }, { price: "AVG" }] },
-      schema,
-      NOW,
-    );
+    const c = compileAggregation({ filter: [{ name: { equals: "A" } }], query: [{ age: 3, equals: ["1", 2] }, { views: 2, between: ["2016-01-01", "2016-01-07"] }, { price: "AVG" }] }, schema, NOW);
     expect(c.planFor(0)).toEqual({
-      kind: "aggregation", dimension: "default",
+      kind: "aggregation",
+      dimension: "default",
       filter: { op: "attr", col: ref("name"), test: { op: "eq", value: "a" } },
       groups: [
         { col: ref("age"), test: { op: "in", values: [1, 2] }, window: null },
@@ -176,9 +212,31 @@ describe("aggregation", () => {
     expect(buckets[6]).toEqual({ from: T("2016-01-07"), to: T("2016-01-08") });
     const hours = compileAggregation({ query: [{ views: "count-events", between: ["now", "-3hr"], interval: "hours" }] }, schema, NOW).planFor(0);
     expect((hours as { metrics: Array<{ buckets: unknown[] }> }).metrics[0]!.buckets).toHaveLength(4);
-    const listed = compileAggregation({ query: [{ spend: "max", between: [["2016-01-01", "2016-01-02"], ["2016-01-05", "2016-01-06"]] }] }, schema, NOW).planFor(0);
+    const listed = compileAggregation(
+      {
+        query: [
+          {
+            spend: "max",
+            between: [
+              ["2016-01-01", "2016-01-02"],
+              ["2016-01-05", "2016-01-06"],
+            ],
+          },
+        ],
+      },
+      schema,
+      NOW,
+    ).planFor(0);
     expect(listed).toMatchObject({
-      metrics: [{ window: { from: T("2016-01-01"), to: T("2016-01-06") }, buckets: [{ from: T("2016-01-01"), to: T("2016-01-02") }, { from: T("2016-01-05"), to: T("2016-01-06") }] }],
+      metrics: [
+        {
+          window: { from: T("2016-01-01"), to: T("2016-01-06") },
+          buckets: [
+            { from: T("2016-01-01"), to: T("2016-01-02") },
+            { from: T("2016-01-05"), to: T("2016-01-06") },
+          ],
+        },
+      ],
     });
   });
   it("rejects malformed aggregations", () => {
@@ -211,16 +269,23 @@ describe("result and score", () => {
       NOW,
     );
     expect(c.planFor(2)).toEqual({
-      kind: "extract", dimension: "default", score: false, offset: 0, limit: EXTRACTION_LIMIT_DEFAULT,
+      kind: "extract",
+      dimension: "default",
+      score: false,
+      offset: 0,
+      limit: EXTRACTION_LIMIT_DEFAULT,
       expr: { op: "attr", col: ref("name"), test: { op: "eq", value: "a" } },
       columns: [
         { kind: "attr", key: "name", col: ref("name") },
         { kind: "events", key: "clicks", col: ref("clicks"), window: { from: T("2016-01-01"), to: T("2016-01-07") } },
       ],
-      order: [{ by: "column", col: ref("age"), dir: "desc" }, { by: "entity-id", dir: "asc" }],
+      order: [
+        { by: "column", col: ref("age"), dir: "desc" },
+        { by: "entity-id", dir: "asc" },
+      ],
     });
   });
-  it("expands columns \"all\" to entity-id plus every attribute column, and orders score by score", () => {
+  it('expands columns "all" to entity-id plus every attribute column, and orders score by score', () => {
     const p = compileScore({ query: [{ name: { equals: "a" } }], columns: "all", limit: 7 }, schema, NOW).planFor(0);
     expect(p).toMatchObject({ score: true, limit: 7, order: [{ by: "score", dir: "desc" }] });
     const keys = (p as { columns: Array<{ key: string }> }).columns.map((c) => c.key);
@@ -251,11 +316,7 @@ describe("delete and update", () => {
     expectCode(() => m.merge([1, null, 2], { missingShards: [1], totalShards: 3 }), 4001, /shard 1 /);
   });
   it("normalises set values like inserts", () => {
-    const m = compileUpdate(
-      { query: [{ name: { equals: "a" } }], set: { name: "New", active: "false", age: 3000003, seen: "2018-01-24T10:50:00Z", born: "2016-01-01" } },
-      schema,
-      NOW,
-    );
+    const m = compileUpdate({ query: [{ name: { equals: "a" } }], set: { name: "New", active: "false", age: 3000003, seen: "2018-01-24T10:50:00Z", born: "2016-01-01" } }, schema, NOW);
     expect(m.mutationFor(0)).toMatchObject({
       kind: "update",
       set: [

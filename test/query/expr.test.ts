@@ -30,14 +30,18 @@ describe("predicates and value normalisation", () => {
     expect(q([{ born: { equals: "2016-01-01T10:00:00Z" } }])).toEqual(eq("born", T("2016-01-01T00:00:00Z")));
     expect(q([{ seen: { equals: "2018-02-02T00:00:31Z" } }])).toEqual(eq("seen", T("2018-02-02T00:00:31Z")));
     expect(q([{ seen: { gte: "-1d" } }])).toEqual({
-      op: "attr", col: ref("seen"), test: { op: "range", min: NOW - 86_400_000, max: null, minInclusive: true, maxInclusive: false },
+      op: "attr",
+      col: ref("seen"),
+      test: { op: "range", min: NOW - 86_400_000, max: null, minInclusive: true, maxInclusive: false },
     });
   });
 
   it("buckets enumerated operands by the column range", () => {
     expect(q([{ bucket: { equals: 1000001 } }])).toEqual(eq("bucket", 1000000));
     expect(q([{ bucket: { range: [150, 2500000] } }])).toEqual({
-      op: "attr", col: ref("bucket"), test: { op: "range", min: 100, max: 2000000, minInclusive: true, maxInclusive: true },
+      op: "attr",
+      col: ref("bucket"),
+      test: { op: "range", min: 100, max: 2000000, minInclusive: true, maxInclusive: true },
     });
   });
 
@@ -57,32 +61,45 @@ describe("predicates and value normalisation", () => {
   it("compiles text predicates (lists mean any of) and not-contains", () => {
     const t = (name: string, arg: unknown) => (q([{ name: { [name]: arg } }]) as { test: unknown }).test;
     expect(t("starts-with", "AB")).toEqual({ op: "starts-with", value: "ab" });
-    expect(t("ends-with", ["x", "Y"])).toEqual({ op: "or", tests: [{ op: "ends-with", value: "x" }, { op: "ends-with", value: "y" }] });
+    expect(t("ends-with", ["x", "Y"])).toEqual({
+      op: "or",
+      tests: [
+        { op: "ends-with", value: "x" },
+        { op: "ends-with", value: "y" },
+      ],
+    });
     expect(t("contains", "mid")).toEqual({ op: "contains", value: "mid" });
     expect(t("not-contains", "bad")).toEqual({ op: "not", test: { op: "contains", value: "bad" } });
   });
 
   it("AND-combines several predicates of one attribute object", () => {
     expect(q([{ age: { gte: 1, lte: 5 } }])).toEqual({
-      op: "attr", col: ref("age"),
-      test: { op: "and", tests: [
-        { op: "range", min: 1, max: null, minInclusive: true, maxInclusive: false },
-        { op: "range", min: null, max: 5, minInclusive: false, maxInclusive: true },
-      ] },
+      op: "attr",
+      col: ref("age"),
+      test: {
+        op: "and",
+        tests: [
+          { op: "range", min: 1, max: null, minInclusive: true, maxInclusive: false },
+          { op: "range", min: null, max: 5, minInclusive: false, maxInclusive: true },
+        ],
+      },
     });
   });
 
   it("combines an event object's predicates into one term with relative windows resolved", () => {
     expect(q([{ clicks: { equals: "Pay", between: ["now", "-1d"], minfreq: 2 } }])).toEqual({
-      op: "events", minfreq: 2,
+      op: "events",
+      minfreq: 2,
       terms: [{ col: ref("clicks"), test: { op: "eq", value: "pay" }, window: { from: NOW - 86_400_000, to: NOW } }],
     });
     expect(q([{ views: { between: ["today"] } }])).toEqual({
-      op: "events", minfreq: 1,
+      op: "events",
+      minfreq: 1,
       terms: [{ col: ref("views"), test: null, window: { from: T("2020-06-15T00:00:00Z"), to: T("2020-06-16T00:00:00Z") - 1 } }],
     });
     expect(q([{ spend: { gt: 1, between: ["2016-01-01T00:00:00Z", "+1w"] } }])).toEqual({
-      op: "events", minfreq: 1,
+      op: "events",
+      minfreq: 1,
       terms: [{ col: ref("spend"), test: { op: "range", min: 1, max: null, minInclusive: false, maxInclusive: false }, window: { from: T("2016-01-01"), to: T("2016-01-08") } }],
     });
   });
@@ -90,7 +107,8 @@ describe("predicates and value normalisation", () => {
   it("compiles freqgroup into one events node summing its terms", () => {
     const w = { from: T("2016-01-01"), to: T("2016-01-07") };
     expect(q([{ minfreq: 3, freqgroup: [{ clicks: { equals: "a", between: ["2016-01-01", "2016-01-07"] } }, { views: { equals: 5, between: ["2016-01-01", "2016-01-07"] } }] }])).toEqual({
-      op: "events", minfreq: 3,
+      op: "events",
+      minfreq: 3,
       terms: [
         { col: ref("clicks"), test: { op: "eq", value: "a" }, window: w },
         { col: ref("views"), test: { op: "eq", value: 5 }, window: w },
@@ -105,8 +123,12 @@ describe("predicates and value normalisation", () => {
 });
 
 describe("boolean composition", () => {
-  const A = { name: { equals: "a" } }, B = { name: { equals: "b" } }, C = { name: { equals: "c" } };
-  const a = eq("name", "a"), b = eq("name", "b"), c = eq("name", "c");
+  const A = { name: { equals: "a" } },
+    B = { name: { equals: "b" } },
+    C = { name: { equals: "c" } };
+  const a = eq("name", "a"),
+    b = eq("name", "b"),
+    c = eq("name", "c");
 
   it("binds not > and > or, left to right, in any case", () => {
     expect(q([A, "and", B, "or", C])).toEqual({ op: "or", args: [{ op: "and", args: [a, b] }, c] });

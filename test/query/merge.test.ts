@@ -30,13 +30,22 @@ const P = (count: number, sum: number, min: number | null, max: number | null): 
 const node = (quantity: number, metrics: AggNode["metrics"] = [], children: AggNode["children"] = []): AggNode => ({ quantity, metrics, children });
 
 describe("counts", () => {
-  const c = compileCountEntity([{ "query-name": "a", query: [{ name: { equals: "x" } }] }, { "query-name": "b", query: [{ age: { gt: 1 } }] }], schema, NOW);
+  const c = compileCountEntity(
+    [
+      { "query-name": "a", query: [{ name: { equals: "x" } }] },
+      { "query-name": "b", query: [{ age: { gt: 1 } }] },
+    ],
+    schema,
+    NOW,
+  );
   it("add across shards, exact answers carry no flag", () => {
     expect(c.merge([counts("count-entity", 10, 0), counts("count-entity", 5, 0), counts("count-entity", 0, 0)], ctx(3))).toEqual({ result: { a: 15, b: 0 } });
   });
   it("extrapolate missing shards, rounded, with the flag", () => {
     expect(c.merge([counts("count-entity", 10, 1), null, counts("count-entity", 5, 2)], ctx(3, [1]))).toEqual({
-      result: { a: 23, b: 5 }, approximate: true, "missing-shards": 1,
+      result: { a: 23, b: 5 },
+      approximate: true,
+      "missing-shards": 1,
     });
   });
   it("refuse when no shard answered", () => expectCode(() => c.merge([null, null], ctx(2, [0, 1])), 4001, /0, 1/));
@@ -52,7 +61,15 @@ describe("counts", () => {
 describe("exists", () => {
   const c = compileExists({ ids: ["b", "a", "c"] }, schema, NOW);
   it("keeps the request order", () => {
-    expect(c.merge([{ kind: "exists", ids: ["a"] }, { kind: "exists", ids: ["c"] }], ctx(2))).toEqual({ exists: ["a", "c"], "not-exists": ["b"] });
+    expect(
+      c.merge(
+        [
+          { kind: "exists", ids: ["a"] },
+          { kind: "exists", ids: ["c"] },
+        ],
+        ctx(2),
+      ),
+    ).toEqual({ exists: ["a", "c"], "not-exists": ["b"] });
   });
   it("refuses when a shard is missing", () => expectCode(() => c.merge([{ kind: "exists", ids: [] }, null], ctx(2, [1])), 4001, /shard 1 of 2/));
 });
@@ -60,9 +77,37 @@ describe("exists", () => {
 describe("top values", () => {
   const c = compileTopValues({ t: { name: 2 }, none: { uid: 3 } }, schema, NOW);
   it("merges per-value counts before cutting, ties by value", () => {
-    const a: ShardAnswer = { kind: "top-values", values: [[["x", 3], ["y", 2]], []] };
-    const b: ShardAnswer = { kind: "top-values", values: [[["z", 4], ["y", 2]], []] };
-    expect(c.merge([a, b], ctx(2))).toEqual({ result: { t: { name: [{ value: "y", quantity: 4 }, { value: "z", quantity: 4 }] }, none: { uid: [] } } });
+    const a: ShardAnswer = {
+      kind: "top-values",
+      values: [
+        [
+          ["x", 3],
+          ["y", 2],
+        ],
+        [],
+      ],
+    };
+    const b: ShardAnswer = {
+      kind: "top-values",
+      values: [
+        [
+          ["z", 4],
+          ["y", 2],
+        ],
+        [],
+      ],
+    };
+    expect(c.merge([a, b], ctx(2))).toEqual({
+      result: {
+        t: {
+          name: [
+            { value: "y", quantity: 4 },
+            { value: "z", quantity: 4 },
+          ],
+        },
+        none: { uid: [] },
+      },
+    });
   });
   it("scales quantities when shards are missing", () => {
     const a: ShardAnswer = { kind: "top-values", values: [[["x", 3]], []] };
@@ -75,15 +120,30 @@ describe("aggregation", () => {
 
   it("prints integer-column min/max/sum as integers and avg always as a float", () => {
     const q = compileAggregation({ query: [{ age: "min" }, { age: "max" }, { age: "sum" }, { age: "avg" }] }, schema, NOW);
-    const body = q.merge([
-      { kind: "aggregation", root: node(2, [P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000)]) },
-      { kind: "aggregation", root: node(0, [P(0, 0, null, null), P(0, 0, null, null), P(0, 0, null, null), P(0, 0, null, null)]) },
-    ], ctx(2));
+    const body = q.merge(
+      [
+        {
+          kind: "aggregation",
+          root: node(2, [P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000), P(2, 3_000_000, 1_000_000, 2_000_000)]),
+        },
+        { kind: "aggregation", root: node(0, [P(0, 0, null, null), P(0, 0, null, null), P(0, 0, null, null), P(0, 0, null, null)]) },
+      ],
+      ctx(2),
+    );
     expect(json(body)).toBe('{"result":{"age":{"min":1000000,"max":2000000,"sum":3000000,"avg":1500000.0}}}');
   });
 
   it("prints decimal metrics as floats even when integral, count-events as integers", () => {
-    const q = compileAggregation({ query: [{ spend: "sum", between: ["2016-01-01", "2016-01-07"] }, { spend: "count-events", between: ["2016-01-01", "2016-01-07"] }] }, schema, NOW);
+    const q = compileAggregation(
+      {
+        query: [
+          { spend: "sum", between: ["2016-01-01", "2016-01-07"] },
+          { spend: "count-events", between: ["2016-01-01", "2016-01-07"] },
+        ],
+      },
+      schema,
+      NOW,
+    );
     const body = q.merge([{ kind: "aggregation", root: node(1, [P(2, 3, 1, 2), P(2, 3, 1, 2)]) }], ctx(1));
     const typed = typedResponse(body) as { result: { spend: { sum: Num; "count-events": Num } } };
     expect(typed.result.spend.sum).toEqual(new Num(3, true));
@@ -94,31 +154,83 @@ describe("aggregation", () => {
     const q = compileAggregation({ query: [{ age: "avg" }, { age: "sum" }] }, schema, NOW);
     expect(q.merge([{ kind: "aggregation", root: node(0, [P(0, 0, null, null), P(0, 0, null, null)]) }], ctx(1))).toEqual({ result: { age: { avg: null, sum: 0 } } });
     const g = compileAggregation({ query: [{ name: 3 }] }, schema, NOW);
-    expect(g.merge([{ kind: "aggregation", root: node(0) }, { kind: "aggregation", root: node(0) }], ctx(2))).toEqual({ result: { name: [] } });
+    expect(
+      g.merge(
+        [
+          { kind: "aggregation", root: node(0) },
+          { kind: "aggregation", root: node(0) },
+        ],
+        ctx(2),
+      ),
+    ).toEqual({ result: { name: [] } });
   });
 
   it("merges nested groups across shards before cutting each level, metrics innermost", () => {
     const q = compileAggregation({ query: [{ name: 1 }, { uid: 2 }, { age: "max" }] }, schema, NOW);
-    const a = node(5, [], [
-      ["gold", node(3, [], [["u1", node(2, [P(2, 10, 4, 6)])], ["u2", node(1, [P(1, 1, 1, 1)])]])],
-      ["silver", node(2, [], [["u3", node(2, [P(0, 0, null, null)])]])],
-    ]);
+    const a = node(
+      5,
+      [],
+      [
+        [
+          "gold",
+          node(
+            3,
+            [],
+            [
+              ["u1", node(2, [P(2, 10, 4, 6)])],
+              ["u2", node(1, [P(1, 1, 1, 1)])],
+            ],
+          ),
+        ],
+        ["silver", node(2, [], [["u3", node(2, [P(0, 0, null, null)])]])],
+      ],
+    );
     const b = node(4, [], [["silver", node(4, [], [["u3", node(4, [P(4, 40, 7, 12)])]])]]);
-    expect(q.merge([{ kind: "aggregation", root: a }, { kind: "aggregation", root: b }], ctx(2))).toEqual({
+    expect(
+      q.merge(
+        [
+          { kind: "aggregation", root: a },
+          { kind: "aggregation", root: b },
+        ],
+        ctx(2),
+      ),
+    ).toEqual({
       result: { name: [{ value: "silver", quantity: 6, uid: [{ value: "u3", quantity: 6, age: { max: 12 } }] }] },
     });
     // A bucket whose metric saw no value omits it rather than showing null.
     expect(q.merge([{ kind: "aggregation", root: a }], ctx(1))).toEqual({
-      result: { name: [{ value: "gold", quantity: 3, uid: [{ value: "u1", quantity: 2, age: { max: 6 } }, { value: "u2", quantity: 1, age: { max: 1 } }] }] },
+      result: {
+        name: [
+          {
+            value: "gold",
+            quantity: 3,
+            uid: [
+              { value: "u1", quantity: 2, age: { max: 6 } },
+              { value: "u2", quantity: 1, age: { max: 1 } },
+            ],
+          },
+        ],
+      },
     });
   });
 
   it("lists only non-empty histogram buckets with their bounds, partials merged per bucket", () => {
     const q = compileAggregation({ query: [{ views: "avg", between: ["2016-01-01", "2016-01-07"], interval: "days" }] }, schema, NOW);
-    const body = q.merge([
-      { kind: "aggregation", root: node(1, [[[0, P(2, 3_000_000, 1_000_000, 2_000_000)], [3, P(1, 5, 5, 5)]]]) },
-      { kind: "aggregation", root: node(1, [[[0, P(2, 3_000_000, 1_000_000, 2_000_000)]]]) },
-    ], ctx(2));
+    const body = q.merge(
+      [
+        {
+          kind: "aggregation",
+          root: node(1, [
+            [
+              [0, P(2, 3_000_000, 1_000_000, 2_000_000)],
+              [3, P(1, 5, 5, 5)],
+            ],
+          ]),
+        },
+        { kind: "aggregation", root: node(1, [[[0, P(2, 3_000_000, 1_000_000, 2_000_000)]]]) },
+      ],
+      ctx(2),
+    );
     expect(stringifyResponse(body)).toBe(
       '{"result":{"views":[{"avg":1500000.0,"between":["2016-01-01T00:00:00Z","2016-01-02T00:00:00Z"]},{"avg":5.0,"between":["2016-01-04T00:00:00Z","2016-01-05T00:00:00Z"]}]}}',
     );
@@ -141,14 +253,31 @@ describe("stringifyResponse", () => {
 });
 
 describe("extraction paging across shards", () => {
-  const s = makeSchema([{ apiName: "n", type: "integer" }, { apiName: "s", type: "string" }, { apiName: "ev", type: "string-event" }], ["default"], 3);
+  const s = makeSchema(
+    [
+      { apiName: "n", type: "integer" },
+      { apiName: "s", type: "string" },
+      { apiName: "ev", type: "string-event" },
+    ],
+    ["default"],
+    3,
+  );
   const cluster = new Cluster(3);
   const insert: Record<string, unknown> = {};
   for (let i = 0; i < 25; i++) {
     insert[`e${i}`] = {
       n: i % 4,
       ...(i % 5 === 0 ? {} : { s: `V${i}` }),
-      ev: i % 2 === 0 ? [{ value: "a", date: "2016-01-01" }, { value: "a", date: "2016-01-01" }] : [{ value: "a", date: "2016-01-01" }, { value: "b", date: "2016-01-02T10:00:00Z" }],
+      ev:
+        i % 2 === 0
+          ? [
+              { value: "a", date: "2016-01-01" },
+              { value: "a", date: "2016-01-01" },
+            ]
+          : [
+              { value: "a", date: "2016-01-01" },
+              { value: "b", date: "2016-01-02T10:00:00Z" },
+            ],
     };
   }
   cluster.write(insertToWrites(insert, s, NOW));
@@ -182,7 +311,13 @@ describe("extraction paging across shards", () => {
     expect(body).toEqual({
       data: [
         { ev: { value: "a", date: "2016-01-01T00:00:00Z" } },
-        { s: "v1", ev: [{ value: "a", date: "2016-01-01T00:00:00Z" }, { value: "b", date: "2016-01-02T10:00:00Z" }] },
+        {
+          s: "v1",
+          ev: [
+            { value: "a", date: "2016-01-01T00:00:00Z" },
+            { value: "b", date: "2016-01-02T10:00:00Z" },
+          ],
+        },
       ],
       page: 1,
       "next-page": null,
@@ -248,7 +383,12 @@ describe("page rounds", () => {
     const rows = (n: number): ExtractRow[] => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, sort: [], values: {} }));
     // 6 of 10 merged: 4 still needed. Shard 0 is used up and has more (needs 4); shard 1 has 1 row left
     // and more (needs 3); shard 2 has 1 left but nothing more; shard 3 has 4 left already.
-    const pages = [{ rows: rows(3), more: true }, { rows: rows(3), more: true }, { rows: rows(2), more: false }, { rows: rows(5), more: true }];
+    const pages = [
+      { rows: rows(3), more: true },
+      { rows: rows(3), more: true },
+      { rows: rows(2), more: false },
+      { rows: rows(5), more: true },
+    ];
     expect(refills(pages, [3, 2, 1, 0], 6, 10)).toEqual([
       { shard: 0, after: 3, rows: 4 },
       { shard: 1, after: 3, rows: 3 },
@@ -263,7 +403,14 @@ describe.each([
   // 8 shards, 400 entities; the query matches every entity of shard 0 and one in ten elsewhere, so a
   // page of 20 (first ask 11 rows per shard) needs a second round from shard 0.
   const shards = 8;
-  const s = makeSchema([{ apiName: "n", type: "integer" }, { apiName: "hot", type: "boolean" }], ["default"], shards);
+  const s = makeSchema(
+    [
+      { apiName: "n", type: "integer" },
+      { apiName: "hot", type: "boolean" },
+    ],
+    ["default"],
+    shards,
+  );
   const cluster = new Cluster(shards, engine);
   const ids = Array.from({ length: 400 }, (_, i) => `u${String(i).padStart(3, "0")}`);
   const hot = (id: string, i: number) => cluster.route("default", id) === 0 || i % 10 === 0;
@@ -322,7 +469,12 @@ describe.each([
     const again = q.followUp!.plans(answers)!;
     expect([...again.keys()]).toContain(0);
     const asked = [...again.keys()];
-    const extended = extendAnswers(q, answers, asked, asked.map((shard) => (shard === 0 ? null : cluster.engines[shard]!.query(again.get(shard)!))));
+    const extended = extendAnswers(
+      q,
+      answers,
+      asked,
+      asked.map((shard) => (shard === 0 ? null : cluster.engines[shard]!.query(again.get(shard)!))),
+    );
     expectCode(() => q.merge(extended, ctx(shards, [0])), 4001, /shard 0 of 8/);
   });
 
@@ -341,7 +493,11 @@ describe("seeded paging: 8 segment-engine shards against one reference shard", (
   const SEED = 20261127;
   const rnd = mulberry32(SEED);
   const shards = 8;
-  const columns = [{ apiName: "n", type: "integer" as const }, { apiName: "s", type: "string" as const }, { apiName: "hot", type: "boolean" as const }];
+  const columns = [
+    { apiName: "n", type: "integer" as const },
+    { apiName: "s", type: "string" as const },
+    { apiName: "hot", type: "boolean" as const },
+  ];
   const many = makeSchema(columns, ["default"], shards);
   const one = makeSchema(columns, ["default"], 1);
   const cluster = new Cluster(shards, createSegmentEngine);

@@ -56,7 +56,7 @@ describe("saved query definitions", () => {
 });
 
 describe("saved query execution", () => {
-  it("keys count results by the literal \"query\"", () => {
+  it('keys count results by the literal "query"', () => {
     const def = parseSavedQuery({ name: "g", type: "count/entity", query: [{ plan: { equals: "GOLD" } }], dimension: "customers" }, schema, NOW);
     expect(cluster.run(compileSavedQuery(def, schema, NOW))).toEqual({ type: "count/entity", query: [{ plan: { equals: "GOLD" } }], result: { query: 2 } });
     const ev = parseSavedQuery({ name: "e", type: "count/event", query: [{ logins: { equals: "web", between: ["now", "-2d"] } }], dimension: "customers" }, schema, NOW);
@@ -67,7 +67,12 @@ describe("saved query execution", () => {
     expect(cluster.run(compileSavedQuery(total, schema, NOW))).toMatchObject({ result: { total: 3 } });
     const agg = parseSavedQuery({ name: "a", type: "aggregation", query: { query: [{ plan: 5 }, { seats: "sum" }] }, dimension: "customers" }, schema, NOW);
     expect(cluster.run(compileSavedQuery(agg, schema, NOW))).toMatchObject({
-      result: { plan: [{ value: "gold", quantity: 2, seats: { sum: 22 } }, { value: "silver", quantity: 1, seats: { sum: 1 } }] },
+      result: {
+        plan: [
+          { value: "gold", quantity: 2, seats: { sum: 22 } },
+          { value: "silver", quantity: 1, seats: { sum: 1 } },
+        ],
+      },
     });
     const top = parseSavedQuery({ name: "tv", type: "top_values", query: { p: { plan: 1 } }, dimension: "customers" }, schema, NOW);
     expect(cluster.run(compileSavedQuery(top, schema, NOW))).toMatchObject({ result: { p: { plan: [{ value: "gold", quantity: 2 }] } } });

@@ -6,7 +6,15 @@ import type { ColumnDef, ColumnType } from "../../contract/columns";
 import { STRING_VALUE_CHARS_MAX } from "../../contract/limits";
 
 const col = (type: ColumnType, extra: Partial<ColumnDef> = {}): ColumnDef => ({
-  id: 1, name: "c", apiName: "c", type, dimension: "default", storage: "latest-value", active: true, createdAt: "", ...extra,
+  id: 1,
+  name: "c",
+  apiName: "c",
+  type,
+  dimension: "default",
+  storage: "latest-value",
+  active: true,
+  createdAt: "",
+  ...extra,
 });
 const ok = (type: ColumnType, raw: unknown, extra: Partial<ColumnDef> = {}) => {
   const r = normaliseValue(col(type, extra), raw);

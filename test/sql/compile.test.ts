@@ -79,9 +79,7 @@ describe("SELECT plans", () => {
   });
 
   it("fuses [ev.value] and [ev.date] of one AND chain into one events term", () => {
-    const expr = countPlan(
-      "SELECT COUNT(*) FROM users WHERE [clicks.value] NOT LIKE '%visit%' AND age = 1 AND [clicks.date] BETWEEN '2017-05-25' AND '2017-06-08T10:00:00'",
-    ).queries[0]!.expr;
+    const expr = countPlan("SELECT COUNT(*) FROM users WHERE [clicks.value] NOT LIKE '%visit%' AND age = 1 AND [clicks.date] BETWEEN '2017-05-25' AND '2017-06-08T10:00:00'").queries[0]!.expr;
     expect(expr).toEqual({
       op: "and",
       args: [
@@ -188,12 +186,25 @@ describe("merge", () => {
 
   it("merges shards' rows in order and cuts OFFSET/LIMIT", () => {
     const q = query("SELECT name, age FROM users ORDER BY age DESC LIMIT 2 OFFSET 1");
-    const a = `a${id("age")}`, n = `a${id("name")}`;
+    const a = `a${id("age")}`,
+      n = `a${id("name")}`;
     const body = q.merge(
-      [answer([{ id: "1", values: { [a]: 30, [n]: "x" } }, { id: "3", values: { [a]: 10, [n]: "z" } }]), answer([{ id: "2", values: { [a]: 20, [n]: "y" } }])],
+      [
+        answer([
+          { id: "1", values: { [a]: 30, [n]: "x" } },
+          { id: "3", values: { [a]: 10, [n]: "z" } },
+        ]),
+        answer([{ id: "2", values: { [a]: 20, [n]: "y" } }]),
+      ],
       { missingShards: [], totalShards: 2 },
     );
-    expect(body).toEqual({ result: [{ name: "y", age: 20 }, { name: "z", age: 10 }], count: 2 });
+    expect(body).toEqual({
+      result: [
+        { name: "y", age: 20 },
+        { name: "z", age: 10 },
+      ],
+      count: 2,
+    });
   });
 
   it("refuses an incomplete extraction: missing shards and truncated shard answers", () => {
@@ -229,11 +240,7 @@ describe("INSERT", () => {
   });
 
   it("turns [ev.value] / [ev.date] pairs into events and skips NULLs", () => {
-    const s = compileSql(
-      "INSERT INTO users([entity-id], [clicks.value], [clicks.date], age) VALUES ('u1', 'Buy', '2017-05-23T00:00:00Z', NULL), ('u1', 'Pay', '2017-05-24', 3)",
-      schema,
-      NOW,
-    );
+    const s = compileSql("INSERT INTO users([entity-id], [clicks.value], [clicks.date], age) VALUES ('u1', 'Buy', '2017-05-23T00:00:00Z', NULL), ('u1', 'Pay', '2017-05-24', 3)", schema, NOW);
     expect(s).toEqual({
       kind: "insert",
       body: {
@@ -297,8 +304,22 @@ describe("robustness", () => {
     const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed / 0x7fffffff);
     const one = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const columns = ["name", "age", "salary", "admission", "tags", "[entity-id]", "score", "[clicks.value]", "[clicks.date]", "[purchase-values.value]", "users.age", "nope"];
-    const items = [...columns, "*", "users.*", "COUNT(*)", "COUNT(DISTINCT name)", "AVG(age)", "SUM(salary)", "MIN(admission)", "MAX([purchase-values.value])",
-      "COUNT([clicks.value])", "DATEPART('mm', admission)", "CASE WHEN age > 1 THEN 'a' ELSE 'b' END", "1", "AVG(name)"];
+    const items = [
+      ...columns,
+      "*",
+      "users.*",
+      "COUNT(*)",
+      "COUNT(DISTINCT name)",
+      "AVG(age)",
+      "SUM(salary)",
+      "MIN(admission)",
+      "MAX([purchase-values.value])",
+      "COUNT([clicks.value])",
+      "DATEPART('mm', admission)",
+      "CASE WHEN age > 1 THEN 'a' ELSE 'b' END",
+      "1",
+      "AVG(name)",
+    ];
     const literals = ["'x'", "'2017-05-01'", "3", "-2.5", "'19'", "NULL", "name"];
     const cond = (depth: number): string => {
       const r = rand();

@@ -23,7 +23,12 @@ function where(text: string): SqlExpr {
 /** Drops `at` members so shapes compare without positions. */
 function strip(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(strip);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "at").map(([k, x]) => [k, strip(x)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== "at")
+        .map(([k, x]) => [k, strip(x)]),
+    );
   return v;
 }
 
@@ -144,7 +149,15 @@ describe("WHERE expressions", () => {
   });
 
   it("parses every comparison operator, <> as !=", () => {
-    for (const [op, expected] of [["=", "="], ["!=", "!="], ["<>", "!="], ["<", "<"], ["<=", "<="], [">", ">"], [">=", ">="]] as const) {
+    for (const [op, expected] of [
+      ["=", "="],
+      ["!=", "!="],
+      ["<>", "!="],
+      ["<", "<"],
+      ["<=", "<="],
+      [">", ">"],
+      [">=", ">="],
+    ] as const) {
       expect(strip(where(`age ${op} 19`))).toEqual({ kind: "compare", op: expected, left: col("age"), right: num(19) });
     }
   });

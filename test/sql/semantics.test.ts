@@ -33,10 +33,7 @@ const CASES: Array<[string, string, boolean?]> = [
   ["SELECT jobs.* FROM jobs WHERE DATEPART('mm', jobs.admission) = '7'", `[{"score":1.0,"admission":"2017-07-17","salary":2350.5,"user":"user1@slicingdice.com","age":19,"entity-id":"1"}]`],
   ["SELECT jobs.* FROM jobs WHERE DATEPART('dd', jobs.admission) = '18'", `[]`],
   ["SELECT user FROM jobs WHERE DATEPART('yy', admission) >= 2017 AND DATEPART('mm', admission) BETWEEN 6 AND 8", `[{"user":"user1@slicingdice.com"}]`],
-  [
-    "SELECT COUNT([entity-id]) FROM users WHERE [clicks.value] = 'Buy' AND [clicks.date] BETWEEN '2017-05-14T00:00:00Z' AND '2017-05-28T00:00:00Z' HAVING COUNT([clicks.value]) > 0",
-    `[{"COUNT":2}]`,
-  ],
+  ["SELECT COUNT([entity-id]) FROM users WHERE [clicks.value] = 'Buy' AND [clicks.date] BETWEEN '2017-05-14T00:00:00Z' AND '2017-05-28T00:00:00Z' HAVING COUNT([clicks.value]) > 0", `[{"COUNT":2}]`],
   ["SELECT COUNT(*) FROM users WHERE [clicks.value] = 'Buy' HAVING COUNT([clicks.value]) > 1", `[{"COUNT":0}]`],
   ["SELECT name, score FROM users WHERE name LIKE '%o'", `[{"name":"joao","score":1.0},{"name":"eduardo","score":1.0}]`],
   ["SELECT name, score FROM users WHERE name = 'joao' OR age = 19", `[{"name":"joao","score":2.0}]`],
@@ -56,12 +53,18 @@ const CASES: Array<[string, string, boolean?]> = [
   ["SELECT COUNT(*) FROM users HAVING COUNT(*) > 5", `[]`],
   ["SELECT country, COUNT(*) FROM users GROUP BY country HAVING COUNT(*) >= 2", `[{"country":"brazil","COUNT":2}]`],
   ["SELECT name FROM users WHERE [visited-page-events.date] = '2017-05-27'", `[{"name":"joao"},{"name":"eduardo"},{"name":"gabriela"}]`],
-  ["SELECT CASE WHEN [clicks.value] = 'buy' THEN 'buyer' ELSE 'other' END AS kind, name FROM users", `[{"kind":"other","name":"joao"},{"kind":"buyer","name":"eduardo"},{"kind":"buyer","name":"gabriela"}]`],
+  [
+    "SELECT CASE WHEN [clicks.value] = 'buy' THEN 'buyer' ELSE 'other' END AS kind, name FROM users",
+    `[{"kind":"other","name":"joao"},{"kind":"buyer","name":"eduardo"},{"kind":"buyer","name":"gabriela"}]`,
+  ],
   ["SELECT name FROM users WHERE city IS NULL", `[]`],
   ["SELECT MAX([clicks.date]) FROM users", `[{"MAX":"2017-05-28T00:00:00Z"}]`],
   ["SELECT COUNT(DISTINCT country) FROM users", `[{"COUNT":2}]`],
   ["SELECT COUNT(country), COUNT(DISTINCT country) FROM users", `[{"COUNT_country":3,"COUNT_DISTINCT_country":2}]`],
-  ["SELECT * FROM users WHERE name = \"joao\" LIMIT 1", `[{"age":19,"browser":"firefox","city":"new york","country":"usa","entity-id":"user1@slicingdice.com","gender":"female","name":"joao","os":"linux","state":"ny","score":1.0}]`],
+  [
+    'SELECT * FROM users WHERE name = "joao" LIMIT 1',
+    `[{"age":19,"browser":"firefox","city":"new york","country":"usa","entity-id":"user1@slicingdice.com","gender":"female","name":"joao","os":"linux","state":"ny","score":1.0}]`,
+  ],
 ];
 
 if (!FIXTURE_PRESENT) {
@@ -97,7 +100,14 @@ describe("SQL ORDER BY ... LIMIT across uneven shards", () => {
   // Each shard is first asked for about its share of OFFSET + LIMIT rows (query/page-rounds.ts);
   // here 40 of the 48 matching users live on shard 0, so it must be asked again.
   const shards = 8;
-  const schema = makeSchema([{ apiName: "tag", type: "string" }, { apiName: "n", type: "integer" }], ["default"], shards);
+  const schema = makeSchema(
+    [
+      { apiName: "tag", type: "string" },
+      { apiName: "n", type: "integer" },
+    ],
+    ["default"],
+    shards,
+  );
   const cluster = new Cluster(shards);
   const onShard0: string[] = [];
   const elsewhere: string[] = [];
@@ -119,7 +129,10 @@ describe("SQL ORDER BY ... LIMIT across uneven shards", () => {
   it("returns the same rows as the whole sorted set, asking the crowded shard twice", () => {
     const before = cluster.followUps;
     const body = run("SELECT [entity-id], n FROM default WHERE tag = 't' ORDER BY n DESC, [entity-id] LIMIT 30 OFFSET 5");
-    const expected = [...ids].sort((a, b) => n(b) - n(a) || (a < b ? -1 : 1)).slice(5, 35).map((id) => ({ "entity-id": id, n: n(id) }));
+    const expected = [...ids]
+      .sort((a, b) => n(b) - n(a) || (a < b ? -1 : 1))
+      .slice(5, 35)
+      .map((id) => ({ "entity-id": id, n: n(id) }));
     expect(body["result"]).toEqual(expected);
     expect(cluster.followUps - before).toBe(1);
   });

@@ -33,7 +33,17 @@ describe("answer wire form", () => {
   });
 
   it("round-trips top values, and passes every other kind through unchanged", () => {
-    const top: ShardAnswer = { kind: "top-values", values: [[["city1", 3], ["city0", 7]], [], [["true", 1]]] };
+    const top: ShardAnswer = {
+      kind: "top-values",
+      values: [
+        [
+          ["city1", 3],
+          ["city0", 7],
+        ],
+        [],
+        [["true", 1]],
+      ],
+    };
     expect(roundTrip(top)).toStrictEqual(top);
     for (const a of [
       { kind: "count-entity", counts: [1, 0] },

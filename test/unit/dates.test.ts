@@ -22,7 +22,7 @@ describe("parseAbsoluteDate", () => {
   it("reads YYYY-MM-DDTHH:MM:SSZ character by character with the same answers as the pattern", () => {
     // A leading space sends the same text down the pattern path (it trims), so the two can be compared.
     let seed = 7;
-    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const rand = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
     const two = (max: number) => String(rand(max)).padStart(2, "0");
     const shapes: string[] = ["2016-02-29T12:00:00Z", "2015-02-29T12:00:00Z", "2000-02-29t23:59:59z", "1900-02-29T00:00:00Z", "2016-04-31 00:00:00Z", "2016-0a-01T00:00:00Z"];
     for (let i = 0; i < 5000; i++) {

@@ -86,7 +86,11 @@ function cycles(): string[][] {
 describe("import graph", () => {
   it("reads every module of the four layers", () => {
     expect(unresolved).toEqual([]);
-    for (const layer of LAYERS) expect(files.some((f) => f.startsWith(`${layer}/`)), layer).toBe(true);
+    for (const layer of LAYERS)
+      expect(
+        files.some((f) => f.startsWith(`${layer}/`)),
+        layer,
+      ).toBe(true);
   });
 
   it("imports flow one way: src → durable-objects → engine → contract", () => {

@@ -61,7 +61,10 @@ function run(h: SqliteHarness, seed: number, engines: ReturnType<typeof createSe
 }
 
 function allBlobs(h: SqliteHarness): Uint8Array[] {
-  return h.sql.exec(`SELECT bytes FROM seg_blobs`).toArray().map((r) => new Uint8Array(r["bytes"] as ArrayBuffer | Uint8Array));
+  return h.sql
+    .exec(`SELECT bytes FROM seg_blobs`)
+    .toArray()
+    .map((r) => new Uint8Array(r["bytes"] as ArrayBuffer | Uint8Array));
 }
 
 describe("encrypted segment engine", () => {

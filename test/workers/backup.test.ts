@@ -43,8 +43,7 @@ async function ops(method: string, path: string, body?: unknown, token = ADMIN_T
   return { status: res.status, body: JSON.parse(text), text };
 }
 
-const sha256 = async (b: ArrayBuffer | Uint8Array) =>
-  Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", b)), (x) => x.toString(16).padStart(2, "0")).join("");
+const sha256 = async (b: ArrayBuffer | Uint8Array) => Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", b)), (x) => x.toString(16).padStart(2, "0")).join("");
 
 // ------------------------------------------------------------------------------------------------
 
@@ -52,8 +51,14 @@ describe("snapshot byte format", () => {
   const def: TableDef = { name: "t", seq: 7, statements: ["CREATE TABLE t (a, b)"], columns: ["a", "b"] };
   const rows: SnapshotValue[][] = [
     [{ t: "null" }, { t: "integer", v: "-2" }],
-    [{ t: "real", v: 1.5 }, { t: "text", v: "é" }],
-    [{ t: "blob", v: new Uint8Array([1, 2]) }, { t: "integer", v: "9007199254740993" }],
+    [
+      { t: "real", v: 1.5 },
+      { t: "text", v: "é" },
+    ],
+    [
+      { t: "blob", v: new Uint8Array([1, 2]) },
+      { t: "integer", v: "9007199254740993" },
+    ],
   ];
   const encode = (chunkBytes: number) => {
     const chunks: Uint8Array[] = [];
@@ -100,13 +105,34 @@ describe("snapshot byte format", () => {
 
 // header "SLCDSNAP", v1, flags 0, taken-at 0.0, 1 table; table "t", seq 7.0, 1 statement, 2 columns; 3 rows; 'E' 3; 'Z' 1; crc
 const GOLDEN =
-  "534c4344534e4150" + "0100" + "0000" + "0000000000000000" + "01000000" +
-  "54" + "0100000074" + "0000000000001c40" + "0100" + "15000000" + "435245415445205441424c4520742028612c206229" +
-  "0200" + "0100000061" + "0100000062" +
-  "52" + "00" + "01feffffffffffffff" +
-  "52" + "02000000000000f83f" + "0302000000c3a9" +
-  "52" + "04020000000102" + "010100000000002000" +
-  "45" + "03000000" + "5a" + "01000000" + "4b91b7f6";
+  "534c4344534e4150" +
+  "0100" +
+  "0000" +
+  "0000000000000000" +
+  "01000000" +
+  "54" +
+  "0100000074" +
+  "0000000000001c40" +
+  "0100" +
+  "15000000" +
+  "435245415445205441424c4520742028612c206229" +
+  "0200" +
+  "0100000061" +
+  "0100000062" +
+  "52" +
+  "00" +
+  "01feffffffffffffff" +
+  "52" +
+  "02000000000000f83f" +
+  "0302000000c3a9" +
+  "52" +
+  "04020000000102" +
+  "010100000000002000" +
+  "45" +
+  "03000000" +
+  "5a" +
+  "01000000" +
+  "4b91b7f6";
 
 // ------------------------------------------------------------------------------------------------
 
@@ -132,7 +158,14 @@ async function setup(shards = 2, replicas = 1): Promise<Fixture> {
 async function insert(f: Fixture, from: number, to: number): Promise<void> {
   const body: Record<string, unknown> = {};
   for (let i = from; i < to; i++) {
-    body[`u${i}`] = { kind: ["a", "b", "c"][i % 3], age: 20 + (i % 7), clicks: [{ value: 1 + (i % 2), date: "2017-01-01T10:00:00Z" }, { value: 1, date: "2017-01-02T10:00:00Z" }] };
+    body[`u${i}`] = {
+      kind: ["a", "b", "c"][i % 3],
+      age: 20 + (i % 7),
+      clicks: [
+        { value: 1 + (i % 2), date: "2017-01-01T10:00:00Z" },
+        { value: 1, date: "2017-01-02T10:00:00Z" },
+      ],
+    };
   }
   const r = await call("POST", "/v1/insert?wait=true", { key: f.db.write, body });
   expect(r.status, r.text).toBe(200);
@@ -170,7 +203,10 @@ async function answers(f: Fixture): Promise<unknown> {
 
 /** Runs the primaries' alarms until their outboxes are drained (replicas caught up). */
 async function drain(f: Fixture): Promise<void> {
-  for (let s = 0; s < f.info.shards; s++) while (await runDurableObjectAlarm(shardStub(env, primaryAddr(f, s)))) { /* next batch */ }
+  for (let s = 0; s < f.info.shards; s++)
+    while (await runDurableObjectAlarm(shardStub(env, primaryAddr(f, s)))) {
+      /* next batch */
+    }
 }
 
 async function withPrimariesDown<T>(f: Fixture, work: () => Promise<T>): Promise<T> {
@@ -261,7 +297,9 @@ describe("hourly cron", () => {
     await runCron(hour + 60_000);
     await vi.waitFor(async () => {
       for (let s = 0; s < 2; s++) await runDurableObjectAlarm(shardStub(env, primaryAddr(f, s)));
-      const pending = await Promise.all([0, 1].map((s) => runInDurableObject(shardStub(env, primaryAddr(f, s)), (_i, state) => state.storage.sql.exec(`SELECT 1 FROM shard_meta WHERE key = 'backup_pending'`).toArray().length)));
+      const pending = await Promise.all(
+        [0, 1].map((s) => runInDurableObject(shardStub(env, primaryAddr(f, s)), (_i, state) => state.storage.sql.exec(`SELECT 1 FROM shard_meta WHERE key = 'backup_pending'`).toArray().length)),
+      );
       expect(pending).toEqual([0, 0]);
     });
     expect(await etags()).toEqual(before);
@@ -526,7 +564,10 @@ describe("large shards", () => {
 });
 
 async function ballastDigest(sql: SqlStorage): Promise<string> {
-  const parts = sql.exec(`SELECT b FROM ballast ORDER BY id`).toArray().map((r) => new Uint8Array(r["b"] as ArrayBuffer));
+  const parts = sql
+    .exec(`SELECT b FROM ballast ORDER BY id`)
+    .toArray()
+    .map((r) => new Uint8Array(r["b"] as ArrayBuffer));
   const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

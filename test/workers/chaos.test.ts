@@ -22,13 +22,19 @@ const STEPS = 60;
 const SHARDS = 3;
 const LOST_VALUE = 999_999; // only ever sent in requests that were refused
 
-
-const refusingQueue = { async send() { throw new Error("injected queue outage"); }, async sendBatch() { throw new Error("injected queue outage"); } } as unknown as Queue;
+const refusingQueue = {
+  async send() {
+    throw new Error("injected queue outage");
+  },
+  async sendBatch() {
+    throw new Error("injected queue outage");
+  },
+} as unknown as Queue;
 
 describe("chaos", () => {
   it(`keeps every acknowledged record exactly once (seed ${SEED})`, { timeout: 120_000 }, async () => {
     const rnd = mulberry32(SEED);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const db: TestDatabase = await createDatabase({ shards: SHARDS, replicas: 1 });
     await call("POST", "/v1/column", { key: db.master, body: { name: "N", "api-name": "n", type: "integer-event" } });
     const schema = await catalogOf(env, db.id).schema();
@@ -47,7 +53,17 @@ describe("chaos", () => {
       return r.body as { result: { q: number }; approximate?: boolean };
     };
     const eventsBody = (entities: number, step: number) =>
-      Object.fromEntries(Array.from({ length: entities }, (_, i) => [`s${step}-e${i}`, { n: [{ value: step, date: "2020-01-01" }, { value: step, date: "2020-01-02" }] }]));
+      Object.fromEntries(
+        Array.from({ length: entities }, (_, i) => [
+          `s${step}-e${i}`,
+          {
+            n: [
+              { value: step, date: "2020-01-01" },
+              { value: step, date: "2020-01-02" },
+            ],
+          },
+        ]),
+      );
 
     try {
       for (let step = 0; step < STEPS; step++) {
@@ -67,7 +83,14 @@ describe("chaos", () => {
           }
         } else if (op === "redeliver") {
           const shard = Math.floor(rnd() * SHARDS);
-          const msg: IngestMessage = { v: 2, db: db.id, shard, replicas: 1, recordId: `direct-${step}`, entitiesJson: JSON.stringify([{ dimension: "default", id: `d${step}`, attrs: [], events: [{ col: ref, value: step, t: Date.UTC(2020, 0, 3) }] }]) };
+          const msg: IngestMessage = {
+            v: 2,
+            db: db.id,
+            shard,
+            replicas: 1,
+            recordId: `direct-${step}`,
+            entitiesJson: JSON.stringify([{ dimension: "default", id: `d${step}`, attrs: [], events: [{ col: ref, value: step, t: Date.UTC(2020, 0, 3) }] }]),
+          };
           for (let delivery = 1; delivery <= 2 + Math.floor(rnd() * 2); delivery++) {
             const batch = createMessageBatch<IngestMessage>("sliced-ingest", [{ id: `m${step}-${delivery}`, timestamp: Date.now(), attempts: delivery, body: msg }]);
             const ctx = createExecutionContext();
@@ -106,7 +129,11 @@ describe("chaos", () => {
         } else if (op === "refused-insert") {
           const ctx = createExecutionContext();
           const res = await app.fetch(
-            new Request("http://sliced.test/v1/insert?wait=true", { method: "POST", headers: { authorization: db.write, "content-type": "application/json" }, body: JSON.stringify({ [`lost-${step}`]: { n: { value: LOST_VALUE, date: "2020-01-01" } } }) }),
+            new Request("http://sliced.test/v1/insert?wait=true", {
+              method: "POST",
+              headers: { authorization: db.write, "content-type": "application/json" },
+              body: JSON.stringify({ [`lost-${step}`]: { n: { value: LOST_VALUE, date: "2020-01-01" } } }),
+            }),
             { ...env, INGEST: refusingQueue, INGEST_FALLBACK: refusingQueue },
             ctx,
           );
@@ -131,7 +158,9 @@ describe("chaos", () => {
       for (let shard = 0; shard < SHARDS; shard++) {
         const primary = shardStub(env, { db: db.id, shard, copy: 0 });
         const replica = shardStub(env, { db: db.id, shard, copy: 1 });
-        while (await runDurableObjectAlarm(primary)) { /* drain the outbox */ }
+        while (await runDurableObjectAlarm(primary)) {
+          /* drain the outbox */
+        }
         const onPrimary = await appliedRecordIds(primary);
         expect(await appliedRecordIds(replica), `replica of shard ${shard} has exactly the primary's records`).toEqual(onPrimary);
         expect(new Set(onPrimary).size).toBe(onPrimary.length);
@@ -145,12 +174,18 @@ describe("chaos", () => {
       }
       expect(total, "primaries hold every acknowledged event exactly once").toBe(expectedEvents);
       expect(replicaTotal, "replicas hold every acknowledged event exactly once").toBe(expectedEvents);
-      const lost = await call("POST", "/v1/query/count/event", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ n: { equals: LOST_VALUE, between: ["2000-01-01", "2030-01-01"] } }] } });
+      const lost = await call("POST", "/v1/query/count/event", {
+        key: db.read,
+        body: { "query-name": "q", "bypass-cache": true, query: [{ n: { equals: LOST_VALUE, between: ["2000-01-01", "2030-01-01"] } }] },
+      });
       expect(lost.body.result.q, "nothing unacknowledged appears").toBe(0);
       expect((await countEvents()).result.q).toBe(expectedEvents);
       // the run really exercised every kind of operation, including answers with a whole shard missing
       expect(new Set(log.map((l) => l.split(":")[1])).size).toBe(7);
-      expect(log.some((l) => l.endsWith(":unreachable")), "a replica was unreachable at some point").toBe(true);
+      expect(
+        log.some((l) => l.endsWith(":unreachable")),
+        "a replica was unreachable at some point",
+      ).toBe(true);
       expect(approximateAnswers).toBeGreaterThan(0);
     } catch (e) {
       console.error(`chaos failed with seed ${SEED}; operations: ${log.join(" ")}; approximate answers so far: ${approximateAnswers}`);

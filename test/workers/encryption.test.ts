@@ -23,7 +23,13 @@ interface Shardish {
 
 async function setup(): Promise<{ db: TestDatabase; addr: ShardAddress }> {
   const db = await createDatabase({ shards: 1, replicas: 0 });
-  const r = await call("POST", "/v1/column", { key: db.master, body: [{ name: "Word", "api-name": "word", type: "string" }, { name: "Age", "api-name": "age", type: "integer" }] });
+  const r = await call("POST", "/v1/column", {
+    key: db.master,
+    body: [
+      { name: "Word", "api-name": "word", type: "string" },
+      { name: "Age", "api-name": "age", type: "integer" },
+    ],
+  });
   expect(r.status, r.text).toBe(200);
   const body: Record<string, unknown> = {};
   for (let i = 0; i < 30; i++) body[`u${i}`] = { word: i % 3 === 0 ? MARKER : `w${i % 5}`, age: 20 + i };
@@ -47,7 +53,10 @@ const contains = (hay: Uint8Array, needle: string) => {
 
 async function segRows(addr: ShardAddress): Promise<string[]> {
   return runInDurableObject(shardStub(env, addr), (_i, state) =>
-    state.storage.sql.exec(`SELECT kind, a, b, c, part, hex(bytes) AS h FROM seg_blobs ORDER BY kind, a, b, c, part`).toArray().map((r) => `${r["kind"]}:${r["a"]}:${r["b"]}:${r["c"]}:${r["part"]}:${r["h"]}`),
+    state.storage.sql
+      .exec(`SELECT kind, a, b, c, part, hex(bytes) AS h FROM seg_blobs ORDER BY kind, a, b, c, part`)
+      .toArray()
+      .map((r) => `${r["kind"]}:${r["a"]}:${r["b"]}:${r["c"]}:${r["part"]}:${r["h"]}`),
   );
 }
 
@@ -61,7 +70,12 @@ async function useSecrets(addr: ShardAddress, secrets: MasterSecrets | null): Pr
 describe("segments at rest", () => {
   it("holds no plaintext value in any seg_ BLOB and still answers", async () => {
     const { db, addr } = await setup();
-    const blobs = await runInDurableObject(shardStub(env, addr), (_i, state) => state.storage.sql.exec(`SELECT bytes FROM seg_blobs`).toArray().map((r) => new Uint8Array(r["bytes"] as ArrayBuffer)));
+    const blobs = await runInDurableObject(shardStub(env, addr), (_i, state) =>
+      state.storage.sql
+        .exec(`SELECT bytes FROM seg_blobs`)
+        .toArray()
+        .map((r) => new Uint8Array(r["bytes"] as ArrayBuffer)),
+    );
     expect(blobs.length).toBeGreaterThan(0);
     for (const b of blobs) {
       expect(new TextDecoder().decode(b.subarray(0, 4))).toBe("SENC");
@@ -85,7 +99,12 @@ describe("segments at rest", () => {
     expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "down" })).status).toBe(200);
     const w = await call("POST", "/v1/insert?wait=true", { key: db.write, body: { "outbox-1": { word: MARKER } } });
     expect(w.status, w.text).toBe(200);
-    const bodies = await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.sql.exec(`SELECT body FROM shard_outbox`).toArray().map((r) => r["body"]));
+    const bodies = await runInDurableObject(primary, (_i, state: DurableObjectState) =>
+      state.storage.sql
+        .exec(`SELECT body FROM shard_outbox`)
+        .toArray()
+        .map((r) => r["body"]),
+    );
     expect(bodies.length).toBeGreaterThan(0);
     for (const b of bodies) {
       expect(b).toBeInstanceOf(ArrayBuffer);
@@ -94,8 +113,10 @@ describe("segments at rest", () => {
     expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "none" })).status).toBe(200);
     await evictDurableObject(primary); // the alarm must load the data key before it can open the outbox
     await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.setAlarm(Date.now()));
-    while (await runDurableObjectAlarm(primary)) { /* the primary catches its replica up */ }
-    expect((await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM shard_outbox`).one()["n"]))).toBe(0);
+    while (await runDurableObjectAlarm(primary)) {
+      /* the primary catches its replica up */
+    }
+    expect(await runInDurableObject(primary, (_i, state: DurableObjectState) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM shard_outbox`).one()["n"])).toBe(0);
     expect((await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "down" })).status).toBe(200);
     const r = await countMarker(db);
     expect(r.status, r.text).toBe(200);

@@ -46,7 +46,10 @@ async function v3(db: TestDatabase, clicks: ColumnRef, recordId: string, entity:
 }
 
 async function deliver(messages: QueuedIngestMessage[], attempts = 1, environment: Env = env) {
-  const batch = createMessageBatch<QueuedIngestMessage>("sliced-ingest", messages.map((body, i) => ({ id: `m-${attempts}-${i}-${body.recordId}`, timestamp: Date.now(), attempts, body })));
+  const batch = createMessageBatch<QueuedIngestMessage>(
+    "sliced-ingest",
+    messages.map((body, i) => ({ id: `m-${attempts}-${i}-${body.recordId}`, timestamp: Date.now(), attempts, body })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, environment);
   return getQueueResult(batch, ctx);

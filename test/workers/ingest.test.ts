@@ -30,7 +30,10 @@ function message(db: TestDatabase, clicks: ColumnRef, recordId: string, entity: 
 }
 
 async function deliver(messages: AnyIngestMessage[], attempts = 1) {
-  const batch = createMessageBatch<AnyIngestMessage>("sliced-ingest", messages.map((body, i) => ({ id: `m-${attempts}-${i}-${body.recordId}`, timestamp: Date.now(), attempts, body })));
+  const batch = createMessageBatch<AnyIngestMessage>(
+    "sliced-ingest",
+    messages.map((body, i) => ({ id: `m-${attempts}-${i}-${body.recordId}`, timestamp: Date.now(), attempts, body })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
@@ -76,7 +79,8 @@ describe("exactly-once ingest", () => {
     expect(late.retryMessages).toEqual([]);
     expect(await appliedRecordIds(primary(db))).toEqual([]);
     const rows = await runInDurableObject(primary(db), (_: unknown, state: DurableObjectState) =>
-      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'seg_%'").toArray());
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'seg_%'").toArray(),
+    );
     expect(rows).toEqual([]); // no engine tables: the engine was never rebuilt for the late message
   });
 
@@ -172,7 +176,9 @@ describe("exactly-once ingest", () => {
     expect(await catalogOf(env, db.id).replicaMarks()).toEqual([expect.objectContaining({ shard: 0, copy: 1, since: 1, through: 1 })]);
 
     await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 1, mode: "none" });
-    while (await runDurableObjectAlarm(primary(db))) { /* catch the replica up */ }
+    while (await runDurableObjectAlarm(primary(db))) {
+      /* catch the replica up */
+    }
     expect(await appliedRecordIds(replica(db))).toEqual(["m-1"]);
     expect(await catalogOf(env, db.id).replicaMarks()).toEqual([]);
   });

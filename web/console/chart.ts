@@ -129,7 +129,8 @@ function lineChart(chart: LineChart, width: number): string {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     const d = pts.map((p, j) => `${j === 0 ? "M" : "L"}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(" ");
     body += `<g class="series"><path d="${d}" fill="none" stroke="${colour}" stroke-width="2.5" stroke-linejoin="round"/>`;
-    for (const p of pts) body += `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${colour}"><title>${escapeXml(`${s.name} ${timeLabel(p.x, chart.stepMs)}: ${formatNumber(p.y)}`)}</title></circle>`;
+    for (const p of pts)
+      body += `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${colour}"><title>${escapeXml(`${s.name} ${timeLabel(p.x, chart.stepMs)}: ${formatNumber(p.y)}`)}</title></circle>`;
     body += `</g>`;
   });
   return svg(width, height, chart.title, body);

@@ -28,7 +28,9 @@ function statusLine(res: ApiResponse | null, report: ErrorReport | null): HTMLEl
 }
 
 function errorBox(report: ErrorReport): HTMLElement {
-  const items = report.errors.map((e) => el("li", {}, e.code === null ? "" : el("code", { class: "error-code" }, `code ${e.code}`), e.code === null ? "" : " ", el("span", { class: "error-message" }, e.message)));
+  const items = report.errors.map((e) =>
+    el("li", {}, e.code === null ? "" : el("code", { class: "error-code" }, `code ${e.code}`), e.code === null ? "" : " ", el("span", { class: "error-message" }, e.message)),
+  );
   return el(
     "div",
     { class: "error-box", id: "error", role: "alert" },

@@ -36,7 +36,12 @@ function topValuesView(result: unknown): ResultView {
     for (const [column, list] of isRecord(byColumn) ? Object.entries(byColumn) : []) {
       const items = Array.isArray(list) ? list.filter(isRecord) : [];
       for (const item of items) rows.push({ query, column, value: item["value"], quantity: item["quantity"] });
-      charts.push(...barsOf(`${query} · ${column}`, items.map((i) => [String(i["value"]), i["quantity"]])));
+      charts.push(
+        ...barsOf(
+          `${query} · ${column}`,
+          items.map((i) => [String(i["value"]), i["quantity"]]),
+        ),
+      );
     }
   }
   return view(rows, charts);

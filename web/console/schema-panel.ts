@@ -39,13 +39,23 @@ export function renderSchemaPanel(root: HTMLElement, state: SchemaPanelState, on
       "ul",
       { class: "columns" },
       ...cols.map((c) => {
-        const button = el("button", { type: "button", class: "column", "data-api-name": c.apiName, title: `${c.name} — click to insert "${c.apiName}"` }, el("span", { class: "api-name" }, c.apiName), el("span", { class: `type type-${c.type.replace(/[^a-z]/g, "")}` }, c.type));
+        const button = el(
+          "button",
+          { type: "button", class: "column", "data-api-name": c.apiName, title: `${c.name} — click to insert "${c.apiName}"` },
+          el("span", { class: "api-name" }, c.apiName),
+          el("span", { class: `type type-${c.type.replace(/[^a-z]/g, "")}` }, c.type),
+        );
         button.addEventListener("click", () => onPick(c.apiName));
         return el("li", {}, button);
       }),
     );
     root.append(
-      el("section", { class: "dimension", "data-dimension": dimension }, el("h3", {}, dimension, el("span", { class: "count" }, String(cols.length))), cols.length ? list : el("p", { class: "muted" }, "no columns")),
+      el(
+        "section",
+        { class: "dimension", "data-dimension": dimension },
+        el("h3", {}, dimension, el("span", { class: "count" }, String(cols.length))),
+        cols.length ? list : el("p", { class: "muted" }, "no columns"),
+      ),
     );
   }
 }

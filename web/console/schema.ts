@@ -28,7 +28,14 @@ export function buildSchema(database: unknown, columns: unknown): Schema {
   const list = isRecord(columns) && Array.isArray(columns["active"]) ? columns["active"] : [];
   const cols: ColumnInfo[] = list.filter(isRecord).flatMap((c) =>
     typeof c["api-name"] === "string" && typeof c["type"] === "string"
-      ? [{ apiName: c["api-name"], name: typeof c["name"] === "string" ? c["name"] : c["api-name"], type: c["type"], dimension: typeof c["dimension"] === "string" ? c["dimension"] : DEFAULT_DIMENSION }]
+      ? [
+          {
+            apiName: c["api-name"],
+            name: typeof c["name"] === "string" ? c["name"] : c["api-name"],
+            type: c["type"],
+            dimension: typeof c["dimension"] === "string" ? c["dimension"] : DEFAULT_DIMENSION,
+          },
+        ]
       : [],
   );
   const dims = new Set<string>([DEFAULT_DIMENSION]);

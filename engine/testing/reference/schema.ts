@@ -39,10 +39,7 @@ export function migrate(sql: SqlLike): void {
   }
   for (let v = current; v < SCHEMA_VERSION; v++) {
     for (const stmt of MIGRATIONS[v] ?? []) sql.exec(stmt);
-    sql.exec(
-      `INSERT INTO ref_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      v + 1,
-    );
+    sql.exec(`INSERT INTO ref_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, v + 1);
   }
 }
 

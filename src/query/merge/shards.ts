@@ -26,11 +26,9 @@ function missingOf(answers: ReadonlyArray<unknown>, ctx: MergeContext): number[]
 }
 
 function unavailable(missing: number[], total: number, what: string): ApiError {
-  return new ApiError(
-    "SHARDS_UNAVAILABLE",
-    `${what} needs every shard, but shard${missing.length === 1 ? "" : "s"} ${missing.join(", ")} of ${total} did not answer; retry later`,
-    { "missing-shards": missing },
-  );
+  return new ApiError("SHARDS_UNAVAILABLE", `${what} needs every shard, but shard${missing.length === 1 ? "" : "s"} ${missing.join(", ")} of ${total} did not answer; retry later`, {
+    "missing-shards": missing,
+  });
 }
 
 /** Extraction and exists need every shard: throws SHARDS_UNAVAILABLE naming the missing ones. */

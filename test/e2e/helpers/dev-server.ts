@@ -53,7 +53,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "sliced-e2e-"));
   const envFile = join(stateDir, "test.dev.vars");
   const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...options.vars };
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n",
+  );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
@@ -124,7 +129,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 }
 
 /** A JSON call as any HTTP client would make it. */
-export async function http(base: string, method: string, path: string, options: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+export async function http(
+  base: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; body: any; text: string; headers: Headers }> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.key !== undefined) headers["authorization"] = options.key;
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -141,7 +151,10 @@ export async function http(base: string, method: string, path: string, options: 
 }
 
 /** Creates a database through the operator API; answers its id and keys. */
-export async function createDatabase(server: Pick<DevServer, "base" | "adminToken">, options: { shards?: number; replicas?: number; name?: string } = {}): Promise<{ id: string; master: string; write: string; read: string }> {
+export async function createDatabase(
+  server: Pick<DevServer, "base" | "adminToken">,
+  options: { shards?: number; replicas?: number; name?: string } = {},
+): Promise<{ id: string; master: string; write: string; read: string }> {
   const r = await http(server.base, "POST", "/admin/databases", { headers: { authorization: `Bearer ${server.adminToken}` }, body: { name: options.name ?? "e2e", ...options } });
   if (r.status !== 201) throw new Error(`cannot create database: ${r.status} ${r.text}`);
   return { id: r.body.database.id, ...r.body["api-keys"] };

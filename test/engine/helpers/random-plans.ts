@@ -185,7 +185,11 @@ export function randomExpr(rng: Rng, dim: string, depth = 0): Expr {
         op: "id",
         test: rng.bool(0.6)
           ? { op: "eq", value: `e${rng.int(0, 30)}` }
-          : rng.pick<ValueTest>([{ op: "in", values: ["e1", "e2", "E3", "e30"] }, { op: "starts-with", value: "e1" }, { op: "range", min: "e2", max: "e5", minInclusive: true, maxInclusive: false }]),
+          : rng.pick<ValueTest>([
+              { op: "in", values: ["e1", "e2", "E3", "e30"] },
+              { op: "starts-with", value: "e1" },
+              { op: "range", min: "e2", max: "e5", minInclusive: true, maxInclusive: false },
+            ]),
       };
     case 5:
     case 6: {
@@ -275,9 +279,9 @@ export function randomQuery(rng: Rng, nIds: number): ShardQuery {
         else if (r === 1) order.push({ by: "score", dir });
         else order.push({ by: "column", col: rng.pick(colsOf(d)), dir });
       }
-      const columns: ExtractColumn[] = rng.some(colsOf(d), rng.int(0, 4)).map((c, i) =>
-        isEventType(c.type) ? { kind: "events", key: `k${i}`, col: c, window: randomWindow(rng) } : { kind: "attr", key: `k${i}`, col: c },
-      );
+      const columns: ExtractColumn[] = rng
+        .some(colsOf(d), rng.int(0, 4))
+        .map((c, i) => (isEventType(c.type) ? { kind: "events", key: `k${i}`, col: c, window: randomWindow(rng) } : { kind: "attr", key: `k${i}`, col: c }));
       return {
         kind: "extract",
         dimension: dim,

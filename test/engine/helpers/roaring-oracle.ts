@@ -8,10 +8,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 export type OracleRequest =
-  | { op: "reserialize"; hex: string }
-  | { op: "build"; values: number[]; runOptimize: boolean }
-  | { op: "binary"; fn: "and" | "or" | "xor" | "andNot"; a: string; b: string }
-  | { op: "version" };
+  { op: "reserialize"; hex: string } | { op: "build"; values: number[]; runOptimize: boolean } | { op: "binary"; fn: "and" | "or" | "xor" | "andNot"; a: string; b: string } | { op: "version" };
 
 export type Oracle = (requests: OracleRequest[]) => unknown[];
 
@@ -29,8 +26,7 @@ export function findOracle(): { oracle: Oracle; how: string } | { oracle: null; 
   }
   for (const node of [process.env.ROARING_ORACLE_NODE, "/usr/bin/node"]) {
     if (node === undefined || !existsSync(node)) continue;
-    const oracle: Oracle = (q) =>
-      JSON.parse(execFileSync(node, [script], { input: JSON.stringify(q), cwd: process.cwd(), maxBuffer: 1 << 28 }).toString()) as unknown[];
+    const oracle: Oracle = (q) => JSON.parse(execFileSync(node, [script], { input: JSON.stringify(q), cwd: process.cwd(), maxBuffer: 1 << 28 }).toString()) as unknown[];
     try {
       oracle([{ op: "version" }]);
       return { oracle, how: `child process ${node}` };

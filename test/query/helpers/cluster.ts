@@ -30,7 +30,10 @@ export class Cluster {
   /** Queries that needed a second round. */
   followUps = 0;
   /** `engine`: the reference row engine by default; tests of merges also run the segment engine. */
-  constructor(readonly shards: number, engine: (sql: SqliteHarness["sql"]) => ShardEngine = createReferenceEngine) {
+  constructor(
+    readonly shards: number,
+    engine: (sql: SqliteHarness["sql"]) => ShardEngine = createReferenceEngine,
+  ) {
     this.harnesses = Array.from({ length: shards }, () => openSqlite());
     this.engines = this.harnesses.map((h) => engine(h.sql));
   }
@@ -58,7 +61,12 @@ export class Cluster {
     if (again !== null) {
       this.followUps++;
       const asked = [...again.keys()];
-      answers = extendAnswers(q, answers, asked, asked.map((s) => this.engines[s]!.query(again.get(s)!)));
+      answers = extendAnswers(
+        q,
+        answers,
+        asked,
+        asked.map((s) => this.engines[s]!.query(again.get(s)!)),
+      );
     }
     return q.merge(answers, { missingShards: missing, totalShards: this.shards });
   }

@@ -13,7 +13,18 @@ describe("chart", () => {
   });
 
   it("draws bars in the first palette colour, as long as their values", () => {
-    const svg = renderChart({ type: "bar", title: "t", bars: [{ label: "a", value: 10 }, { label: "b", value: 5 }, { label: "c", value: 0 }] }, 600);
+    const svg = renderChart(
+      {
+        type: "bar",
+        title: "t",
+        bars: [
+          { label: "a", value: 10 },
+          { label: "b", value: 5 },
+          { label: "c", value: 0 },
+        ],
+      },
+      600,
+    );
     expect(svg).toContain(`width="600"`);
     const widths = attrs(svg, "rect", "width");
     expect(widths[0]! / widths[1]!).toBeCloseTo(2, 5);
@@ -22,7 +33,21 @@ describe("chart", () => {
   });
 
   it("draws a line with one point per value, later series in the next colours", () => {
-    const svg = renderChart({ type: "line", title: "t", stepMs: 86_400_000, series: [{ name: "s1", points: [{ x: 0, y: 1 }, { x: 86_400_000, y: 3 }] }, { name: "s2", points: [{ x: 0, y: 2 }] }] });
+    const svg = renderChart({
+      type: "line",
+      title: "t",
+      stepMs: 86_400_000,
+      series: [
+        {
+          name: "s1",
+          points: [
+            { x: 0, y: 1 },
+            { x: 86_400_000, y: 3 },
+          ],
+        },
+        { name: "s2", points: [{ x: 0, y: 2 }] },
+      ],
+    });
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg).toContain(`stroke="${CHART_PALETTE[0]}"`);
     expect(svg).toContain(`stroke="${CHART_PALETTE[1]}"`);

@@ -15,7 +15,14 @@ const columns = {
   inactive: [],
 };
 
-const response = (status: number, body: unknown, requestId: string | null = null): ApiResponse => ({ status, statusText: status === 200 ? "OK" : "Bad Request", body, text: JSON.stringify(body), requestId, elapsedMs: 1 });
+const response = (status: number, body: unknown, requestId: string | null = null): ApiResponse => ({
+  status,
+  statusText: status === 200 ? "OK" : "Bad Request",
+  body,
+  text: JSON.stringify(body),
+  requestId,
+  elapsedMs: 1,
+});
 
 describe("schema and examples", () => {
   it("takes the dimensions from the database when the key may read it, else from the columns", () => {
@@ -46,8 +53,27 @@ describe("error report", () => {
   });
 
   it("lists every code and message of the envelope, with the status and request id", () => {
-    const r = errorReport(response(400, { errors: [{ code: 85, message: "column x" }, { code: 86, message: "two operands" }] }, "req-1"));
-    expect(r).toEqual({ status: "HTTP 400 Bad Request", errors: [{ code: 85, message: "column x" }, { code: 86, message: "two operands" }], requestId: "req-1", raw: null });
+    const r = errorReport(
+      response(
+        400,
+        {
+          errors: [
+            { code: 85, message: "column x" },
+            { code: 86, message: "two operands" },
+          ],
+        },
+        "req-1",
+      ),
+    );
+    expect(r).toEqual({
+      status: "HTTP 400 Bad Request",
+      errors: [
+        { code: 85, message: "column x" },
+        { code: 86, message: "two operands" },
+      ],
+      requestId: "req-1",
+      raw: null,
+    });
   });
 
   it("keeps the text of a failure that is not an envelope, and says when nothing answered", () => {

@@ -9,19 +9,43 @@ const day = (d: number): string => `2026-10-0${d}T00:00:00Z`;
 
 describe("aggregation answers", () => {
   it("turns a count-events histogram into rows and one line, putting empty days back as 0", () => {
-    const result = { logins: [{ "count-events": 4, between: [day(1), day(2)] }, { "count-events": 7, between: [day(3), day(4)] }] };
+    const result = {
+      logins: [
+        { "count-events": 4, between: [day(1), day(2)] },
+        { "count-events": 7, between: [day(3), day(4)] },
+      ],
+    };
     const v = aggregationView(result);
     expect(v.rows).toEqual([
       { series: "logins", from: day(1), to: day(2), "count-events": 4 },
       { series: "logins", from: day(3), to: day(4), "count-events": 7 },
     ]);
     expect(v.charts).toEqual([
-      { type: "line", title: "logins count-events per day", stepMs: DAY, series: [{ name: "logins count-events", points: [{ x: Date.parse(day(1)), y: 4 }, { x: Date.parse(day(2)), y: 0 }, { x: Date.parse(day(3)), y: 7 }] }] },
+      {
+        type: "line",
+        title: "logins count-events per day",
+        stepMs: DAY,
+        series: [
+          {
+            name: "logins count-events",
+            points: [
+              { x: Date.parse(day(1)), y: 4 },
+              { x: Date.parse(day(2)), y: 0 },
+              { x: Date.parse(day(3)), y: 7 },
+            ],
+          },
+        ],
+      },
     ]);
   });
 
   it("leaves gaps in an avg histogram: the average of nothing is not 0", () => {
-    const v = aggregationView({ price: [{ avg: 2.5, between: [day(1), day(2)] }, { avg: 4, between: [day(4), day(5)] }] });
+    const v = aggregationView({
+      price: [
+        { avg: 2.5, between: [day(1), day(2)] },
+        { avg: 4, between: [day(4), day(5)] },
+      ],
+    });
     expect(v.charts[0]).toMatchObject({ type: "line", series: [{ points: [{ y: 2.5 }, { y: 4 }] }] });
   });
 
@@ -43,7 +67,14 @@ describe("aggregation answers", () => {
   it("charts the top level of a group-by as bars, with nested groups and metrics in the rows", () => {
     const result = {
       plan: [
-        { value: "gold", quantity: 40, seats: [{ value: "12", quantity: 9 }, { value: "10", quantity: 4 }] },
+        {
+          value: "gold",
+          quantity: 40,
+          seats: [
+            { value: "12", quantity: 9 },
+            { value: "10", quantity: 4 },
+          ],
+        },
         { value: "silver", quantity: 31 },
       ],
     };
@@ -53,7 +84,16 @@ describe("aggregation answers", () => {
       { plan: "gold", "plan quantity": 40, seats: "10", "seats quantity": 4 },
       { plan: "silver", "plan quantity": 31 },
     ]);
-    expect(v.charts).toEqual([{ type: "bar", title: "plan: entities per value", bars: [{ label: "gold", value: 40 }, { label: "silver", value: 31 }] }]);
+    expect(v.charts).toEqual([
+      {
+        type: "bar",
+        title: "plan: entities per value",
+        bars: [
+          { label: "gold", value: 40 },
+          { label: "silver", value: 31 },
+        ],
+      },
+    ]);
     expect(aggregationView({ plan: [{ value: "gold", quantity: 2, seats: { avg: 11.5, sum: 23 } }] }).rows).toEqual([{ plan: "gold", "plan quantity": 2, "seats avg": 11.5, "seats sum": 23 }]);
   });
 
@@ -65,21 +105,56 @@ describe("aggregation answers", () => {
 
 describe("other answers", () => {
   it("top values: a row per value and a bar chart per sub-query", () => {
-    const v = resultView("top-values", { status: "success", result: { plans: { plan: [{ value: "gold", quantity: 2 }, { value: "silver", quantity: 1 }] } } });
-    expect(v.table).toEqual({ columns: ["query", "column", "value", "quantity"], rows: [{ query: "plans", column: "plan", value: "gold", quantity: 2 }, { query: "plans", column: "plan", value: "silver", quantity: 1 }] });
-    expect(v.charts).toEqual([{ type: "bar", title: "plans · plan", bars: [{ label: "gold", value: 2 }, { label: "silver", value: 1 }] }]);
+    const v = resultView("top-values", {
+      status: "success",
+      result: {
+        plans: {
+          plan: [
+            { value: "gold", quantity: 2 },
+            { value: "silver", quantity: 1 },
+          ],
+        },
+      },
+    });
+    expect(v.table).toEqual({
+      columns: ["query", "column", "value", "quantity"],
+      rows: [
+        { query: "plans", column: "plan", value: "gold", quantity: 2 },
+        { query: "plans", column: "plan", value: "silver", quantity: 1 },
+      ],
+    });
+    expect(v.charts).toEqual([
+      {
+        type: "bar",
+        title: "plans · plan",
+        bars: [
+          { label: "gold", value: 2 },
+          { label: "silver", value: 1 },
+        ],
+      },
+    ]);
   });
 
   it("counts: a row per query, bars when there are several, and the approximate flag as a note", () => {
     const v = resultView("counts", { result: { a: 3, b: 5 }, approximate: true, "missing-shards": 1 });
-    expect(v.table.rows).toEqual([{ query: "a", count: 3 }, { query: "b", count: 5 }]);
+    expect(v.table.rows).toEqual([
+      { query: "a", count: 3 },
+      { query: "b", count: 5 },
+    ]);
     expect(v.charts).toHaveLength(1);
     expect(v.notes).toEqual(["approximate answer: 1 shard(s) did not answer"]);
     expect(resultView("counts", { result: { a: 3 } }).charts).toEqual([]);
   });
 
   it("extraction: rows as given, event values as JSON, and the next-page token", () => {
-    const v = resultView("extraction", { data: [{ "entity-id": "u1", logins: { value: "web", date: "2026-10-01T00:00:00Z" } }, { "entity-id": "u2", plan: "gold" }], page: 1, "next-page": "tok" });
+    const v = resultView("extraction", {
+      data: [
+        { "entity-id": "u1", logins: { value: "web", date: "2026-10-01T00:00:00Z" } },
+        { "entity-id": "u2", plan: "gold" },
+      ],
+      page: 1,
+      "next-page": "tok",
+    });
     expect(v.table.columns).toEqual(["entity-id", "logins", "plan"]);
     expect(v.table.rows[0]).toEqual({ "entity-id": "u1", logins: '{"value":"web","date":"2026-10-01T00:00:00Z"}' });
     expect([v.page, v.nextPage]).toEqual([1, "tok"]);
@@ -87,13 +162,31 @@ describe("other answers", () => {
   });
 
   it("exists and total", () => {
-    expect(resultView("exists", { exists: ["a"], "not-exists": ["b"] }).table.rows).toEqual([{ id: "a", exists: true }, { id: "b", exists: false }]);
+    expect(resultView("exists", { exists: ["a"], "not-exists": ["b"] }).table.rows).toEqual([
+      { id: "a", exists: true },
+      { id: "b", exists: false },
+    ]);
     expect(resultView("total", { result: { total: 42 } }).table.rows).toEqual([{ total: 42 }]);
   });
 
   it("SQL: bars of the first number column labelled by the first other column; none without numbers", () => {
-    const v = resultView("sql", { result: [{ plan: "gold", COUNT: 2 }, { plan: "silver", COUNT: 1 }], count: 2 });
-    expect(v.charts).toEqual([{ type: "bar", title: "COUNT by plan", bars: [{ label: "gold", value: 2 }, { label: "silver", value: 1 }] }]);
+    const v = resultView("sql", {
+      result: [
+        { plan: "gold", COUNT: 2 },
+        { plan: "silver", COUNT: 1 },
+      ],
+      count: 2,
+    });
+    expect(v.charts).toEqual([
+      {
+        type: "bar",
+        title: "COUNT by plan",
+        bars: [
+          { label: "gold", value: 2 },
+          { label: "silver", value: 1 },
+        ],
+      },
+    ]);
     expect(resultView("sql", { result: [{ COUNT: 7 }] }).charts).toEqual([{ type: "bar", title: "COUNT", bars: [{ label: "row 1", value: 7 }] }]);
     expect(resultView("sql", { result: [{ plan: "gold" }] }).charts).toEqual([]);
     expect(resultView("sql", { result: [] }).table).toEqual({ columns: [], rows: [] });

@@ -50,11 +50,7 @@ function addValue(p: MetricPartial, metric: MetricSpec["metric"], v: Scalar): vo
  * order, so float sums are reproducible. Event columns with buckets give one partial per non-empty
  * bucket [from, to); attribute columns have no time, so their buckets are ignored (one plain partial).
  */
-export function metricPartials(
-  view: DimensionView,
-  entities: ReadonlySet<number>,
-  spec: MetricSpec,
-): MetricPartial | Array<[number, MetricPartial]> {
+export function metricPartials(view: DimensionView, entities: ReadonlySet<number>, spec: MetricSpec): MetricPartial | Array<[number, MetricPartial]> {
   if (!isEventType(spec.col.type)) {
     const p = emptyPartial();
     for (const [, values] of entriesOf(view.attr(spec.col.id), entities)) {

@@ -15,13 +15,7 @@ import { compareStrings, compileOptionalTest } from "../value-test";
  * For each value of `col` passing `test` (events: with at least one event in `window` passing it),
  * the entities of `within` (null = every live entity) holding it.
  */
-export function groupByValue(
-  view: DimensionView,
-  col: ColumnRef,
-  test: ValueTest | null,
-  window: Window | null,
-  within: ReadonlySet<number> | null,
-): Map<string, Set<number>> {
+export function groupByValue(view: DimensionView, col: ColumnRef, test: ValueTest | null, window: Window | null, within: ReadonlySet<number> | null): Map<string, Set<number>> {
   const pass = compileOptionalTest(test);
   const groups = new Map<string, Set<number>>();
   const add = (display: string, eid: number): void => {

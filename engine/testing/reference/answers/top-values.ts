@@ -7,9 +7,7 @@ import type { ViewSource } from "./source";
 
 export function topValues(src: ViewSource, q: TopValuesQuery): ShardAnswer {
   const values = q.queries.map(({ dimension, col, test, window }) =>
-    rankGroups(groupByValue(src.view(dimension), col, test, window, null)).map(
-      ([display, entities]): [string, number] => [display, entities.size],
-    ),
+    rankGroups(groupByValue(src.view(dimension), col, test, window, null)).map(([display, entities]): [string, number] => [display, entities.size]),
   );
   return { kind: "top-values", values };
 }
