@@ -11,14 +11,14 @@ export type Scalar = string | number | boolean;
 
 /** A closed time window, both ends inclusive, epoch ms UTC. */
 export interface Window {
-  from: number;
-  to: number;
+  readonly from: number;
+  readonly to: number;
 }
 
 /** A half-open bucket [from, to) for histograms, epoch ms UTC. */
 export interface Bucket {
-  from: number;
-  to: number;
+  readonly from: number;
+  readonly to: number;
 }
 
 /**
@@ -30,20 +30,20 @@ export interface Bucket {
 export type ValueTest =
   | { op: "eq"; value: Scalar }
   | { op: "ne"; value: Scalar }
-  | { op: "in"; values: Scalar[] }
+  | { op: "in"; values: readonly Scalar[] }
   | { op: "range"; min: Scalar | null; max: Scalar | null; minInclusive: boolean; maxInclusive: boolean } // null = unbounded
   | { op: "starts-with"; value: string }
   | { op: "ends-with"; value: string }
   | { op: "contains"; value: string }
-  | { op: "and"; tests: ValueTest[] }
-  | { op: "or"; tests: ValueTest[] }
+  | { op: "and"; tests: readonly ValueTest[] }
+  | { op: "or"; tests: readonly ValueTest[] }
   | { op: "not"; test: ValueTest };
 
 /** One event predicate: events of `col` whose value passes `test` (null = any) inside `window` (null = all time). */
 export interface EventTerm {
-  col: ColumnRef;
-  test: ValueTest | null;
-  window: Window | null;
+  readonly col: ColumnRef;
+  readonly test: ValueTest | null;
+  readonly window: Window | null;
 }
 
 /**
@@ -59,14 +59,14 @@ export interface EventTerm {
  *   (minfreq >= 1). A single plain event predicate is one term with minfreq 1.
  */
 export type Expr =
-  | { op: "and"; args: Expr[] }
-  | { op: "or"; args: Expr[] }
+  | { op: "and"; args: readonly Expr[] }
+  | { op: "or"; args: readonly Expr[] }
   | { op: "not"; arg: Expr }
   | { op: "all" }
   | { op: "id"; test: ValueTest }
   | { op: "attr"; col: ColumnRef; test: ValueTest }
   | { op: "has"; col: ColumnRef }
-  | { op: "events"; terms: EventTerm[]; minfreq: number };
+  | { op: "events"; terms: readonly EventTerm[]; minfreq: number };
 
 /**
  * Score of an entity for result/score extraction (API.md §7.8), defined on the same Expr:
@@ -75,8 +75,8 @@ export type Expr =
  */
 
 export interface NamedExpr {
-  dimension: string;
-  expr: Expr;
+  readonly dimension: string;
+  readonly expr: Expr;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -85,27 +85,27 @@ export interface NamedExpr {
 
 /** Distinct live entities matching each expression. Answer: counts[i] per query. */
 export interface CountEntityQuery {
-  kind: "count-entity";
-  queries: NamedExpr[];
+  readonly kind: "count-entity";
+  readonly queries: readonly NamedExpr[];
 }
 
 /** Number of events (not entities) matching the terms, summed over terms. Answer: counts[i]. */
 export interface CountEventQuery {
-  kind: "count-event";
-  queries: Array<{ dimension: string; terms: EventTerm[] }>;
+  readonly kind: "count-event";
+  readonly queries: ReadonlyArray<{ dimension: string; terms: readonly EventTerm[] }>;
 }
 
 /** Live entities in the listed dimensions (null = every dimension). Answer: counts[0]. */
 export interface TotalQuery {
-  kind: "total";
-  dimensions: string[] | null;
+  readonly kind: "total";
+  readonly dimensions: readonly string[] | null;
 }
 
 /** Which of the ids exist (live) in the dimension. Answer: ids (subset of the input). */
 export interface ExistsQuery {
-  kind: "exists";
-  dimension: string;
-  ids: string[];
+  readonly kind: "exists";
+  readonly dimension: string;
+  readonly ids: readonly string[];
 }
 
 /**
@@ -114,15 +114,15 @@ export interface ExistsQuery {
  * Shards answer every value (the edge merges, then cuts to N). Answer: values[i] = [display, quantity][].
  */
 export interface TopValuesQuery {
-  kind: "top-values";
-  queries: Array<{ dimension: string; col: ColumnRef; test: ValueTest | null; window: Window | null }>;
+  readonly kind: "top-values";
+  readonly queries: ReadonlyArray<{ dimension: string; col: ColumnRef; test: ValueTest | null; window: Window | null }>;
 }
 
 /** A group-by level: entities split by their values of `col` (passing `test`; events in `window`). */
 export interface GroupLevel {
-  col: ColumnRef;
-  test: ValueTest | null;
-  window: Window | null;
+  readonly col: ColumnRef;
+  readonly test: ValueTest | null;
+  readonly window: Window | null;
 }
 
 export type MetricName = "min" | "max" | "sum" | "avg" | "count-events";
@@ -133,10 +133,10 @@ export type MetricName = "min" | "max" | "sum" | "avg" | "count-events";
  * partial per non-empty bucket (events by event time; attribute columns are not bucketed).
  */
 export interface MetricSpec {
-  col: ColumnRef;
-  metric: MetricName;
-  window: Window | null;
-  buckets: Bucket[] | null;
+  readonly col: ColumnRef;
+  readonly metric: MetricName;
+  readonly window: Window | null;
+  readonly buckets: readonly Bucket[] | null;
 }
 
 /**
@@ -145,11 +145,11 @@ export interface MetricSpec {
  * innermost bucket (at the root when there are no groups). Answer: the full tree, uncut.
  */
 export interface AggregationQuery {
-  kind: "aggregation";
-  dimension: string;
-  filter: Expr | null;
-  groups: GroupLevel[];
-  metrics: MetricSpec[];
+  readonly kind: "aggregation";
+  readonly dimension: string;
+  readonly filter: Expr | null;
+  readonly groups: readonly GroupLevel[];
+  readonly metrics: readonly MetricSpec[];
 }
 
 /** What an extraction returns per entity. `key` is the name used in the answer row. */
@@ -163,14 +163,14 @@ export type OrderKey = { by: "entity-id"; dir: "asc" | "desc" } | { by: "score";
  * Answer: rows plus `matched`, the total number of matching entities in this shard.
  */
 export interface ExtractQuery {
-  kind: "extract";
-  dimension: string;
-  expr: Expr;
-  score: boolean;
-  columns: ExtractColumn[];
-  order: OrderKey[];
-  offset: number;
-  limit: number;
+  readonly kind: "extract";
+  readonly dimension: string;
+  readonly expr: Expr;
+  readonly score: boolean;
+  readonly columns: readonly ExtractColumn[];
+  readonly order: readonly OrderKey[];
+  readonly offset: number;
+  readonly limit: number;
 }
 
 export type ShardQuery = CountEntityQuery | CountEventQuery | TotalQuery | ExistsQuery | TopValuesQuery | AggregationQuery | ExtractQuery;

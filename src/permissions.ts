@@ -110,7 +110,7 @@ class Walker {
     }
   }
 
-  terms(terms: EventTerm[]): void {
+  terms(terms: readonly EventTerm[]): void {
     for (const t of terms) this.column(t.col.id);
   }
 

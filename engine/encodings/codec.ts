@@ -77,7 +77,7 @@ export interface EventCodec extends CodecBase {
    * marking every entity it counted in `touched` (bitset words of the chunk).
    */
   accumulate(test: ValueTest | null, window: Window | null, chunk: number, counts: Uint32Array, touched: Uint32Array): void;
-  metric(within: Bitmap, metric: MetricName, window: Window | null, buckets: Bucket[] | null): MetricPartial | Array<[number, MetricPartial]>;
+  metric(within: Bitmap, metric: MetricName, window: Window | null, buckets: readonly Bucket[] | null): MetricPartial | Array<[number, MetricPartial]>;
   /** Events of each entity (ascending ids) inside window, by time then value. */
   eventsOf(ids: Uint32Array, window: Window | null): StoredEvent[][];
 }

@@ -112,6 +112,20 @@ export abstract class ChunkedColumn<C extends Segment> {
     return c;
   }
 
+  /**
+   * Clears the entities of `ids` in every chunk that exists (a chunk with no data has nothing to
+   * clear, so none is created); `clearChunk` clears one chunk's selection and says how many values
+   * went. Answers the total.
+   */
+  protected clearIn(ids: Bitmap, clearChunk: (chunk: C, selection: Container) => number): number {
+    let n = 0;
+    for (let i = 0; i < ids.keys.length; i++) {
+      const k = ids.keys[i]!;
+      if (this.chunk(k) !== null) n += clearChunk(this.chunkForWrite(k), ids.cs[i]!);
+    }
+    return n;
+  }
+
   /** Chunks of `within` that this column has data for, with within's container. */
   protected *overlap(within: Bitmap): Generator<[number, C, Container]> {
     for (let i = 0; i < within.keys.length; i++) {

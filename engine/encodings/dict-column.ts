@@ -108,16 +108,7 @@ export class DictColumn extends CodedColumn<DictChunk> implements AttrCodec {
   }
 
   clear(ids: Bitmap): number {
-    let n = 0;
-    for (let i = 0; i < ids.keys.length; i++) {
-      const k = ids.keys[i]!;
-      if (this.chunk(k) === null) continue;
-      const ch = this.chunkForWrite(k);
-      forEachLocal(ids.cs[i]!, (local) => {
-        if (ch.clear(local) !== 0) n++;
-      });
-    }
-    return n;
+    return this.clearIn(ids, (ch, selection) => countLocal(selection, (local) => ch.clear(local) !== 0));
   }
 
   valuesOf(ids: Uint32Array): StoredValue[][] {
@@ -151,4 +142,13 @@ export function forEachLocal(c: Container, fn: (v: number) => void): void {
       const e = s + c.runs[2 * r + 1]!;
       for (let v = s; v <= e; v++) fn(v);
     }
+}
+
+/** How many members of `c` the predicate holds for (it runs on each, in order). */
+export function countLocal(c: Container, holds: (v: number) => boolean): number {
+  let n = 0;
+  forEachLocal(c, (v) => {
+    if (holds(v)) n++;
+  });
+  return n;
 }

@@ -297,7 +297,7 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
     });
   }
 
-  metric(within: Bitmap, metric: MetricName, window: Window | null, buckets: Bucket[] | null): MetricPartial | Array<[number, MetricPartial]> {
+  metric(within: Bitmap, metric: MetricName, window: Window | null, buckets: readonly Bucket[] | null): MetricPartial | Array<[number, MetricPartial]> {
     const dict = this.dict();
     const plain = emptyPartial();
     const partials = buckets === null ? null : buckets.map(() => emptyPartial());
@@ -358,7 +358,7 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
 }
 
 /** Maps an event time to the indexes of the half-open buckets holding it (binary search when disjoint). */
-function bucketFinder(buckets: Bucket[]): (t: number, fn: (b: number) => void) => void {
+function bucketFinder(buckets: readonly Bucket[]): (t: number, fn: (b: number) => void) => void {
   const order = buckets.map((_, i) => i).sort((a, b) => buckets[a]!.from - buckets[b]!.from);
   let disjoint = true;
   for (let i = 1; i < order.length; i++) if (buckets[order[i]!]!.from < buckets[order[i - 1]!]!.to) disjoint = false;

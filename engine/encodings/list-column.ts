@@ -105,13 +105,7 @@ export class ListColumn extends CodedColumn<ListChunk> implements AttrCodec {
   }
 
   clear(ids: Bitmap): number {
-    let n = 0;
-    for (let i = 0; i < ids.keys.length; i++) {
-      const k = ids.keys[i]!;
-      if (this.chunk(k) === null) continue;
-      n += this.chunkForWrite(k).clearAll(ids.cs[i]!);
-    }
-    return n;
+    return this.clearIn(ids, (ch, selection) => ch.clearAll(selection));
   }
 
   valuesOf(ids: Uint32Array): StoredValue[][] {

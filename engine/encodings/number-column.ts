@@ -11,7 +11,7 @@ import { compileOptionalTest, compileTest } from "../../contract/value-test";
 import { addToPartial, emptyPartial, type AttrCodec, type ColumnMeta, type StoredValue, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey } from "./column-base";
 import { BSI_MAGNITUDE_LIMIT, BsiChunk, GroupIntStats, foldIntsByGroup, intRange, intRangeCount, intRangeTally, intStats, intsOf, wordsToContainer } from "./bsi";
-import { forEachLocal } from "./dict-column";
+import { countLocal, forEachLocal } from "./dict-column";
 
 /** Scratch rows of leafRange (single-threaded, not re-entered): a chunk's scope and its result. */
 const SCOPE = new Uint32Array(BITSET_WORDS);
@@ -90,16 +90,7 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
   }
 
   clear(ids: Bitmap): number {
-    let n = 0;
-    for (let i = 0; i < ids.keys.length; i++) {
-      const k = ids.keys[i]!;
-      if (this.chunk(k) === null) continue;
-      const ch = this.chunkForWrite(k);
-      forEachLocal(ids.cs[i]!, (local) => {
-        if (ch.clear(local)) n++;
-      });
-    }
-    return n;
+    return this.clearIn(ids, (ch, selection) => countLocal(selection, (local) => ch.clear(local)));
   }
 
   has(): Bitmap {

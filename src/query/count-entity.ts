@@ -5,7 +5,7 @@ import type { CountEntityQuery, NamedExpr } from "../../contract/plan";
 import type { SchemaIndex } from "../../contract/schema";
 import type { CompiledQuery } from "./compiled";
 import { compileQuery } from "./expr";
-import { answersOfKind, approximation, scaleCount } from "./merge/shards";
+import { answersOfKind, mergeNamedCounts } from "./merge/shards";
 import { readNamedQueries } from "./named";
 
 export function compileCountEntity(body: unknown, schema: SchemaIndex, now: number): CompiledQuery {
@@ -28,18 +28,7 @@ export function countEntityPlan(names: string[], queries: NamedExpr[], bypassCac
     planFor: () => plan,
     merge(answers, ctx) {
       const counts = answersOfKind(answers, "count-entity");
-      const approx = approximation(counts, ctx, "count entity");
-      // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
-      const result = Object.fromEntries(
-        names.map((name, i) => [
-          name,
-          scaleCount(
-            counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0),
-            approx,
-          ),
-        ]),
-      );
-      return { result, ...approx.flag };
+      return mergeNamedCounts(names, counts, ctx, "count entity");
     },
     cacheKey: JSON.stringify(["count-entity", names, plan]),
     bypassCache,

@@ -8,7 +8,7 @@ import type { SchemaIndex } from "../../contract/schema";
 import { isObject, show } from "./body";
 import type { CompiledQuery } from "./compiled";
 import { compileEventTerm, lookupColumn, splitPredicateObject, type ExprContext } from "./expr";
-import { answersOfKind, approximation, scaleCount } from "./merge/shards";
+import { answersOfKind, mergeNamedCounts } from "./merge/shards";
 import { readNamedQueries } from "./named";
 
 export function compileCountEvent(body: unknown, schema: SchemaIndex, now: number): CompiledQuery {
@@ -23,18 +23,7 @@ export function compileCountEvent(body: unknown, schema: SchemaIndex, now: numbe
     planFor: () => plan,
     merge(answers, ctx) {
       const counts = answersOfKind(answers, "count-event");
-      const approx = approximation(counts, ctx, "count event");
-      // fromEntries defines own members: a query named "__proto__" must not set the result's prototype.
-      const result = Object.fromEntries(
-        names.map((name, i) => [
-          name,
-          scaleCount(
-            counts.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0),
-            approx,
-          ),
-        ]),
-      );
-      return { result, ...approx.flag };
+      return mergeNamedCounts(names, counts, ctx, "count event");
     },
     cacheKey: JSON.stringify(["count-event", names, plan]),
     bypassCache,

@@ -64,3 +64,23 @@ export interface InsertStatement {
 }
 
 export type Statement = SelectStatement | InsertStatement;
+
+/**
+ * The value a literal node stands for: its string/number/boolean, `null` for NULL, and a
+ * double-quoted name read as text (as MySQL reads "text" where a value is expected). `undefined`
+ * when the node is not a literal, for the caller to refuse in its own words.
+ */
+export function literalValue(e: SqlExpr): string | number | boolean | null | undefined {
+  switch (e.kind) {
+    case "string":
+    case "number":
+    case "bool":
+      return e.value;
+    case "null":
+      return null;
+    case "column":
+      return e.doubleQuoted ? e.parts[0]! : undefined;
+    default:
+      return undefined;
+  }
+}

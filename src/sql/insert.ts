@@ -2,7 +2,7 @@
 // (`{"<entity-id>": {"col": value, ..., "dimension": "<dim>"}}`); validation and type handling
 // stay with the insert path. `[ev.value]` / `[ev.date]` column pairs become {value, date} events.
 
-import type { InsertStatement, SqlExpr } from "./ast";
+import { literalValue, type InsertStatement, type SqlExpr } from "./ast";
 import { sqlError } from "./tokens";
 
 export function compileInsert(stmt: InsertStatement, source: string): Record<string, unknown> {
@@ -63,17 +63,8 @@ function entityId(e: SqlExpr, source: string): string {
 }
 
 function literal(e: SqlExpr, source: string): string | number | boolean | null {
-  switch (e.kind) {
-    case "string":
-    case "number":
-    case "bool":
-      return e.value;
-    case "null":
-      return null;
-    case "column":
-      if (e.doubleQuoted) return e.parts[0]!; // "text" in VALUES, as MySQL reads it
-      throw sqlError(source, e.at, `VALUES takes literal values only, found column ${e.parts.join(".")}`);
-    default:
-      throw sqlError(source, e.at, "VALUES takes literal values only ('text', numbers, TRUE/FALSE, NULL)");
-  }
+  const value = literalValue(e);
+  if (value !== undefined) return value;
+  if (e.kind === "column") throw sqlError(source, e.at, `VALUES takes literal values only, found column ${e.parts.join(".")}`);
+  throw sqlError(source, e.at, "VALUES takes literal values only ('text', numbers, TRUE/FALSE, NULL)");
 }

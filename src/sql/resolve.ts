@@ -7,7 +7,7 @@ import { parseBound, applyOffset } from "../ingest/dates";
 import { ApiError } from "../../contract/errors";
 import type { Scalar } from "../../contract/plan";
 import type { SchemaIndex } from "../../contract/schema";
-import type { SqlExpr } from "./ast";
+import { literalValue, type SqlExpr } from "./ast";
 import { positionOf, sqlError } from "./tokens";
 
 /** What a column reference names. `key` is the name a result row uses for it (API.md §7.12.2). */
@@ -124,20 +124,10 @@ export class Scope {
 
   /** The value of a literal node; anything else is a syntax error naming what was found. */
   literal(e: SqlExpr): string | number | boolean {
-    switch (e.kind) {
-      case "string":
-      case "number":
-      case "bool":
-        return e.value;
-      case "null":
-        throw this.error(e.at, "NULL can only be tested with IS NULL / IS NOT NULL");
-      case "column":
-        // "text" where a value is expected: MySQL reads double quotes as a string.
-        if (e.doubleQuoted) return e.parts[0]!;
-        throw this.error(e.at, `expected a literal value, found ${describeExpr(e)}`);
-      default:
-        throw this.error(e.at, `expected a literal value, found ${describeExpr(e)}`);
-    }
+    const value = literalValue(e);
+    if (value === null) throw this.error(e.at, "NULL can only be tested with IS NULL / IS NOT NULL");
+    if (value === undefined) throw this.error(e.at, `expected a literal value, found ${describeExpr(e)}`);
+    return value;
   }
 
   show(e: SqlExpr): string {

@@ -1,4 +1,4 @@
-// Audit 2 of the API.md contract through the Worker (4 shards): saved queries (§7.9), exists /
+// The API.md contract, section by section, through the Worker (4 shards): saved queries (§7.9), exists /
 // count event / count entity total (§7.2-7.4), top values filters (§7.5), aggregation (§7.6),
 // result/score (§7.7-7.8), relative dates and value forms in predicates (§6.2-6.3), and the error
 // envelope and codes of §2 for a wide sample of invalid requests (never a 500).
@@ -8,11 +8,11 @@ import { env } from "cloudflare:workers";
 import { catalogOf } from "../../durable-objects/stubs";
 import { call, createDatabase, firstError, type Reply, type TestDatabase } from "../helpers/api";
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "../../contract/limits";
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19) + "Z";
 const pad = (n: number) => String(n).padStart(2, "0");
 
-describe("API.md audit 2", () => {
+describe("API.md contract sections", () => {
   let db: TestDatabase;
   let setupNow = 0;
   const relTimes: Record<string, number> = {};

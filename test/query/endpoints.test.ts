@@ -11,6 +11,7 @@ import { compileDelete, compileUpdate } from "../../src/query/mutations";
 import { compileTopValues } from "../../src/query/top-values";
 import { compileTotal } from "../../src/query/total";
 import { EXTRACTION_LIMIT_DEFAULT, NAMED_QUERIES_MAX } from "../../contract/limits";
+import type { AggregationQuery, ExtractQuery } from "../../contract/plan";
 import { expectCode } from "./helpers/errors";
 import { fullSchema } from "./helpers/schema";
 
@@ -206,12 +207,12 @@ describe("aggregation", () => {
   it("builds day buckets over the window and explicit bucket lists", () => {
     const days = compileAggregation({ query: [{ views: "sum", between: ["2016-01-01", "2016-01-07"], interval: "days" }] }, schema, NOW).planFor(0);
     expect(days).toMatchObject({ metrics: [{ window: { from: T("2016-01-01"), to: T("2016-01-07") } }] });
-    const buckets = (days as { metrics: Array<{ buckets: Array<{ from: number; to: number }> }> }).metrics[0]!.buckets;
+    const buckets = (days as AggregationQuery).metrics[0]!.buckets!;
     expect(buckets).toHaveLength(7);
     expect(buckets[0]).toEqual({ from: T("2016-01-01"), to: T("2016-01-02") });
     expect(buckets[6]).toEqual({ from: T("2016-01-07"), to: T("2016-01-08") });
     const hours = compileAggregation({ query: [{ views: "count-events", between: ["now", "-3hr"], interval: "hours" }] }, schema, NOW).planFor(0);
-    expect((hours as { metrics: Array<{ buckets: unknown[] }> }).metrics[0]!.buckets).toHaveLength(4);
+    expect((hours as AggregationQuery).metrics[0]!.buckets).toHaveLength(4);
     const listed = compileAggregation(
       {
         query: [
@@ -288,7 +289,7 @@ describe("result and score", () => {
   it('expands columns "all" to entity-id plus every attribute column, and orders score by score', () => {
     const p = compileScore({ query: [{ name: { equals: "a" } }], columns: "all", limit: 7 }, schema, NOW).planFor(0);
     expect(p).toMatchObject({ score: true, limit: 7, order: [{ by: "score", dir: "desc" }] });
-    const keys = (p as { columns: Array<{ key: string }> }).columns.map((c) => c.key);
+    const keys = (p as ExtractQuery).columns.map((c) => c.key);
     expect(keys).toEqual(["name", "age", "price", "active", "born", "seen", "uid", "bucket", "tags"]);
   });
   it("rejects bad columns, order and limits", () => {

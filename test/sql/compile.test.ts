@@ -172,7 +172,7 @@ describe("SELECT plans", () => {
   });
 
   it("resolves relative dates against now", () => {
-    const expr = countPlan("SELECT COUNT(*) FROM users WHERE [clicks.date] BETWEEN 'now' AND '-1d'").queries[0]!.expr as { terms: Array<{ window: unknown }> };
+    const expr = countPlan("SELECT COUNT(*) FROM users WHERE [clicks.date] BETWEEN 'now' AND '-1d'").queries[0]!.expr as { readonly terms: ReadonlyArray<{ window: unknown }> };
     expect(expr.terms[0]!.window).toEqual({ from: NOW - 86_400_000, to: NOW });
   });
 });

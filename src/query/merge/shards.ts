@@ -60,3 +60,27 @@ export function approximation(answers: ReadonlyArray<unknown>, ctx: MergeContext
 export function scaleCount(n: number, approx: Approximation): number {
   return approx.factor === 1 ? n : Math.round(n * approx.factor);
 }
+
+/**
+ * The response of a named count (count entity, count event): per name, the sum over shards of that
+ * query's count, extrapolated when shards are missing. `fromEntries` defines own members, so a query
+ * named "__proto__" cannot set the result's prototype.
+ */
+export function mergeNamedCounts(
+  names: readonly string[],
+  answers: ReadonlyArray<{ counts: number[] } | null>,
+  ctx: MergeContext,
+  what: string,
+): { result: Record<string, number> } & Record<string, unknown> {
+  const approx = approximation(answers, ctx, what);
+  const result = Object.fromEntries(
+    names.map((name, i) => [
+      name,
+      scaleCount(
+        answers.reduce((acc, a) => acc + (a?.counts[i] ?? 0), 0),
+        approx,
+      ),
+    ]),
+  );
+  return { result, ...approx.flag };
+}
