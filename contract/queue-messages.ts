@@ -37,7 +37,7 @@ export type AnyIngestMessage = IngestMessage | IngestMessageV1;
 
 /**
  * v3, what the Worker queues while encryption at rest is on: v2 with the entities sealed
- * (src/crypto/edge-seal.ts, purpose "ingest-queue", a key of the database derived from DATA_KEY_SECRET),
+ * (durable-objects/edge-seal.ts, purpose "ingest-queue", a key of the database derived from DATA_KEY_SECRET),
  * so entity ids and values do not sit readable in the queues, the dead-letter queue included.
  * `entitiesSealed` is the box of the UTF-8 bytes of the very JSON text v2 carries, bound to
  * `ingestSealContext` (record id and shard) so it cannot be replayed as another record. It travels as
@@ -51,6 +51,9 @@ export interface SealedIngestMessage {
   recordId: string;
   entitiesSealed: Uint8Array;
 }
+
+/** What the insert path sends now: v2, or v3 when encryption at rest is on (durable-objects/ingest-seal.ts). */
+export type OutgoingIngestMessage = IngestMessage | SealedIngestMessage;
 
 /** Any message the ingest queues may hold. */
 export type QueuedIngestMessage = AnyIngestMessage | SealedIngestMessage;

@@ -5,7 +5,7 @@
 import type { AnyIngestMessage, QueuedIngestMessage } from "../../contract/queue-messages";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { secretsOf } from "../../durable-objects/shard/data-key";
-import { openMessage } from "./seal";
+import { openMessage } from "../../durable-objects/ingest-seal";
 import { INGEST_RETRY_DELAY_MAX_S } from "../../contract/limits";
 
 function retryDelay(m: Message<unknown>): { delaySeconds: number } {

@@ -15,7 +15,7 @@ import type { IngestMessage } from "../../contract/queue-messages";
 import type { SchemaIndex } from "../../contract/schema";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./insert-body";
 import { packMessages } from "./pack";
-import { sealMessages } from "./seal";
+import { sealMessages } from "../../durable-objects/ingest-seal";
 import { enqueue } from "./send";
 
 export interface InsertOptions {

@@ -6,11 +6,8 @@
 import { ApiError } from "../../contract/errors";
 import { QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX, QUEUE_MESSAGE_OVERHEAD_BYTES, QUEUE_ENTITY_TEXT_BYTES_MAX } from "../../contract/limits";
 import type { EntityWrite } from "../../contract/plan";
-import type { IngestMessage, SealedIngestMessage } from "../../contract/queue-messages";
+import type { IngestMessage, OutgoingIngestMessage } from "../../contract/queue-messages";
 import { shardOf } from "./shard-of";
-
-/** What the insert path sends: v2, or v3 when encryption at rest is on (src/ingest/seal.ts). */
-export type OutgoingIngestMessage = IngestMessage | SealedIngestMessage;
 
 const NON_ASCII = /[^\u0000-\u007f]/;
 const NON_LATIN1 = /[^\u0000-\u00ff]/;

@@ -3,7 +3,8 @@
 // back to another data centre's Kafka). Duplicates are harmless: shards dedup by record id.
 
 import { ApiError } from "../../contract/errors";
-import { batches, type OutgoingIngestMessage } from "./pack";
+import { batches } from "./pack";
+import { type OutgoingIngestMessage } from "../../contract/queue-messages";
 import { QUEUE_SEND_ATTEMPTS_MAX } from "../../contract/limits";
 
 export interface QueueLike {

@@ -4,11 +4,11 @@
 // answers, nor an answer computed before a column definition changed. Only exact answers are stored.
 // An answer computed before the last change of the data this isolate acknowledged reads as a miss
 // (src/query/data-changes.ts: read-your-writes for a client that stays on one isolate).
-// With a master secret configured, entries are sealed (src/crypto/edge-seal.ts, bound to their key):
+// With a master secret configured, entries are sealed (durable-objects/edge-seal.ts, bound to their key):
 // answers carry customer data, and KV is outside the shards' encryption at rest.
 
 import type { MasterSecrets } from "../../durable-objects/shard/data-key";
-import { open, seal } from "../crypto/edge-seal";
+import { open, seal } from "../../durable-objects/edge-seal";
 import { sha256Hex } from "../crypto/api-key-tokens";
 import { RESULT_CACHE_FRESH_MS, KV_TTL_MIN_S } from "../../contract/limits";
 

@@ -4,13 +4,13 @@
 
 import { serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { SEALED_OVERHEAD_BYTES } from "../../src/crypto/edge-seal";
+import { SEALED_OVERHEAD_BYTES } from "../../durable-objects/edge-seal";
 import { batches, messageBytes, packMessages, serialisedBytes, utf8Bytes } from "../../src/ingest/pack";
 import { shardOf } from "../../src/ingest/shard-of";
 import { ApiError } from "../../contract/errors";
 import { QUEUE_MESSAGE_BYTES_MAX, QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../../contract/limits";
 import type { EntityWrite } from "../../contract/plan";
-import { sealMessages } from "../../src/ingest/seal";
+import { sealMessages } from "../../durable-objects/ingest-seal";
 import { entitiesOf, type SealedIngestMessage } from "../../contract/queue-messages";
 
 const db = { id: "0123456789abcdef0123", shards: 4, replicas: 1 };

@@ -1,9 +1,9 @@
-// Sealed boxes of the Worker's own stores (src/crypto/edge-seal.ts): round trip, binding to purpose,
+// Sealed boxes of the Worker's own stores (durable-objects/edge-seal.ts): round trip, binding to purpose,
 // database and context, tamper detection, rotation through DATA_KEY_SECRET_PREVIOUS, and "off".
 
 import { describe, expect, it } from "vitest";
 import { DataKeyError } from "../../durable-objects/shard/data-key";
-import { isSealed, open, seal } from "../../src/crypto/edge-seal";
+import { isSealed, open, seal } from "../../durable-objects/edge-seal";
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();

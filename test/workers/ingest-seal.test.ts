@@ -1,4 +1,4 @@
-// Queued inserts sealed at rest (v3, src/ingest/seal.ts): what POST /v1/insert hands the queue holds no
+// Queued inserts sealed at rest (v3, durable-objects/ingest-seal.ts): what POST /v1/insert hands the queue holds no
 // plaintext and is applied; v1/v2 still apply; a box that cannot be opened (damaged, replayed as another
 // record, wrong secret) is never applied, retries, and ends as a dead letter saying why.
 
@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { secretsOf } from "../../durable-objects/shard/data-key";
-import { messageBytes, type OutgoingIngestMessage } from "../../src/ingest/pack";
-import { sealMessages } from "../../src/ingest/seal";
+import { messageBytes } from "../../src/ingest/pack";
+import { type OutgoingIngestMessage } from "../../contract/queue-messages";
+import { sealMessages } from "../../durable-objects/ingest-seal";
 import type { ColumnRef } from "../../contract/columns";
 import { QUEUE_MESSAGE_BYTES_MAX } from "../../contract/limits";
 import type { EntityWrite } from "../../contract/plan";

@@ -6,8 +6,8 @@
 //   "SEB1" | secret id (8 B) | nonce (12 B) | ciphertext ‖ tag (16 B)
 //   AAD = "sliced/SEB1/<purpose>/<db>/<context>": a box moved to another key, database or purpose fails.
 
-import { DataKeyError, secretId, type MasterSecrets } from "../../durable-objects/shard/data-key";
-import { ISOLATE_CACHE_ENTRIES_MAX } from "../../contract/limits";
+import { DataKeyError, secretId, type MasterSecrets } from "./shard/data-key";
+import { ISOLATE_CACHE_ENTRIES_MAX } from "../contract/limits";
 
 export type SealPurpose = "result-cache" | "ingest-queue";
 

@@ -1,10 +1,9 @@
 // Queued inserts at rest (docs/security.md, "Queued inserts"): the producer seals each packed message's
 // entities into a v3 message; the consumer opens v3 back into the v2 message a shard applies.
 
-import { DataKeyError, type MasterSecrets } from "../../durable-objects/shard/data-key";
-import { open, seal } from "../crypto/edge-seal";
-import { ingestSealContext, type AnyIngestMessage, type IngestMessage, type QueuedIngestMessage } from "../../contract/queue-messages";
-import type { OutgoingIngestMessage } from "./pack";
+import { DataKeyError, type MasterSecrets } from "./shard/data-key";
+import { open, seal } from "./edge-seal";
+import { ingestSealContext, type AnyIngestMessage, type IngestMessage, type OutgoingIngestMessage, type QueuedIngestMessage } from "../contract/queue-messages";
 
 const utf8 = new TextEncoder();
 const utf8Text = new TextDecoder();
