@@ -9,6 +9,7 @@ import type { ExtractColumn, ExtractQuery, OrderKey, ShardAnswer, ShardQuery, Wi
 import type { CompiledQuery, MergeContext } from "../query/compiled";
 import { float } from "../query/json";
 import { firstAsk, pageFollowUp } from "../query/page-rounds";
+import { answersOfKind, approximation, scaleCount } from "../query/merge/shards";
 import type { AggregateName, CompareOp, SelectStatement, SqlExpr } from "./ast";
 import { and, CondCompiler, condColumns, evalCond, intersect, needsEdge, toShardExpr, type Cond, type CondTerm } from "./conditions";
 import { buildRows, type AggArg, type GroupPredicate, type IntervalUnit, type KeySpec, type Projection, type RowPlan } from "./group";
@@ -488,25 +489,17 @@ class SelectCompiler {
     return {
       planFor: () => plan,
       merge(answers: Array<ShardAnswer | null>, ctx: MergeContext): Record<string, unknown> {
-        let n = 0;
-        for (const a of answers) {
-          if (a === null) continue;
-          if (a.kind !== "count-entity") throw new ApiError("INTERNAL", `SQL count: unexpected ${a.kind} answer`);
-          n += a.counts[0] ?? 0;
-        }
-        const missing = ctx.missingShards.length;
-        if (missing > 0) {
-          const answered = ctx.totalShards - missing;
-          n = answered > 0 ? Math.round((n * ctx.totalShards) / answered) : 0;
-        }
+        // The JSON endpoints' rule: extrapolate from the shards that answered, 4001 when none did.
+        const counts = answersOfKind(answers, "count-entity");
+        const approx = approximation(counts, ctx, "SQL COUNT");
+        const n = scaleCount(
+          counts.reduce((acc, a) => acc + (a?.counts[0] ?? 0), 0),
+          approx,
+        );
         const row: Record<string, OutValue> = {};
         for (const item of rowPlan.items) row[item.key] = n;
         const rows = [row].slice(rowPlan.offset, rowPlan.limit === null ? undefined : rowPlan.offset + rowPlan.limit);
-        const body: Record<string, unknown> = { result: rows, count: rows.length };
-        if (missing > 0) {
-          body["approximate"] = true;
-          body["missing-shards"] = missing;
-        }
+        const body: Record<string, unknown> = { result: rows, count: rows.length, ...approx.flag };
         return body;
       },
       cacheKey: `sql:${JSON.stringify(plan)}|${signature}`,

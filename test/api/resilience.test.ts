@@ -24,6 +24,8 @@ const countAll = async (db: TestDatabase) => {
   return r.body;
 };
 
+const sqlCount = (db: TestDatabase) => call("POST", "/v1/sql", { key: db.read, raw: "SELECT COUNT(*) FROM default", headers: { "content-type": "application/sql" } });
+
 describe("resilience under shard failures", () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -57,6 +59,28 @@ describe("resilience under shard failures", () => {
     expect(body.result.all).toBeLessThan(ENTITIES * 1.3);
     const total = await call("POST", "/v1/query/count/entity/total", { key: db.read, body: { "bypass-cache": true } });
     expect(total.body.approximate).toBe(true);
+  });
+
+  it("extrapolates SQL COUNT(*) by the same rule as the JSON count", async () => {
+    const r = await sqlCount(db);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.approximate).toBe(true);
+    expect(r.body["missing-shards"]).toBe(1);
+    expect(r.body.result[0]["COUNT(*)"] ?? Object.values(r.body.result[0])[0]).toBeGreaterThan(ENTITIES * 0.7);
+  });
+
+  it("refuses counts, JSON and SQL alike, with 4001 when no shard answers (never an invented 0)", async () => {
+    for (let s = 0; s < SHARDS; s++) if (s !== 2) for (const replica of [0, 1]) await fault(db, s, replica, "down");
+    try {
+      const json = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "all", "bypass-cache": true, query: [{ kind: { equals: "k" } }] } });
+      expect(json.status, json.text).toBe(503);
+      expect(firstError(json).code).toBe(4001);
+      const sql = await sqlCount(db);
+      expect(sql.status, sql.text).toBe(503);
+      expect(firstError(sql).code).toBe(4001);
+    } finally {
+      for (let s = 0; s < SHARDS; s++) if (s !== 2) for (const replica of [0, 1]) await fault(db, s, replica, "none");
+    }
   });
 
   it("refuses extraction with a clear error naming the unavailable shard", async () => {
