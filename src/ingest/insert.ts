@@ -10,7 +10,7 @@ import { secretsOf } from "../../durable-objects/shard/data-key";
 import { requestRecordId } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../../contract/errors";
-import { INSERT_WAIT_MS, QUEUED_WRITE_SETTLE_MS } from "../../contract/limits";
+import { COLUMNS_PER_REQUEST_MAX, INSERT_WAIT_MS, QUEUED_WRITE_SETTLE_MS } from "../../contract/limits";
 import type { IngestMessage } from "../../contract/queue-messages";
 import type { SchemaIndex } from "../../contract/schema";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./insert-body";
@@ -71,6 +71,16 @@ async function schemaWithEverything(env: Env, caller: Caller, parsed: ParsedInse
     // Security: custom keys never change the schema (API.md §2.4 code 15), even with a "*" grant.
     const what = missing.columns[0] ? `column '${missing.columns[0].apiName}' of dimension '${missing.columns[0].dimension}'` : `dimension '${missing.dimensions[0]}'`;
     throw new ApiError("CUSTOM_KEY_COLUMN_CREATION", `a custom key cannot create ${what}; create it with the master or a write key first`);
+  }
+  // auto-create obeys POST /v1/column's limit: one request cannot create more columns than that.
+  if (missing.columns.length > COLUMNS_PER_REQUEST_MAX) {
+    throw new ApiError(
+      "COLUMN_LIMIT",
+      `the insert would auto-create ${missing.columns.length} columns; one request may create at most ${COLUMNS_PER_REQUEST_MAX} (create them first with POST /v1/column)`,
+      {
+        max: COLUMNS_PER_REQUEST_MAX,
+      },
+    );
   }
   if (missing.dimensions.length > 0) schema = rememberSchema(caller.db, await catalogOf(env, caller.db).ensureDimensions(missing.dimensions));
   if (missing.columns.length > 0) {

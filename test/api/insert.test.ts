@@ -2,7 +2,7 @@
 // request is refused and nothing is stored), limits, ?wait=true and Idempotency-Key.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../contract/limits";
+import { COLUMNS_PER_REQUEST_MAX, INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../contract/limits";
 import { adminCall, call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 describe("insert", () => {
@@ -90,6 +90,17 @@ describe("insert", () => {
     expect(types).toEqual({ city: "string", visits: "integer", score: "decimal", vip: "boolean", joined: "date", last: "datetime", views: "string-event" });
     expect(await count([{ city: { equals: "natal" } }], "users")).toBe(1);
     expect(await count([{ "entity-id": { equals: "u1" } }])).toBe(0); // the default dimension does not hold it
+  });
+
+  it("auto-creates no more columns in one insert than POST /v1/column allows, and then creates nothing", async () => {
+    const before = (await call("GET", "/v1/column", { key: db.master })).body.active.length;
+    const wide = Object.fromEntries(Array.from({ length: COLUMNS_PER_REQUEST_MAX + 1 }, (_, i) => [`wide${i}`, i]));
+    const r = await insert({ w1: wide, "auto-create": ["column"] });
+    expect(r.status, r.text).toBe(400);
+    expect(firstError(r).code).toBe(44);
+    expect((await call("GET", "/v1/column", { key: db.master })).body.active.length).toBe(before);
+    const ok = await insert({ w1: Object.fromEntries(Object.entries(wide).slice(0, COLUMNS_PER_REQUEST_MAX)), "auto-create": ["column"] });
+    expect(ok.status, ok.text).toBe(200);
   });
 
   const invalid: Array<[string, unknown, number]> = [
