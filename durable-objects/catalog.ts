@@ -38,12 +38,28 @@ export interface DeadLetter {
 }
 
 export class CatalogDO extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  private readonly storageSql: SqlStorage;
+  private migrated = false;
 
+  // Nothing is written until a method needs the tables: authenticating a made-up key for a database
+  // that was never created (anyone can shape one) must not create a catalog on disk.
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.migrate();
+    this.storageSql = ctx.storage.sql;
+  }
+
+  /** The catalog's tables, created or migrated on first use. */
+  private get sql(): SqlStorage {
+    if (!this.migrated) {
+      this.migrated = true;
+      this.migrate();
+    }
+    return this.storageSql;
+  }
+
+  /** Whether this catalog was ever created (read-only: it writes nothing). */
+  private exists(): boolean {
+    return this.migrated || this.storageSql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cat_meta'`).toArray().length > 0;
   }
 
   private migrate(): void {
@@ -107,6 +123,7 @@ export class CatalogDO extends DurableObject<Env> {
    * trip per cache miss. The lookup is by the SHA-256 of a 256-bit secret: its timing reveals nothing usable.
    */
   async authenticate(hash: string): Promise<RpcResult<{ id: string; level: KeyLevel; permissions: KeyPermissions | null; schema: SchemaSnapshot }>> {
+    if (!this.exists()) return { ok: false, error: { name: "AUTH_INVALID_KEY", message: "the API key is not valid" } };
     const row = this.sql.exec(`SELECT id, level, permissions FROM cat_api_keys WHERE hash = ?`, hash).toArray()[0];
     const schema = this.snapshot();
     if (!row || !schema) return { ok: false, error: { name: "AUTH_INVALID_KEY", message: "the API key is not valid" } };

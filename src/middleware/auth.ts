@@ -2,7 +2,7 @@
 // schema (src/schema-cache.ts). Keys are cached in the isolate for a few seconds so a request does
 // not cost a Durable Object round trip; and which key levels each endpoint admits.
 
-import { catalogOf } from "../../durable-objects/stubs";
+import { catalogOf, directoryOf } from "../../durable-objects/stubs";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS } from "../../contract/limits";
 import type { SchemaIndex } from "../../contract/schema";
@@ -46,6 +46,9 @@ export async function authenticate(env: Env, header: string | undefined): Promis
   if (cached && cached.until > now) {
     return { db, level: cached.level, keyId: cached.id, keyHash: cached.hash, permissions: cached.permissions, schema: await schemaOf(env, db) };
   }
+  // Only a database the Directory lists has a catalog: asking the catalog of a made-up id (anyone can
+  // shape one) would create its Durable Object, and its files, on disk.
+  if (!(await databaseExists(env, db, now))) throw new ApiError("AUTH_INVALID_KEY", "the API key is not valid");
   const hash = await sha256Hex(key);
   const result = await catalogOf(env, db).authenticate(hash);
   if (!result.ok) {
@@ -55,6 +58,19 @@ export async function authenticate(env: Env, header: string | undefined): Promis
   const { id, level, permissions } = result.value;
   rememberBounded(keys, key, { db, id, hash, level, permissions, until: now + AUTH_CACHE_MS });
   return { db, level, keyId: id, keyHash: hash, permissions, schema: rememberSchema(db, result.value.schema) };
+}
+
+// Databases the Directory listed recently; a deleted one stops authenticating at once anyway (its
+// catalog holds no keys any more), so only the positive answer is cached.
+const knownDatabases = new Map<string, number>();
+
+async function databaseExists(env: Env, db: string, now: number): Promise<boolean> {
+  const until = knownDatabases.get(db);
+  if (until !== undefined && until > now) return true;
+  const exists = (await directoryOf(env).get(db)) !== null;
+  if (exists) rememberBounded(knownDatabases, db, now + AUTH_CACHE_MS);
+  else knownDatabases.delete(db);
+  return exists;
 }
 
 /** Forgets this isolate's cached keys of a database (one was revoked or rotated here). */
