@@ -55,6 +55,7 @@ export const ERRORS = {
   INSERT_ENTITIES_LIMIT: { code: 2012, status: 400, when: "too many entities in one insert" },
   INSERT_VALUES_LIMIT: { code: 2013, status: 400, when: "too many values in one insert" },
   INSERT_IDEMPOTENCY_KEY: { code: 2014, status: 400, when: "the Idempotency-Key header is empty or too long" },
+  IDEMPOTENCY_KEY_REUSED: { code: 2015, status: 422, when: "the Idempotency-Key was already used by this API key for a request with another body or operation" },
   // --- queries ---
   QUERY_DATE_FORMAT: { code: 78, status: 400, when: "a date in a query is not valid" },
   QUERY_RELATIVE_INTERVAL: { code: 79, status: 400, when: "a relative date token is not valid" },

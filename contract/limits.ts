@@ -106,6 +106,7 @@ export const ROTATION_CATALOG_CALLS_IN_FLIGHT = 20; // catalogs re-wrapped at on
 // --- time ---
 export const DAY_MS = 86_400_000;
 export const AUTH_CACHE_MS = 5_000; // isolate cache of API keys and schemas
+export const IDEMPOTENCY_KEY_RETENTION_MS = DAY_MS; // an Idempotency-Key and its first answer are kept this long (as Stripe does)
 export const RESULT_CACHE_FRESH_MS = 5_000;
 export const INSERT_WAIT_MS = 20_000; // ?wait=true
 /**

@@ -10,11 +10,11 @@ import type { ReplicaMark } from "../contract/shard-rpc";
 import type { RpcResult } from "../contract/rpc-result";
 import type { DatabaseInfo, SchemaSnapshot } from "../contract/schema";
 import { newKeyId, type KeyInfo, type KeyLevel, type KeyPermissions, type StoredKey } from "../contract/api-keys";
-import { COLUMNS_PER_DATABASE_MAX, KEYS_PER_DATABASE_MAX } from "../contract/limits";
+import { COLUMNS_PER_DATABASE_MAX, IDEMPOTENCY_KEY_RETENTION_MS, KEYS_PER_DATABASE_MAX } from "../contract/limits";
 
 // 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions;
 // 3: cat_replica_marks.
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 export type { KeyLevel } from "../contract/api-keys";
 
@@ -101,7 +101,34 @@ export class CatalogDO extends DurableObject<Env> {
         `CREATE TABLE IF NOT EXISTS cat_replica_marks (shard INTEGER NOT NULL, copy INTEGER NOT NULL, since INTEGER NOT NULL, through INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (shard, copy))`,
       );
     }
+    if (version < 4) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_idempotency (scope TEXT PRIMARY KEY, digest TEXT NOT NULL, answer TEXT, at INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS cat_idempotency_at ON cat_idempotency (at)`);
+    }
     this.setMeta("storage_version", String(SCHEMA_VERSION));
+  }
+
+  // ---- idempotency keys (src/idempotency.ts) -------------------------------------------------------
+
+  /**
+   * Claims `scope` (database, operation, API key, Idempotency-Key) for a body digest: ok with the first
+   * answer when already answered (null while the first request has not finished: it runs again, its
+   * record ids dedup at the shards), not ok when the scope was claimed with another digest.
+   */
+  async claimIdempotencyKey(scope: string, digest: string): Promise<{ ok: true; answer: string | null } | { ok: false }> {
+    const now = Date.now();
+    this.sql.exec(`DELETE FROM cat_idempotency WHERE at < ?`, now - IDEMPOTENCY_KEY_RETENTION_MS);
+    const row = this.sql.exec(`SELECT digest, answer FROM cat_idempotency WHERE scope = ?`, scope).toArray()[0];
+    if (row === undefined) {
+      this.sql.exec(`INSERT INTO cat_idempotency (scope, digest, answer, at) VALUES (?, ?, NULL, ?)`, scope, digest, now);
+      return { ok: true, answer: null };
+    }
+    if (row["digest"] !== digest) return { ok: false };
+    return { ok: true, answer: (row["answer"] as string | null) ?? null };
+  }
+
+  async rememberIdempotentAnswer(scope: string, answer: string): Promise<void> {
+    this.sql.exec(`UPDATE cat_idempotency SET answer = ? WHERE scope = ? AND answer IS NULL`, answer, scope);
   }
 
   // ---- database and keys ------------------------------------------------------------------------

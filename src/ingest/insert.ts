@@ -7,7 +7,7 @@ import { type Caller } from "../middleware/auth";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { noteDataChange } from "../query/data-changes";
 import { secretsOf } from "../../durable-objects/shard/data-key";
-import { requestRecordId } from "../idempotency";
+import { beginIdempotent } from "../idempotency";
 import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../../contract/errors";
 import { COLUMNS_PER_REQUEST_MAX, INSERT_WAIT_MS, QUEUED_WRITE_SETTLE_MS } from "../../contract/limits";
@@ -21,6 +21,8 @@ import { enqueue } from "./send";
 export interface InsertOptions {
   wait: boolean;
   idempotencyKey: string | undefined;
+  /** Which write this is for the Idempotency-Key's scope: POST /v1/insert or an SQL INSERT. */
+  operation: "insert" | "sql-insert";
 }
 
 export interface InsertOutcome {
@@ -33,7 +35,9 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   // Security: a custom key may write only the dimensions and columns it was granted (403 / code 16);
   // checked by name before anything is auto-created. Covers POST /insert and SQL INSERT.
   enforce(caller, "insert", insertTouches(parsed.entities));
-  const requestId = await requestRecordId(caller.db, "insert", options.idempotencyKey);
+  const request = await beginIdempotent<InsertOutcome>(env, caller, options.operation, options.idempotencyKey, body);
+  if (request.replay !== null) return request.replay;
+  const requestId = request.recordId;
   const schema = await schemaWithEverything(env, caller, parsed);
   const entities = normaliseEntities(parsed, schema, Date.now());
   const db = schema.database;
@@ -50,10 +54,12 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   } finally {
     noteDataChange(db.id, visibleAt);
   }
-  return {
+  const outcome: InsertOutcome = {
     "inserted-entities": parsed.entities.length,
     "inserted-columns": parsed.entities.reduce((n, e) => n + e.fields.length, 0),
   };
+  await request.remember(outcome);
+  return outcome;
 }
 
 /** The schema once every dimension and column the insert names exists (created when auto-create allows). */

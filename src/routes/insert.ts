@@ -15,6 +15,6 @@ inserts.post("/insert", async (c) => {
   requireLevel(caller, ["write"], "insert data");
   const body = await readJson(c, INSERT_BODY_BYTES_MAX);
   const wait = /^(1|true|yes)$/i.test(c.req.query("wait") ?? "");
-  const outcome = await insert(c.env, caller, body, { wait, idempotencyKey: c.req.header("idempotency-key") });
+  const outcome = await insert(c.env, caller, body, { wait, idempotencyKey: c.req.header("idempotency-key"), operation: "insert" });
   return success(c, { ...outcome });
 });

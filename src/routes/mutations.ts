@@ -7,7 +7,7 @@ import { noteDataChange } from "../query/data-changes";
 import { readJson } from "../middleware/body-limits";
 import { success } from "./respond";
 import { type AppContext, type AppEnv } from "../app-env";
-import { requestRecordId } from "../idempotency";
+import { beginIdempotent } from "../idempotency";
 import { checkMutation } from "../permissions";
 import { fanOut } from "../query/fanout";
 import { compileDelete, compileUpdate, type CompiledMutation } from "../query/mutations";
@@ -19,29 +19,34 @@ export const mutations = new Hono<AppEnv>();
 
 type MutationCompiler = (body: unknown, schema: SchemaIndex, now: number) => CompiledMutation;
 
-for (const [path, compile, what] of [
-  ["/delete", compileDelete, "delete entities"],
-  ["/update", compileUpdate, "update entities"],
+for (const [path, compile, what, operation] of [
+  ["/delete", compileDelete, "delete entities", "delete"],
+  ["/update", compileUpdate, "update entities", "update"],
 ] as const) {
   mutations.post(path, async (c) => {
     requireLevel(c.get("caller"), ["custom"], what); // custom keys too: checkMutation below limits them to their grants
     const body = await readJson(c, QUERY_BODY_BYTES_MAX);
-    return success(c, await mutate(c, body, compile));
+    return success(c, await mutate(c, body, compile, operation));
   });
 }
 
-async function mutate(c: AppContext, body: unknown, compile: MutationCompiler): Promise<Record<string, unknown>> {
+async function mutate(c: AppContext, body: unknown, compile: MutationCompiler, operation: "delete" | "update"): Promise<Record<string, unknown>> {
   const caller = c.get("caller");
   const now = Date.now();
   const { compiled, schema } = await compileWithFreshSchema(c, (s) => compile(body, s, now));
   // Security: a custom key's selection needs query grants, what it changes insert grants (403 / code 16).
   checkMutation({ ...caller, schema }, compiled.mutationFor(0));
-  const requestId = await requestRecordId(caller.db, "mutation", c.req.header("idempotency-key"));
+  const request = await beginIdempotent<Record<string, unknown>>(c.env, caller, operation, c.req.header("idempotency-key"), body);
+  if (request.replay !== null) return request.replay;
+  const requestId = request.recordId;
   const db = caller.schema.database;
   const result = await fanOut(c.env, db, (stub, addr) => stub.mutate(addr, `${requestId}/${addr.shard}`, compiled.mutationFor(addr.shard)), { primaryOnly: true });
   noteDataChange(caller.db, Date.now()); // applied (on the shards that answered): older cached answers are stale here
-  return compiled.merge(
+  const answer = compiled.merge(
     result.answers.map((a) => (a === null ? null : a.entities)),
     { missingShards: result.missingShards, totalShards: db.shards },
   );
+  // Only a complete answer is replayed: one with missing shards must run again to reach them.
+  if (result.missingShards.length === 0) await request.remember(answer);
+  return answer;
 }

@@ -28,7 +28,7 @@ sql.post("/sql", async (c) => {
   if (statement.kind === "insert") {
     requireLevel(caller, ["write"], "insert data");
     const wait = /^(1|true|yes)$/i.test(c.req.query("wait") ?? "");
-    return success(c, { ...(await insert(c.env, caller, statement.body, { wait, idempotencyKey: c.req.header("idempotency-key") })) });
+    return success(c, { ...(await insert(c.env, caller, statement.body, { wait, idempotencyKey: c.req.header("idempotency-key"), operation: "sql-insert" })) });
   }
   requireLevel(caller, ["read"], "run queries");
   return answer(c, { ...statement.query, cacheKey: requestCacheKey("/v1/sql", text.trim()) });

@@ -159,6 +159,35 @@ describe("insert", () => {
     expect(firstError(bad).code).toBe(2014);
   });
 
+  it("refuses an Idempotency-Key reused with a different body, and applies nothing of it", async () => {
+    const first = await insert({ idem2: { clicks: [{ value: 8, date: "2016-07-07T07:07:07Z" }] } }, { idem: "order-90" });
+    expect(first.status, first.text).toBe(200);
+    const other = await insert({ idem3: { clicks: [{ value: 9, date: "2016-07-07T07:07:07Z" }] }, idem4: { name: "never" } }, { idem: "order-90" });
+    expect(other.status, other.text).toBe(422);
+    expect(firstError(other).code).toBe(2015);
+    expect(await countEvents([{ clicks: { equals: 9, between: ["2016-07-07", "2016-07-08"] } }])).toBe(0);
+    expect(await count([{ name: { equals: "never" } }])).toBe(0);
+    // the same body again replays the first answer
+    const again = await insert({ idem2: { clicks: [{ value: 8, date: "2016-07-07T07:07:07Z" }] } }, { idem: "order-90" });
+    expect(again.body).toEqual(first.body);
+    expect(await countEvents([{ clicks: { equals: 8, between: ["2016-07-07", "2016-07-08"] } }])).toBe(1);
+  });
+
+  it("scopes an Idempotency-Key to its API key and operation: another key or an SQL INSERT is its own request", async () => {
+    const body = { idem5: { clicks: [{ value: 10, date: "2016-08-08T08:08:08Z" }] } };
+    expect((await insert(body, { idem: "shared-1" })).status).toBe(200);
+    const byMaster = await call("POST", "/v1/insert?wait=true", { key: db.master, body, headers: { "idempotency-key": "shared-1" } });
+    expect(byMaster.status, byMaster.text).toBe(200);
+    expect(await countEvents([{ clicks: { equals: 10, between: ["2016-08-08", "2016-08-09"] } }])).toBe(2);
+    const sql = await call("POST", "/v1/sql?wait=true", {
+      key: db.write,
+      raw: "INSERT INTO default([entity-id], name) VALUES('idem6', 'from-sql')",
+      headers: { "content-type": "application/sql", "idempotency-key": "shared-1" },
+    });
+    expect(sql.status, sql.text).toBe(200);
+    expect(await count([{ name: { equals: "from-sql" } }])).toBe(1);
+  });
+
   it("without ?wait=true acknowledges at once and the data arrives through the queue", async () => {
     const r = await insert({ later: { name: "eventually" } }, { wait: false });
     expect(r.status).toBe(200);

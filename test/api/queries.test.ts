@@ -127,6 +127,18 @@ describe("query endpoints", () => {
     expect((await post("/v1/query/count/entity/total", { "bypass-cache": true })).body.result.total).toBe(ENTITIES - 5);
   });
 
+  it("runs a delete and an update sent under the same Idempotency-Key as two requests", async () => {
+    const count = async (query: unknown) => (await post("/v1/query/count/entity", { "query-name": "q", query, "bypass-cache": true })).body.result.q;
+    const headers = { "idempotency-key": "same-key-2" };
+    const del = await call("POST", "/v1/delete", { key: db.master, body: { query: [{ age: { equals: 27 } }] }, headers });
+    expect(del.status, del.text).toBe(200);
+    expect(del.body.result.deleted).toBeGreaterThan(0);
+    const upd = await call("POST", "/v1/update", { key: db.master, body: { query: [{ age: { equals: 28 } }], set: { plan: "platinum" } }, headers });
+    expect(upd.status, upd.text).toBe(200);
+    expect(upd.body.result.updated).toBeGreaterThan(0);
+    expect(await count([{ plan: { equals: "platinum" } }])).toBe(upd.body.result.updated);
+  });
+
   it("runs SQL SELECT and INSERT, and points at syntax errors", async () => {
     const ins = await call("POST", "/v1/sql?wait=true", {
       key: db.write,
