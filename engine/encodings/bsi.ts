@@ -31,7 +31,7 @@ import type { Segment } from "../store/cache";
 import { openChunkPayload } from "./column-base";
 import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
 import { kernel } from "../kernel/kernel";
-import { COST, perEntity } from "./paths";
+import { COST, pathsTaken, perEntity } from "./paths";
 import { PackedCodes } from "./packed";
 
 const LAYOUT = 2;
@@ -39,6 +39,7 @@ const LAYOUT = 2;
 export const BSI_MAGNITUDE_LIMIT = 2 ** 52;
 const POW2: number[] = Array.from({ length: 54 }, (_, j) => 2 ** j);
 const ZERO_WORDS = new Uint32Array(BITSET_WORDS);
+const CHUNK_LOCALS = 65536;
 
 /** Word views of a chunk for the kernels, built on first query and dropped by any write. */
 interface BsiViews {
@@ -46,7 +47,28 @@ interface BsiViews {
   intsC: Container | null;
   sign: Uint32Array;
   slices: Uint32Array[];
+  /** Every stored integer by local (0 where none), once gathers have paid for it (decodedInts). */
+  decoded: Int32Array | null;
+  /** Entities the gathers read since the views were built (the rent of the ski rental). */
+  gathered: number;
 }
+
+/**
+ * Gathering one entity's integer reads every slice (~0.8 ns each); the decoded array answers it
+ * with one read. Building it (a 32 x 32 bit transpose per word of entities) costs about one gather
+ * of every entity of the chunk. A ski rental that buys early: once the gathers since the last write
+ * have read a quarter of the chunk's entities, the chunk builds it, because a column aggregated by
+ * group is usually aggregated again (the worst case, no further query, pays the rent plus the price,
+ * five times the rent). Only chunks of at most 31 slices, whose integers fit an int32.
+ */
+const DECODE_AFTER_ENTITIES = 65536 / 4;
+let decodeAfter = DECODE_AFTER_ENTITIES;
+
+/** Sets the rent after which chunks decode (tests: 0 decodes on the first gather); null restores it. */
+export function decodeIntsAfter(entities: number | null): void {
+  decodeAfter = entities ?? DECODE_AFTER_ENTITIES;
+}
+const DECODE_MAX_SLICES = 31;
 
 export class BsiChunk implements Segment {
   private views: BsiViews | null = null;
@@ -133,12 +155,34 @@ export class BsiChunk implements Segment {
       intsC: wordsToContainer(ints.slice()),
       sign: this.sign === null ? ZERO_WORDS : sliceWords(this.sign),
       slices: this.slices.map((c) => sliceWords(c)),
+      decoded: null,
+      gathered: 0,
     };
     return this.views;
   }
 
+  /** The decoded integers by local, when built (see DECODE_AFTER_ENTITIES); null otherwise. */
+  decodedInts(): Int32Array | null {
+    return this.views?.decoded ?? null;
+  }
+
+  /**
+   * Records that a gather read n entities' integers; builds the decoded array once the gathers since
+   * the last write reach the rent (DECODE_AFTER_ENTITIES). Answers whether it was built now (the chunk grew).
+   */
+  noteGathered(n: number): boolean {
+    const v = this.wordViews();
+    const B = v.slices.length;
+    if (v.decoded !== null || B > DECODE_MAX_SLICES || B === 0) return false;
+    v.gathered += n;
+    if (v.gathered < decodeAfter) return false;
+    v.decoded = decodeInts(v);
+    return true;
+  }
+
   heapBytes(): number {
-    let n = 128 + 40 * this.odd.size + (this.fwd?.heapBytes() ?? 0) + (this.views === null ? 0 : 8192 * (2 + this.slices.length));
+    const views = this.views === null ? 0 : 8192 * (2 + this.slices.length) + (this.views.decoded === null ? 0 : this.views.decoded.byteLength);
+    let n = 128 + 40 * this.odd.size + (this.fwd?.heapBytes() ?? 0) + views;
     for (const c of [this.exists, this.sign, ...this.slices]) if (c != null) n += containerHeapBytes(c);
     return n;
   }
@@ -249,6 +293,45 @@ export function wordsToContainer(w: Uint32Array): Container | null {
   return fromWords(w, n);
 }
 
+/** Scratch of decodeInts: 32 slice words of one word of entities, transposed in place. */
+const TRANSPOSE = new Int32Array(32);
+
+/**
+ * Every stored integer of a chunk of at most 31 slices by local: per word of entities, the slice
+ * words form a 32 x 32 bit matrix (row j = slice j) whose transpose holds one entity's magnitude
+ * per row, then the sign applies. Locals without a stored integer read 0.
+ */
+export function decodeInts(v: BsiViews): Int32Array {
+  const out = new Int32Array(CHUNK_LOCALS);
+  const B = v.slices.length;
+  const a = TRANSPOSE;
+  for (let i = 0; i < BITSET_WORDS; i++) {
+    if (v.ints[i] === 0) continue;
+    for (let j = 0; j < B; j++) a[j] = v.slices[j]![i]!;
+    a.fill(0, B);
+    transpose32(a);
+    const base = i << 5;
+    const sign = v.sign[i]!;
+    for (let b = 0; b < 32; b++) out[base + b] = ((sign >>> b) & 1) !== 0 ? -a[b]! : a[b]!;
+  }
+  return out;
+}
+
+/**
+ * In-place transpose of a 32 x 32 bit matrix, row r = a[r], column c = bit c: swap the off-diagonal
+ * blocks of each size (16, 8, 4, 2, 1), element (k, j + x) with (k + j, x) (Hacker's Delight 7-3).
+ */
+export function transpose32(a: Int32Array): void {
+  let m = 0x0000ffff;
+  for (let j = 16; j !== 0; j >>>= 1, m ^= m << j) {
+    for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+      const t = ((a[k]! >>> j) ^ a[k + j]!) & m;
+      a[k] = a[k]! ^ (t << j);
+      a[k + j] = a[k + j]! ^ t;
+    }
+  }
+}
+
 /** Integer sum, count, min and max of the stored integers of `sel` (odd values excluded). */
 export interface IntStats {
   count: number;
@@ -259,7 +342,7 @@ export interface IntStats {
 
 /** `extremes`: also min and max (two narrowing passes per slice on the bitmap path); else they are null. */
 export function intStats(ch: BsiChunk, sel: Container, extremes = true): IntStats {
-  const cost = intStatsCost(ch.slices.length, sel.n, extremes);
+  const cost = intStatsCost(ch.slices.length, sel.n, extremes, ch.decodedInts() !== null);
   if (perEntity(cost.entities, cost.bitmaps)) return gatherStats(ch, sel);
   const ints = ch.wordViews().intsC;
   const s = ints === null ? null : andC(sel, ints);
@@ -282,15 +365,18 @@ export function intStats(ch: BsiChunk, sel: Container, extremes = true): IntStat
 
 /** Cost of gathering one entity's bit of one slice (ns), against paths.ts COST. */
 export const GATHER_PROBE = 0.8;
+/** Cost of reading one entity's integer from the decoded array and folding it (ns). */
+export const DECODED_READ = 1.5;
 
 /**
  * Estimated cost (ns) of intStats over n entities of a chunk with B slices, both ways. Bitmaps:
  * about 3 passes per slice (sum counts, min and max narrowing), word kernel passes when the set is a
- * bitset, array probes otherwise. Entity by entity: one probe per slice per entity, min/max for free.
+ * bitset, array probes otherwise. Entity by entity: one probe per slice per entity (one read when
+ * the chunk's integers are decoded), min/max for free.
  */
-export function intStatsCost(B: number, n: number, extremes = true): { entities: number; bitmaps: number } {
+export function intStatsCost(B: number, n: number, extremes = true, decoded = false): { entities: number; bitmaps: number } {
   const passes = extremes ? 3 * B + 3 : B + 2;
-  return { entities: n * (B + 2) * GATHER_PROBE, bitmaps: passes * (n > ARRAY_MAX ? COST.kernelPass : n * COST.probe) };
+  return { entities: n * (decoded ? DECODED_READ : (B + 2) * GATHER_PROBE), bitmaps: passes * (n > ARRAY_MAX ? COST.kernelPass : n * COST.probe) };
 }
 /** Scratch of the gathers (single-threaded, never re-entered): entities, their groups and integers. */
 const GATHER_LOCALS = new Uint16Array(65536);
@@ -306,12 +392,31 @@ function gatherStats(ch: BsiChunk, sel: Container): IntStats {
   const v = ch.wordViews();
   const n = selectedLocals(sel, v.ints, GATHER_LOCALS);
   if (n === 0) return { count: 0, sum: 0, min: null, max: null };
+  if (v.decoded !== null) {
+    pathsTaken.decoded++;
+    return decodedStats(v.decoded, GATHER_LOCALS, n);
+  }
   const ints = gatherInts(v, GATHER_LOCALS, n);
+  ch.noteGathered(n);
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const x = ints[i]!;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { count: n, sum, min, max };
+}
+
+/** gatherStats' fold when the chunk's integers are decoded: one read per listed entity. */
+function decodedStats(dec: Int32Array, locals: Uint16Array, n: number): IntStats {
+  let sum = 0;
+  let min = 2147483647;
+  let max = -2147483648;
+  for (let i = 0; i < n; i++) {
+    const x = dec[locals[i]!]!;
     sum += x;
     if (x < min) min = x;
     if (x > max) max = x;
@@ -350,6 +455,23 @@ export function foldIntsByGroup(ch: BsiChunk, locals: Uint16Array, groups: Int32
   if (ch.exists === null) return;
   const v = ch.wordViews();
   const words = v.ints;
+  const { count, sum, min, max } = acc;
+  const dec = v.decoded;
+  if (dec !== null) {
+    pathsTaken.decoded++;
+    // One read per entity: no scratch lists, no slice passes.
+    for (let i = 0; i < n; i++) {
+      const l = locals[i]!;
+      const g = groups[i]!;
+      if (g < 0 || ((words[l >>> 5]! >>> (l & 31)) & 1) === 0) continue;
+      const x = dec[l]!;
+      count[g]!++;
+      sum[g]! += x;
+      if (x < min[g]!) min[g] = x;
+      if (x > max[g]!) max[g] = x;
+    }
+    return;
+  }
   let m = 0;
   for (let i = 0; i < n; i++) {
     const l = locals[i]!;
@@ -360,7 +482,7 @@ export function foldIntsByGroup(ch: BsiChunk, locals: Uint16Array, groups: Int32
     }
   }
   const ints = gatherInts(v, GATHER_LOCALS, m);
-  const { count, sum, min, max } = acc;
+  ch.noteGathered(m);
   for (let i = 0; i < m; i++) {
     const g = GATHER_GROUPS[i]!;
     const x = ints[i]!;

@@ -109,7 +109,7 @@ export function readCodes(fwd: PackedCodes, within: Container): { n: number; loc
  * the next word always exists (PackedCodes keeps a spare one), and shifting it left by 1 then by
  * 31 - off drops it entirely when off = 0 (a single shift by 32 would be a shift by 0 in JS).
  */
-function codeAt(fw: Uint32Array, width: number, mask: number, l: number): number {
+export function codeAt(fw: Uint32Array, width: number, mask: number, l: number): number {
   const bit = l * width;
   const at = bit >>> 5;
   const off = bit & 31;

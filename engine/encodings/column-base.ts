@@ -126,6 +126,11 @@ export abstract class ChunkedColumn<C extends Segment> {
     return n;
   }
 
+  /** Chunk k's segment built a derived structure: the cache re-measures it (and may evict past its budget). */
+  protected grew(k: number): void {
+    this.io.cache.remeasureOne(chunkKeyString(this.meta.id, k));
+  }
+
   /** Chunks of `within` that this column has data for, with within's container. */
   protected *overlap(within: Bitmap): Generator<[number, C, Container]> {
     for (let i = 0; i < within.keys.length; i++) {

@@ -378,7 +378,9 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
   foldGroup(k: number, g: number, w: Container, acc: NumberGroups): void {
     const ch = this.chunk(k);
     if (ch === null || ch.exists === null) return;
+    const had = ch.decodedInts() !== null;
     acc.ints.add(g, intStats(ch, w, acc.extremes));
+    if (!had && ch.decodedInts() !== null) this.grew(k);
     for (const [local, v] of ch.odd) if (containsLocal(w, local)) addToPartial(acc.oddOf(g), "sum", v);
   }
 
@@ -386,7 +388,9 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
   foldEntities(k: number, locals: Uint16Array, groups: Int32Array, n: number, acc: NumberGroups): void {
     const ch = this.chunk(k);
     if (ch === null || ch.exists === null) return;
+    const had = ch.decodedInts() !== null;
     foldIntsByGroup(ch, locals, groups, n, acc.ints);
+    if (!had && ch.decodedInts() !== null) this.grew(k);
     for (const [local, v] of ch.odd) {
       const i = indexOfLocal(locals, n, local);
       if (i >= 0 && groups[i]! >= 0) addToPartial(acc.oddOf(groups[i]!), "sum", v);
@@ -417,6 +421,23 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
   /** Bit slices of chunk k (what gathering one entity's integer costs). */
   slicesAt(k: number): number {
     return this.chunk(k)?.slices.length ?? 0;
+  }
+
+  /**
+   * Chunk k's words of stored integers, its decoded integers and odd values, for a fused pass that
+   * reads each entity's integer directly: undefined while the chunk is not decoded, null when the
+   * column has no data there.
+   */
+  decodedView(k: number): DecodedChunk | null | undefined {
+    const ch = this.chunk(k);
+    if (ch === null || ch.exists === null) return null;
+    const dec = ch.decodedInts();
+    return dec === null ? undefined : { ints: ch.wordViews().ints, dec, odd: ch.odd };
+  }
+
+  /** Whether chunk k's integers are decoded (gathering one costs a read, not a probe per slice). */
+  decodedAt(k: number): boolean {
+    return (this.chunk(k)?.decodedInts() ?? null) !== null;
   }
 
   private valueAt(id: number): number | undefined {
@@ -473,6 +494,13 @@ function indexOfLocal(locals: Uint16Array, n: number, local: number): number {
     else return mid;
   }
   return -1;
+}
+
+/** What NumberColumn.decodedView answers. */
+export interface DecodedChunk {
+  ints: Uint32Array;
+  dec: Int32Array;
+  odd: ReadonlyMap<number, number>;
 }
 
 /** Per-group accumulators of NumberColumn.foldGroup / foldEntities (groups 0..n-1). */

@@ -18,8 +18,11 @@ export function forcedPath(): PathChoice {
   return forced;
 }
 
-/** How often each path was taken since the last reset (tests check that "auto" reaches both). */
-export const pathsTaken = { entities: 0, bitmaps: 0 };
+/**
+ * How often each path was taken since the last reset (tests check that "auto" reaches both);
+ * `decoded`: entity-by-entity passes that read decoded integers instead of gathering slices.
+ */
+export const pathsTaken = { entities: 0, bitmaps: 0, decoded: 0 };
 
 /** Whether to go entity by entity, given both estimated costs (any unit, the same for both). */
 export function perEntity(entitiesCost: number, bitmapsCost: number): boolean {

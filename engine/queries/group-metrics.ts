@@ -3,19 +3,22 @@
 // per group and then a metric pass per group. Per chunk it either reads each entity's group code
 // from the forward array and gathers each entity's integer once, folding count/sum/min/max into its
 // group (cheap for many small groups), or splits the chunk into group sets and runs the per-group
-// statistics on each (cheap for a few dense groups). Answers equal the general path's exactly.
+// statistics on each (cheap for a few dense groups). Once the metric columns' chunks hold decoded
+// integers (bsi.ts), the entity-by-entity way reads each integer once in a fused pass (listGroups,
+// foldDecoded) instead of gathering slices. Answers equal the general path's exactly.
 
 import { isEventType } from "../../contract/columns";
 import type { AggNode, GroupLevel, MetricPartial, MetricSpec } from "../../contract/plan";
 import type { Bitmap } from "../bitmap/bitmap";
-import { type Container, ARRAY_MAX } from "../bitmap/container";
+import { type Container, ARRAY_MAX, BITSET, BITSET_WORDS } from "../bitmap/container";
 import { orC } from "../bitmap/container-ops";
 import { intStatsCost } from "../encodings/bsi";
-import { emptyPartial } from "../encodings/codec";
-import { readCodes } from "../encodings/code-scan";
+import { addToPartial, emptyPartial } from "../encodings/codec";
+import { codeAt, readCodes } from "../encodings/code-scan";
+import type { PackedCodes } from "../encodings/packed";
 import { DictColumn } from "../encodings/dict-column";
-import { NumberColumn, NumberGroups } from "../encodings/number-column";
-import { COST, perEntity } from "../encodings/paths";
+import { type DecodedChunk, NumberColumn, NumberGroups } from "../encodings/number-column";
+import { COST, pathsTaken, perEntity } from "../encodings/paths";
 import { matchingCodes, splitChunk } from "../encodings/value-bitmaps";
 import type { Shard } from "../shard";
 import { needsExtremes, trimPartial } from "../../contract/metric-partial";
@@ -28,6 +31,87 @@ const GROUPS = new Int32Array(65536);
 // it with its group (besides gathering its integers); one group's fixed cost in a chunk.
 const READ_CODE = 10;
 const PER_GROUP = 1500;
+/** Listing one entity with its group in the fused pass (listGroups), besides reading its integers. */
+const READ_CODE_FUSED = 4;
+
+/** Entities (ascending locals) and groups listGroups found (single-threaded scratch). */
+const LISTED = new Uint16Array(65536);
+const LISTED_GROUPS = new Int32Array(65536);
+
+/**
+ * Lists the entities of `w` that fall in a group (groupOf[code] >= 0) with their groups into
+ * LISTED / LISTED_GROUPS and counts them per group, in one pass over w and the forward array.
+ */
+function listGroups(fwd: PackedCodes, w: Container, groupOf: Int32Array, counts: Float64Array): number {
+  const width = fwd.width;
+  if (width === 0) return 0;
+  const fw = fwd.words;
+  const mask = width >= 32 ? -1 : (1 << width) - 1;
+  let n = 0;
+  if (w.kind === BITSET) {
+    const s = new Int32Array(w.words.buffer, w.words.byteOffset, BITSET_WORDS);
+    for (let i = 0; i < BITSET_WORDS; i++) {
+      let x = s[i]!;
+      if (x === 0) continue;
+      const base = i << 5;
+      do {
+        const t = x & (-x | 0);
+        const l = base | (31 - Math.clz32(t));
+        const g = groupOf[codeAt(fw, width, mask, l)]!;
+        if (g >= 0) {
+          LISTED[n] = l;
+          LISTED_GROUPS[n++] = g;
+          counts[g]!++;
+        }
+        x = (x ^ t) | 0;
+      } while (x !== 0);
+    }
+    return n;
+  }
+  const { n: m, locals, codes } = readCodes(fwd, w);
+  for (let i = 0; i < m; i++) {
+    const g = groupOf[codes[i]!]!;
+    if (g < 0) continue;
+    LISTED[n] = locals[i]!;
+    LISTED_GROUPS[n++] = g;
+    counts[g]!++;
+  }
+  return n;
+}
+
+/** Folds the decoded integers (and odd values) of the n listed entities into their groups. */
+function foldDecoded(v: DecodedChunk, n: number, acc: NumberGroups): void {
+  const { ints, dec } = v;
+  const { count, sum, min, max } = acc.ints;
+  for (let i = 0; i < n; i++) {
+    const l = LISTED[i]!;
+    if (((ints[l >>> 5]! >>> (l & 31)) & 1) === 0) continue;
+    const g = LISTED_GROUPS[i]!;
+    const x = dec[l]!;
+    count[g]!++;
+    sum[g]! += x;
+    if (x < min[g]!) min[g] = x;
+    if (x > max[g]!) max[g] = x;
+  }
+  // Odd values in the order the other paths add them (the chunk's own order).
+  for (const [local, x] of v.odd) {
+    const i = listedIndex(n, local);
+    if (i >= 0) addToPartial(acc.oddOf(LISTED_GROUPS[i]!), "sum", x);
+  }
+}
+
+function listedIndex(n: number, local: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = LISTED[mid]!;
+    if (x < local) lo = mid + 1;
+    else if (x > local) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
 
 interface Metric {
   col: NumberColumn;
@@ -74,7 +158,16 @@ export function groupsWithMetrics(shard: Shard, entities: Bitmap, level: GroupLe
   const metrics: Metric[] = [...cols.values()].map((col) => ({ col, acc: new NumberGroups(displays.length, extremes(col)) }));
 
   for (const [k, ch, w] of codec.chunksWithin(entities)) {
-    if (byEntity(k, ch.values, ch.exists, w, pass, metrics)) {
+    const views = metrics.map((m) => m.col.decodedView(k));
+    if (views.every((v) => v !== undefined) && byEntity(k, ch.values, ch.exists, w, pass, metrics, true)) {
+      pathsTaken.decoded++;
+      const n = listGroups(ch.fwd, w, groupOf, counts);
+      views.forEach((v, i) => {
+        if (v !== null && v !== undefined) foldDecoded(v, n, metrics[i]!.acc);
+      });
+      continue;
+    }
+    if (byEntity(k, ch.values, ch.exists, w, pass, metrics, false)) {
       const { n, locals, codes } = readCodes(ch.fwd, w);
       for (let i = 0; i < n; i++) {
         const g = groupOf[codes[i]!]!;
@@ -116,10 +209,11 @@ export function groupsWithMetrics(shard: Shard, entities: Bitmap, level: GroupLe
  * group sets (split, then per-group statistics). Group sizes are estimated from the value bitmaps,
  * assuming `w` cuts every value in the same proportion.
  */
-function byEntity(k: number, values: ReadonlyMap<number, Container>, exists: Container | null, w: Container, pass: Uint8Array, metrics: readonly Metric[]): boolean {
+function byEntity(k: number, values: ReadonlyMap<number, Container>, exists: Container | null, w: Container, pass: Uint8Array, metrics: readonly Metric[], fused: boolean): boolean {
   const slices = metrics.map((m) => m.col.slicesAt(k));
-  let perEntityNs = READ_CODE;
-  for (const B of slices) perEntityNs += intStatsCost(B, 1).entities; // the gather gives extremes for free
+  const decoded = metrics.map((m) => m.col.decodedAt(k));
+  let perEntityNs = fused ? READ_CODE_FUSED : READ_CODE;
+  for (const [i, B] of slices.entries()) perEntityNs += intStatsCost(B, 1, true, decoded[i]).entities; // the gather gives extremes for free
   const entities = w.n * perEntityNs;
   const share = w.n / Math.max(exists?.n ?? 0, w.n, 1);
   let intersect = 0;
@@ -129,7 +223,7 @@ function byEntity(k: number, values: ReadonlyMap<number, Container>, exists: Con
     intersect += c.n > ARRAY_MAX && w.n > ARRAY_MAX ? COST.kernelSet : Math.min(c.n, w.n) * COST.probe;
     stats += PER_GROUP;
     for (const [i, B] of slices.entries()) {
-      const cost = intStatsCost(B, c.n * share, metrics[i]!.acc.extremes);
+      const cost = intStatsCost(B, c.n * share, metrics[i]!.acc.extremes, decoded[i]);
       stats += Math.min(cost.entities, cost.bitmaps);
     }
     if (stats > entities) break; // dearer whatever the split costs

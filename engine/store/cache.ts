@@ -94,6 +94,12 @@ export class SegmentCache {
     for (const e of this.entries.values()) e.bytes = e.seg.heapBytes();
   }
 
+  /** Re-measures one entry (a read built a derived structure into it). */
+  remeasureOne(key: string): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) e.bytes = e.seg.heapBytes();
+  }
+
   cachedBytes(): number {
     let total = 0;
     for (const e of this.entries.values()) total += e.bytes;

@@ -12,6 +12,7 @@ import { createReferenceEngine } from "../../engine/testing/reference/index";
 import { createSegmentEngine } from "../../engine/index";
 import { useKernel } from "../../engine/kernel/kernel";
 import { forcePath, pathsTaken, type PathChoice } from "../../engine/encodings/paths";
+import { decodeIntsAfter } from "../../engine/encodings/bsi";
 import { openSqlite, type SqliteHarness } from "./helpers/sqlite";
 import { Rng } from "./helpers/seeded";
 import { SCHEMA, T0, randomExpr, randomQuery, randomTest } from "./helpers/random-plans";
@@ -48,7 +49,10 @@ function groupedQuery(rng: Rng): ShardQuery {
   return { kind: "aggregation", dimension: "default", filter, groups, metrics };
 }
 
-afterEach(() => forcePath("auto"));
+afterEach(() => {
+  forcePath("auto");
+  decodeIntsAfter(null);
+});
 
 describe.each(["js", "wasm"] as const)("grouping paths (%s kernel) = reference engine", (k) => {
   beforeAll(() => useKernel(k === "wasm" ? loadWasmKernelNode() : null));
@@ -58,6 +62,22 @@ describe.each(["js", "wasm"] as const)("grouping paths (%s kernel) = reference e
       it(`seed ${seed}`, () => {
         forcePath(path);
         seededWalk(new Rng(seed * 104_729), 4, (rng, nIds) => (rng.bool(0.7) ? groupedQuery(rng) : randomQuery(rng, nIds)), `seed ${seed}`);
+      });
+    }
+  });
+});
+
+// Chunks whose integers are decoded on the first gather (bsi.ts decodeIntsAfter): the per-entity folds
+// then read each integer once instead of gathering slices, and must answer exactly the same.
+describe("grouping paths with decoded integers = reference engine", () => {
+  beforeAll(() => useKernel(loadWasmKernelNode()));
+  afterAll(() => useKernel(null));
+  describe.each(["entities", "auto"] as const)("path %s", (path: PathChoice) => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      it(`seed ${seed}`, () => {
+        forcePath(path);
+        decodeIntsAfter(0);
+        seededWalk(new Rng(seed * 7919 + 3), 4, (rng, nIds) => (rng.bool(0.8) ? groupedQuery(rng) : randomQuery(rng, nIds)), `decoded seed ${seed}`);
       });
     }
   });
@@ -163,5 +183,36 @@ describe("grouping paths on a two-chunk shard, chosen by cost", () => {
   it.each(["bitmaps", "entities"] as const)("forced %s answers every query as the reference does", { timeout: 60_000 }, (path) => {
     forcePath(path);
     for (const [label, q] of queries) expectSameAnswer(refEngine, seg, q, `${label} (${path})`);
+  });
+
+  // Edge cases of the grouped folds: nothing matches, one group, many groups, groups without metric values.
+  const edgeQueries: Array<[string, ShardQuery]> = [
+    ["empty filter, stats", { kind: "aggregation", dimension: "default", filter: eq(CITY, "no such city"), groups: [{ col: FLAG, test: null, window: null }], metrics: stats(DEC) }],
+    ["deleted value, stats", { kind: "aggregation", dimension: "default", filter: eq(CITY, "city3"), groups: [{ col: FLAG, test: null, window: null }], metrics: stats(DEC) }],
+    ["one group, stats", { kind: "aggregation", dimension: "default", filter: null, groups: [{ col: CITY, test: { op: "eq", value: "city1" }, window: null }], metrics: stats(DEC) }],
+    ["400 groups, stats", { kind: "aggregation", dimension: "default", filter: eq(FLAG, true), groups: [{ col: CITY, test: null, window: null }], metrics: [...stats(DEC), ...stats(INT)] }],
+    ["root stats", { kind: "aggregation", dimension: "default", filter: null, groups: [], metrics: stats(DEC) }],
+    ["groups by date, stats", { kind: "aggregation", dimension: "default", filter: eq(FLAG, false), groups: [{ col: DAY_COL, test: null, window: null }], metrics: stats(DEC) }],
+  ];
+
+  it.each(["auto", "entities"] as const)("decoded integers (%s) answer every query as the reference does", { timeout: 60_000 }, (path) => {
+    forcePath(path);
+    decodeIntsAfter(0);
+    pathsTaken.decoded = 0;
+    for (const [label, q] of [...queries, ...edgeQueries]) expectSameAnswer(refEngine, seg, q, `${label} (decoded, ${path})`);
+    // Twice: the first pass builds the decoded arrays, the second reads them on every path.
+    for (const [label, q] of [...queries, ...edgeQueries]) expectSameAnswer(refEngine, seg, q, `${label} (decoded again, ${path})`);
+    expect(pathsTaken.decoded).toBeGreaterThan(0);
+  });
+
+  it("writes drop decoded integers: answers after an update still equal the reference", { timeout: 60_000 }, () => {
+    decodeIntsAfter(0);
+    forcePath("entities");
+    const q = edgeQueries[3]![1];
+    expectSameAnswer(refEngine, seg, q, "before the update");
+    applyToBoth(h, refEngine, seg, { kind: "update", dimension: "default", expr: eq(CITY, "city2"), set: [{ col: DEC, value: 12.5 }] });
+    applyToBoth(h, refEngine, seg, { kind: "delete", dimension: "default", expr: eq(CITY, "city5") });
+    expectSameAnswer(refEngine, seg, q, "after the update");
+    for (const [label, q2] of [...queries, ...edgeQueries]) expectSameAnswer(refEngine, seg, q2, `${label} (after the update)`);
   });
 });
