@@ -116,10 +116,19 @@ export const INSERT_WAIT_MS = 20_000; // ?wait=true
 export const QUEUED_WRITE_SETTLE_MS = 1_000;
 export const SHARD_DEADLINE_MS_DEFAULT = 5_000;
 
+// --- durable intake (durable-objects/intake/): acknowledged inserts kept until their shard has them ---
+export const INTAKE_LANES = 4; // intake objects per database; one insert request goes to one of them
+export const INTAKE_SETTLE_MS = 10_000; // the queue usually applies a message well within this; then the intake checks
+export const INTAKE_RETRY_DELAY_MAX_MS = 600_000; // backoff cap of a message its shard keeps refusing
+export const INTAKE_DEAD_LETTER_ATTEMPTS = 8; // after this many failed attempts a dead letter is recorded (retries go on)
+export const INTAKE_APPLY_MESSAGES_MAX = 40; // messages per apply call of a drain (each under 128 KB)
+
 // --- relations the comments above state, checked when this module loads ---
 
 const RELATED = {
   QUEUE_MESSAGE_BYTES_MAX,
+  INTAKE_APPLY_MESSAGES_MAX,
+  INTAKE_SETTLE_MS,
   QUEUE_SEND_BATCH_MESSAGES_MAX,
   QUEUE_SEND_BATCH_BYTES_MAX,
   QUEUE_ENTITY_TEXT_BYTES_MAX,
@@ -152,6 +161,8 @@ export type RelatedLimits = typeof RELATED;
 const MIB = 1_048_576;
 const RELATIONS: ReadonlyArray<readonly [says: string, holds: (l: RelatedLimits) => boolean]> = [
   ["a queue message plus its ~100 B of metadata fits the 128 KB message limit", (l) => l.QUEUE_MESSAGE_BYTES_MAX + 100 <= 128_000],
+  ["an intake drain's apply call stays within the RPC limit", (l) => l.INTAKE_APPLY_MESSAGES_MAX * l.QUEUE_MESSAGE_BYTES_MAX <= l.RPC_BYTES_MAX],
+  ["the intake checks after the queue's first retries, not before the queue could apply", (l) => l.INTAKE_SETTLE_MS >= 5_000],
   ["a sendBatch stays within 100 messages and 256 KB", (l) => l.QUEUE_SEND_BATCH_MESSAGES_MAX <= 100 && l.QUEUE_SEND_BATCH_BYTES_MAX <= 256_000],
   ["a queue message leaves room for entity text", (l) => l.QUEUE_ENTITY_TEXT_BYTES_MAX > 0],
   [

@@ -9,6 +9,7 @@ import type { QueuedIngestMessage } from "../contract/queue-messages";
 export { ShardDO } from "../durable-objects/shard/shard-do";
 export { CatalogDO } from "../durable-objects/catalog";
 export { DirectoryDO } from "../durable-objects/directory";
+export { IntakeDO } from "../durable-objects/intake/intake-do";
 
 const DEAD_LETTER_QUEUE = "sliced-ingest-dlq";
 

@@ -3,10 +3,13 @@
 // in the dead-letter queue, whose consumer records them in the database's catalog.
 
 import type { AnyIngestMessage, QueuedIngestMessage } from "../../contract/queue-messages";
-import { catalogOf, shardStub } from "../../durable-objects/stubs";
+import { catalogOf, intakeInLane, shardStub } from "../../durable-objects/stubs";
+import { intakeLanes } from "../../durable-objects/intake/lanes";
+import { durableIntakeOn } from "./deliver";
 import { secretsOf } from "../../durable-objects/shard/data-key";
 import { openMessage } from "../../durable-objects/ingest-seal";
 import { INGEST_RETRY_DELAY_MAX_S } from "../../contract/limits";
+import type { ShardAddress } from "../../contract/shard-rpc";
 
 function retryDelay(m: Message<unknown>): { delaySeconds: number } {
   return { delaySeconds: Math.min(INGEST_RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) };
@@ -67,12 +70,30 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
   );
 }
 
-/** Dead letters: record each in its database's catalog so nothing is dropped silently, then ack. */
+/**
+ * Dead letters: record each in its database's catalog so nothing is dropped silently, then ack.
+ * With the durable intake on, a message the queue gave up on is usually still the intake's: it
+ * keeps retrying it (and records its own dead letter after INTAKE_DEAD_LETTER_ATTEMPTS); one the
+ * primary has applied meanwhile (the intake got it there) is no loss either. Recording those here
+ * would report a loss that is not one.
+ */
 export async function consumeDeadLetters(batch: MessageBatch<QueuedIngestMessage>, env: Env): Promise<void> {
   const secrets = secretsOf(env);
   for (const msg of batch.messages) {
     const m = msg.body;
     const addr = { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas };
+    if (durableIntakeOn(env)) {
+      const held = await Promise.all(intakeLanes().map((lane) => intakeInLane(env, m.db, lane).holds(m.recordId)));
+      if (held.includes(true)) {
+        console.warn(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} left the queue after its last retry; the intake keeps retrying it`);
+        msg.ack();
+        continue;
+      }
+    }
+    if (await appliedOnPrimary(env, addr, m.recordId)) {
+      msg.ack();
+      continue;
+    }
     // A sealed message that cannot be opened never reached its shard: that is why it died.
     let lastError = await openMessage(secrets, m).then(
       () => null,
@@ -89,5 +110,14 @@ export async function consumeDeadLetters(batch: MessageBatch<QueuedIngestMessage
     if (recorded) console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after its last retry: ${lastError}`);
     else console.warn(`ingest: record ${m.recordId} of deleted database ${m.db} dropped after its last retry`);
     msg.ack();
+  }
+}
+
+async function appliedOnPrimary(env: Env, addr: ShardAddress, recordId: string): Promise<boolean> {
+  try {
+    const result = await shardStub(env, addr).appliedAmong(addr, [recordId]);
+    return result.ok && result.value.includes(recordId);
+  } catch {
+    return false; // unreachable: not known applied, so it is recorded
   }
 }

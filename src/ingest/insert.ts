@@ -13,10 +13,11 @@ import { ApiError } from "../../contract/errors";
 import { COLUMNS_PER_REQUEST_MAX, INSERT_WAIT_MS, QUEUED_WRITE_SETTLE_MS } from "../../contract/limits";
 import type { IngestMessage } from "../../contract/queue-messages";
 import type { SchemaIndex } from "../../contract/schema";
+import type { RpcResult } from "../../contract/rpc-result";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./insert-body";
 import { packMessages } from "./pack";
 import { sealMessages } from "../../durable-objects/ingest-seal";
-import { enqueue } from "./send";
+import { deliver } from "./deliver";
 
 export interface InsertOptions {
   wait: boolean;
@@ -43,7 +44,7 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   const db = schema.database;
   const messages = packMessages(db, requestId, entities);
   // Sealed (v3) when encryption at rest is on: customer data never sits readable in the queues.
-  await enqueue(env.INGEST, env.INGEST_FALLBACK, await sealMessages(secretsOf(env), messages));
+  await deliver(env, db.id, requestId, await sealMessages(secretsOf(env), messages));
   // From here the change will happen: this isolate stops answering from results cached before it.
   let visibleAt = Date.now() + QUEUED_WRITE_SETTLE_MS;
   try {
@@ -119,16 +120,17 @@ async function waitUntilApplied(env: Env, replicas: number, messages: IngestMess
       [...pending].map(async ([shard, ids]) => {
         const addr = { db, shard, copy: 0, replicas };
         try {
-          const result = await shardStub(env, addr).appliedAmong(addr, [...ids]);
-          if (result.ok) for (const id of result.value) ids.delete(id);
+          // A slow primary must not stretch the wait: each poll gets only what is left of it.
+          const result: RpcResult<string[]> | null = await withinDeadline<RpcResult<string[]>>(shardStub(env, addr).appliedAmong(addr, [...ids]), giveUpAt - Date.now());
+          if (result !== null && result.ok) for (const id of result.value) ids.delete(id);
         } catch {
-          // unreachable right now: keep waiting, the queue keeps the data
+          // unreachable right now: keep waiting, the intake and the queue keep the data
         }
         if (ids.size === 0) pending.delete(shard);
       }),
     );
     if (pending.size === 0) return;
-    if (Date.now() + delay > giveUpAt) {
+    if (Date.now() + delay >= giveUpAt) {
       throw new ApiError(
         "INSERT_WAIT_TIMEOUT",
         `the insert was accepted but ${[...pending.values()].reduce((n, s) => n + s.size, 0)} of its parts were not applied within ${waitMs / 1000} s; they stay queued and will be applied`,
@@ -137,5 +139,17 @@ async function waitUntilApplied(env: Env, replicas: number, messages: IngestMess
     }
     await scheduler.wait(delay);
     delay = Math.min(200, delay * 2);
+  }
+}
+
+/** The promise's value, or null once `ms` have passed (the call itself is left to finish on its own). */
+async function withinDeadline<T>(work: PromiseLike<T>, ms: number): Promise<T | null> {
+  if (ms <= 0) return null;
+  let timer: number | null = null;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

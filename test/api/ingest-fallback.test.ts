@@ -1,5 +1,6 @@
 // When the INGEST queue refuses sends, inserts go to INGEST_FALLBACK (consumed by the same consumer,
-// with the same exactly-once apply); when both refuse, the client gets a clear error and nothing is acked.
+// with the same exactly-once apply); when both refuse, the durable intake applies what it holds, and
+// with the intake unavailable (or off) the client gets a clear error and nothing is acknowledged.
 
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -43,10 +44,34 @@ describe("ingest queue fallback", () => {
     expect(count.body.result.q).toBe(2);
   });
 
-  it("answers 503 (code 4003) when neither queue accepts, and stores nothing", async () => {
+  it("acknowledges an insert neither queue accepts once the durable intake holds it, and the intake applies it", async () => {
     const db = await createDatabase({ shards: 2 });
     await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
-    const r = await insertWith({ ...env, INGEST: refusing, INGEST_FALLBACK: refusing }, db.write, { a: { plan: "lost" } });
+    const body = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`held-${i}`, { plan: "held" }]));
+    const r = await insertWith({ ...env, INGEST: refusing, INGEST_FALLBACK: refusing }, db.write, body);
+    expect(r.status, JSON.stringify(r.body)).toBe(200); // ?wait=true: the intake applied it within the wait
+    const count = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "held" } }] } });
+    expect(count.body.result.q).toBe(20);
+  });
+
+  it("answers 503 (code 4003) when the intake does not take the insert, and acknowledges nothing", async () => {
+    const db = await createDatabase({ shards: 2 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
+    const brokenIntake = {
+      idFromName: (name: string) => env.INTAKE.idFromName(name),
+      get: () => ({ accept: () => Promise.reject(new Error("intake storage unavailable")) }),
+    } as unknown as Env["INTAKE"];
+    const r = await insertWith({ ...env, INTAKE: brokenIntake }, db.write, { a: { plan: "lost" } });
+    expect(r.status).toBe(503);
+    expect(r.body.errors[0].code).toBe(4003);
+    const count = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "lost" } }] } });
+    expect(count.body.result.q).toBe(0);
+  });
+
+  it("answers 503 (code 4003) when neither queue accepts in the queue-only mode, and stores nothing", async () => {
+    const db = await createDatabase({ shards: 2 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
+    const r = await insertWith({ ...env, DURABLE_INTAKE: "false", INGEST: refusing, INGEST_FALLBACK: refusing } as unknown as Env, db.write, { a: { plan: "lost" } });
     expect(r.status).toBe(503);
     expect(r.body.errors[0].code).toBe(4003);
     const count = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "lost" } }] } });

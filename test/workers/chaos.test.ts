@@ -134,7 +134,8 @@ describe("chaos", () => {
               headers: { authorization: db.write, "content-type": "application/json" },
               body: JSON.stringify({ [`lost-${step}`]: { n: { value: LOST_VALUE, date: "2020-01-01" } } }),
             }),
-            { ...env, INGEST: refusingQueue, INGEST_FALLBACK: refusingQueue },
+            // the queue-only mode (DURABLE_INTAKE "false"); with the intake on this insert is held and applied
+            { ...env, DURABLE_INTAKE: "false", INGEST: refusingQueue, INGEST_FALLBACK: refusingQueue } as unknown as Env,
             ctx,
           );
           await waitOnExecutionContext(ctx);

@@ -1,0 +1,36 @@
+// Where an insert's messages go before it is acknowledged. With DURABLE_INTAKE (the default), first
+// into the database's intake object (durable-objects/intake/), so the 200 rests on storage that
+// survives any stop of the server, then onto the queue, the fast path that applies them moments
+// later. A queue that refuses is then not the client's problem: the intake applies those messages
+// itself, at once. With DURABLE_INTAKE="false" the queue alone holds them, as Cloudflare Queues do
+// durably once send() resolves.
+
+import type { OutgoingIngestMessage } from "../../contract/queue-messages";
+import { intakeOf } from "../../durable-objects/stubs";
+import { ApiError } from "../../contract/errors";
+import { enqueue } from "./send";
+
+export function durableIntakeOn(env: Env): boolean {
+  return String(env.DURABLE_INTAKE) !== "false";
+}
+
+export async function deliver(env: Env, db: string, requestRecordId: string, messages: OutgoingIngestMessage[]): Promise<void> {
+  if (!durableIntakeOn(env)) {
+    await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
+    return;
+  }
+  const intake = intakeOf(env, db, requestRecordId);
+  try {
+    await intake.accept(messages);
+  } catch (e) {
+    console.warn(`ingest: the intake of database ${db} did not take an insert: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ApiError("QUEUE_UNAVAILABLE", "the insert could not be stored durably and was not acknowledged; retry it (with the same Idempotency-Key)");
+  }
+  try {
+    await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    console.warn(`ingest: the queues refused ${messages.length} message(s) of database ${db} that the intake holds; the intake applies them now`);
+    await intake.expedite(messages.map((m) => m.recordId));
+  }
+}
