@@ -39,6 +39,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     return await command.run(args, env, process.stdout, process.stderr);
   } catch (e) {
+    // The reader of stdout went away (`sliced export ... | head`): what it wanted was written.
+    if ((e as NodeJS.ErrnoException | null)?.code === "EPIPE") return 0;
     if (e instanceof UsageError) {
       process.stderr.write(`sliced ${name}: ${e.message} (sliced ${name} --help shows the options)\n`);
       return 2;

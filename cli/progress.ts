@@ -36,6 +36,8 @@ export class Progress {
   private done = 0;
   private rejected = 0;
   private lastDraw = -Infinity;
+  /** Records done when the line was last drawn: a log gets no second line for the same count. */
+  private lastDone = -1;
   private drawn = false;
 
   constructor(out: ProgressStream, options: ProgressOptions) {
@@ -83,13 +85,10 @@ export class Progress {
 
   private draw(force: boolean): void {
     const t = this.now();
-    if (this.out.isTTY) {
-      if (!force && t - this.lastDraw < 100) return;
-      this.out.write(`\r\x1b[2K${this.line()}`);
-    } else {
-      if (!force && t - this.lastDraw < this.plainEveryMs) return;
-      this.out.write(`${this.line()}\n`);
-    }
+    if (!force && t - this.lastDraw < (this.out.isTTY ? 100 : this.plainEveryMs)) return;
+    if (!this.out.isTTY && this.done === this.lastDone) return;
+    this.out.write(this.out.isTTY ? `\r\x1b[2K${this.line()}` : `${this.line()}\n`);
+    this.lastDone = this.done;
     this.lastDraw = t;
     this.drawn = true;
   }

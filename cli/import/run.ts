@@ -48,7 +48,8 @@ const FATAL_CODES = new Set([
   67, // a column does not exist: every batch naming it would fail
   2010, // the dimension does not exist
   2011, // auto-create
-  2014, // the Idempotency-Key
+  2014, // the Idempotency-Key is malformed
+  2015, // the Idempotency-Key was used with another body (IDEMPOTENCY_KEY_REUSED, 422): keys here hash their body, so a bug
 ]);
 
 export function isRowRefusal(e: SlicedError): boolean {
