@@ -1,113 +1,108 @@
-// How the typed client talks HTTP, against a recording fetch: headers per credential, bodies,
-// the base URL, typed answers, SlicedError (status, every code and message, request id,
-// Retry-After, status 0 when nothing answers) and extraction paging.
+// What the typed client puts on the wire and how it reads answers no sliced Worker gives, over
+// real HTTP to a local node:http server: the raw key, the operator's bearer token, SQL bodies, a
+// base with /v1, a proxy's HTML 502 with Retry-After, a timeout and a port nobody listens on.
+// The answers of the API itself are tested against the Worker (test/api/client.test.ts).
 
-import { describe, expect, it } from "vitest";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlicedAdmin, SlicedClient, SlicedError } from "../../../client/index";
+import { freePort } from "../../e2e/helpers/dev-server";
 
-interface Sent {
-  url: string;
+interface Seen {
   method: string;
-  headers: Record<string, string>;
-  body: string | undefined;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
 }
 
-function recorder(answer: (sent: Sent, n: number) => Response): { fetch: typeof fetch; sent: Sent[] } {
-  const sent: Sent[] = [];
-  const fake = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const s: Sent = { url: String(url), method: init?.method ?? "GET", headers: { ...(init?.headers as Record<string, string>) }, body: init?.body as string | undefined };
-    sent.push(s);
-    return answer(s, sent.length - 1);
-  };
-  return { fetch: fake as typeof fetch, sent };
-}
+let server: Server;
+let base: string;
+const seen: Seen[] = [];
+/** What the next request gets; a success envelope by default. */
+let answer: (res: ServerResponse) => void;
+const success = (res: ServerResponse) => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"success","databases":[],"took":0}');
 
-const ok = (body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify({ status: "success", ...(body as object), took: 0.001 }), { status: 200, headers });
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString()));
+    req.on("end", () => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      answer(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections(); // the request left unanswered on purpose
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
-describe("SlicedClient transport", () => {
-  it("sends the raw key, JSON bodies and options, and answers the typed body", async () => {
-    const r = recorder(() => ok({ "inserted-entities": 1, "inserted-columns": 1 }));
-    const client = new SlicedClient({ base: "http://db.test/v1/", key: "sk_abc", fetch: r.fetch });
-    const answer = await client.insert({ u1: { plan: "gold" } }, { wait: true, idempotencyKey: "f/0" });
-    expect(answer["inserted-entities"]).toBe(1);
-    expect(r.sent[0]).toEqual({
-      url: "http://db.test/v1/insert?wait=true",
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected a SlicedError");
+    },
+    (e: unknown) => {
+      expect(e).toBeInstanceOf(SlicedError);
+      return e as SlicedError;
+    },
+  );
+
+describe("client transport", () => {
+  it("sends the raw key, JSON bodies, ?wait and the Idempotency-Key; a trailing /v1 in the base is accepted", async () => {
+    answer = success;
+    seen.length = 0;
+    await new SlicedClient({ base: `${base}/v1/`, key: "sk_abc" }).insert({ u1: { plan: "gold" } }, { wait: true, idempotencyKey: "f/0" });
+    expect(seen[0]).toMatchObject({
       method: "POST",
-      headers: { accept: "application/json", authorization: "sk_abc", "content-type": "application/json", "idempotency-key": "f/0" },
+      url: "/v1/insert?wait=true",
+      headers: { authorization: "sk_abc", "content-type": "application/json", "idempotency-key": "f/0", accept: "application/json" },
       body: '{"u1":{"plan":"gold"}}',
     });
   });
 
-  it("sends SQL as application/sql and GETs without a body", async () => {
-    const r = recorder(() => ok({ result: [{ COUNT: 3 }], count: 1 }));
-    const client = new SlicedClient({ base: "http://db.test", key: "k", fetch: r.fetch });
+  it("sends SQL as application/sql, GETs without a body, and the operator token as a bearer token", async () => {
+    answer = success;
+    seen.length = 0;
+    const client = new SlicedClient({ base, key: "k" });
     await client.sql("SELECT COUNT(*) FROM default");
     await client.columns();
-    expect(r.sent[0]).toMatchObject({ url: "http://db.test/v1/sql", headers: { "content-type": "application/sql" }, body: "SELECT COUNT(*) FROM default" });
-    expect(r.sent[1]).toMatchObject({ url: "http://db.test/v1/column", method: "GET", body: undefined });
-    expect(r.sent[1]!.headers).not.toHaveProperty("content-type");
-  });
-
-  it("sends the operator token as a bearer token", async () => {
-    const r = recorder(() => ok({ databases: [] }));
-    const admin = new SlicedAdmin({ base: "http://db.test", adminToken: "t0ken", fetch: r.fetch });
-    expect((await admin.databases()).databases).toEqual([]);
-    expect(r.sent[0]).toMatchObject({ url: "http://db.test/admin/databases", headers: { authorization: "Bearer t0ken" } });
-  });
-
-  it("throws SlicedError with the status, every code and message, the request id and Retry-After", async () => {
-    const envelope = {
-      errors: [
-        { code: 85, message: "column x", "more-info": { column: "x" } },
-        { code: 86, message: "two operands" },
-      ],
-    };
-    const r = recorder(() => new Response(JSON.stringify(envelope), { status: 400, statusText: "Bad Request", headers: { "x-request-id": "req-9", "retry-after": "10" } }));
-    const client = new SlicedClient({ base: "http://db.test", key: "k", fetch: r.fetch });
-    const e = await client.countEntity({ "query-name": "q", query: [{ x: { equals: 1 } }] }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(SlicedError);
-    const err = e as SlicedError;
-    expect([err.status, err.code, err.codes, err.requestId, err.retryAfter, err.retryable]).toEqual([400, 85, [85, 86], "req-9", 10, false]);
-    expect(err.errors).toEqual([
-      { code: 85, message: "column x", moreInfo: { column: "x" } },
-      { code: 86, message: "two operands" },
+    await new SlicedAdmin({ base, adminToken: "t0ken" }).databases();
+    expect(seen.map((s) => [s.method, s.url, s.headers["content-type"], s.body, s.headers.authorization])).toEqual([
+      ["POST", "/v1/sql", "application/sql", "SELECT COUNT(*) FROM default", "k"],
+      ["GET", "/v1/column", undefined, "", "k"],
+      ["GET", "/admin/databases", undefined, "", "Bearer t0ken"],
     ]);
-    expect(err.message).toBe("POST /v1/query/count/entity: HTTP 400: 85 column x");
   });
 
-  it("keeps the text of a failure that is not an envelope, and reports no answer as status 0", async () => {
-    const html = recorder(() => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
-    const e = (await new SlicedClient({ base: "http://db.test", key: "k", fetch: html.fetch }).database().catch((x: unknown) => x)) as SlicedError;
-    expect([e.status, e.codes, e.text, e.retryable]).toEqual([502, [], "<html>bad gateway</html>", true]);
-    const down = (async () => {
-      throw new TypeError("fetch failed");
-    }) as unknown as typeof fetch;
-    const n = (await new SlicedClient({ base: "http://db.test", key: "k", fetch: down }).database().catch((x: unknown) => x)) as SlicedError;
-    expect([n.status, n.statusText, n.retryable]).toEqual([0, "network error: fetch failed", true]);
+  it("keeps the text, request id and Retry-After of a failure that is not an envelope (a proxy's page)", async () => {
+    answer = (res) => res.writeHead(502, "Bad Gateway", { "content-type": "text/html", "retry-after": "7", "x-request-id": "edge-1" }).end("<html>bad gateway</html>");
+    const e = await failure(new SlicedClient({ base, key: "k" }).database());
+    expect([e.status, e.statusText, e.codes, e.text, e.retryAfter, e.requestId, e.retryable]).toEqual([502, "Bad Gateway", [], "<html>bad gateway</html>", 7, "edge-1", true]);
+    expect(e.message).toBe("GET /v1/database: HTTP 502: <html>bad gateway</html>");
   });
 
-  it("answers the whole reply from exchange, success or not", async () => {
-    const r = recorder(() => new Response(JSON.stringify({ errors: [{ code: 12, message: "unknown key" }] }), { status: 401 }));
-    const client = new SlicedClient({ base: "http://db.test", key: "k", fetch: r.fetch });
-    const reply = await client.exchange({ method: "GET", route: "/v1/database", path: "/v1/database", credential: "key" });
-    expect(reply).toMatchObject({ ok: false, status: 401, body: { errors: [{ code: 12 }] }, requestId: null });
+  it("a 200 that is not JSON is an error, not an answer", async () => {
+    answer = (res) => res.writeHead(200, { "content-type": "text/plain" }).end("hello");
+    const e = await failure(new SlicedClient({ base, key: "k" }).database());
+    expect([e.status, e.statusText, e.text]).toEqual([200, "the answer is not JSON", "hello"]);
   });
 
-  it("follows next-page tokens without repeating the limit", async () => {
-    const pages = [
-      { data: [{ "entity-id": "a" }], page: 1, "next-page": "t2" },
-      { data: [{ "entity-id": "b" }], page: 2, "next-page": "t3" },
-      { data: [], page: 3, "next-page": null },
-    ];
-    const r = recorder((_s, n) => ok(pages[n]));
-    const client = new SlicedClient({ base: "http://db.test", key: "k", fetch: r.fetch });
-    const seen: string[] = [];
-    for await (const page of client.resultPages({ columns: ["entity-id"], limit: 1 })) seen.push(...page.data.map((row) => row["entity-id"]!));
-    expect(seen).toEqual(["a", "b"]);
-    expect(r.sent.map((s) => JSON.parse(s.body!))).toEqual([
-      { columns: ["entity-id"], limit: 1 },
-      { columns: ["entity-id"], "page-token": "t2" },
-      { columns: ["entity-id"], "page-token": "t3" },
-    ]);
+  it("reports no answer as status 0: a timeout, and a port nobody listens on", async () => {
+    answer = () => undefined; // never answers
+    const slow = await failure(new SlicedClient({ base, key: "k", timeoutMs: 200 }).database());
+    expect([slow.status, slow.statusText, slow.retryable]).toEqual([0, "network error: timed out", true]);
+    const closed = await failure(new SlicedClient({ base: `http://127.0.0.1:${await freePort()}`, key: "k" }).database());
+    expect([closed.status, closed.retryable]).toEqual([0, true]);
+    expect(closed.statusText).toMatch(/^network error: /);
+  });
+
+  it("refuses to send a key route without a key, before any request", async () => {
+    seen.length = 0;
+    const e = await failure(new SlicedClient({ base, key: undefined as unknown as string }).database());
+    expect([e.status, e.statusText, seen.length]).toEqual([0, "no API key: pass `key` to the client", 0]);
   });
 });
