@@ -4,7 +4,7 @@
 
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { SlicedAdmin, SlicedClient, SlicedError, type CountAnswer, type ExtractionRow } from "../../client/index";
+import { SlicedAdmin, SlicedClient, SlicedError, type CountAnswer, type ExtractionRow, type NamedQuery } from "../../client/index";
 import { ADMIN_TOKEN, BASE } from "../helpers/api";
 
 /** The Worker's own fetch handler stands where the network would be. */
@@ -143,7 +143,7 @@ describe("typed client against the Worker", () => {
     const body = { u5: { visits: { value: "web", date: "2024-05-01T00:00:00Z" } } };
     await write.insert(body, { wait: true, idempotencyKey: "client-test/1" });
     await write.insert(body, { wait: true, idempotencyKey: "client-test/1" });
-    const q = { "query-name": "may", query: [{ visits: { equals: "web", between: ["2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z"] } }], "bypass-cache": true };
+    const q: NamedQuery = { "query-name": "may", query: [{ visits: { equals: "web", between: ["2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z"] } }], "bypass-cache": true };
     expect((await read.countEvent(q)).result).toEqual({ may: 1 });
   });
 

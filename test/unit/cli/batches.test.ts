@@ -4,10 +4,11 @@
 
 import { describe, expect, it } from "vitest";
 import { batches, insertBody, insertLimits, type BatchLimits } from "../../../cli/import/batches";
-import { makeRow, type Item } from "../../../cli/import/rows";
+import { makeRow, type Item, type Row } from "../../../cli/import/rows";
 import { INSERT_BODY_BYTES_MAX, INSERT_ENTITIES_MAX, INSERT_VALUES_MAX } from "../../../contract/limits";
 
 const row = (line: number, entity: string, values: Record<string, unknown>): Item => ({ kind: "row", row: makeRow(line, entity, values as never, null) });
+const rowOf = (item: Item): Row => (item.kind === "row" ? item.row : expect.unreachable("a rejected item"));
 
 async function all(items: Item[], limits: BatchLimits) {
   const out = [];
@@ -31,7 +32,7 @@ describe("import batches", () => {
     ]);
     const byValues = await all(items, { entities: 100, values: 7, bytes: 1 << 20 }); // 3 values a row
     expect(byValues.map((b) => b.rows.length)).toEqual([2, 2, 2, 2, 2]);
-    const rowBytes = (items[0] as { row: { bytes: number } }).row.bytes;
+    const rowBytes = rowOf(items[0]!).bytes;
     const byBytes = await all(items, { entities: 100, values: 1000, bytes: rowBytes * 3 });
     expect(byBytes.map((b) => b.rows.length)).toEqual([3, 3, 3, 1]);
     // A body is its rows' bytes and two braces, well inside the 1,024 bytes insertLimits keeps spare.
@@ -48,7 +49,7 @@ describe("import batches", () => {
 
   it("merge rows of one entity: the later attribute wins, events add up", () => {
     const rows = [row(2, "u1", { plan: "gold", visit: { value: "web", date: "2024-01-01" } }), row(3, "u1", { plan: "silver", visit: { value: "app", date: "2024-01-02" } })];
-    expect(JSON.parse(insertBody(rows.map((i) => (i as { row: never }).row)).text)).toEqual({
+    expect(JSON.parse(insertBody(rows.map(rowOf)).text)).toEqual({
       u1: {
         plan: "silver",
         visit: [
