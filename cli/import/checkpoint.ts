@@ -2,7 +2,7 @@
 // were rejected, saved (write, then rename, so a crash leaves the old or the new file, never half
 // of one) after every acknowledged batch. A resumed run skips the batches it lists; one that was
 // acknowledged but not yet recorded when the process died is sent again under the same
-// Idempotency-Key, which the server applies once.
+// Idempotency-Key by the same API key (the server's scope of a key), which the server applies once.
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Rejected } from "./rows";
@@ -69,6 +69,11 @@ interface CheckpointFile {
   /** The import's id: the file's content and every option that shapes batches and bodies. */
   run: string;
   file: FileIdentity;
+  /**
+   * A digest of the API key that sent the batches (never the key): the server scopes an
+   * Idempotency-Key to the API key, so another key resending a batch would insert it again.
+   */
+  sender: string;
   acked: Array<[number, number]>;
   /** Records in acknowledged batches (rows and rejected ones). */
   records: number;
@@ -84,22 +89,24 @@ export class Checkpoint {
   readonly path: string | null;
   readonly run: string;
   private readonly file: FileIdentity;
+  private readonly sender: string;
   private readonly acked: IndexSet;
   private recordsDone: number;
   private readonly rejectedList: Rejected[];
 
-  private constructor(path: string | null, run: string, file: FileIdentity, data: CheckpointFile | null) {
+  private constructor(path: string | null, run: string, file: FileIdentity, sender: string, data: CheckpointFile | null) {
     this.path = path;
     this.run = run;
     this.file = file;
+    this.sender = sender;
     this.acked = new IndexSet(data?.acked ?? []);
     this.recordsDone = data?.records ?? 0;
     this.rejectedList = data?.rejected ?? [];
   }
 
   /** The checkpoint at `path` (a new one when the file does not exist; none at all when `path` is null). */
-  static open(path: string | null, run: string, file: FileIdentity): Checkpoint {
-    if (path === null || !existsSync(path)) return new Checkpoint(path, run, file, null);
+  static open(path: string | null, run: string, file: FileIdentity, sender: string): Checkpoint {
+    if (path === null || !existsSync(path)) return new Checkpoint(path, run, file, sender, null);
     let data: CheckpointFile;
     try {
       data = JSON.parse(readFileSync(path, "utf8")) as CheckpointFile;
@@ -114,7 +121,11 @@ export class Checkpoint {
           : "it was written with other options (dimension, id column, --map, --batch)";
       throw new CheckpointMismatch(`the checkpoint ${path} belongs to another import: ${why}; remove it to start over`);
     }
-    return new Checkpoint(path, run, file, data);
+    if (data.sender !== sender)
+      throw new CheckpointMismatch(
+        `the checkpoint ${path} was written by an import with another API key; the server keeps Idempotency-Keys per API key, so resuming with this one could insert a batch twice: resume with the same key, or remove the checkpoint to start over`,
+      );
+    return new Checkpoint(path, run, file, sender, data);
   }
 
   /** Batches already acknowledged (by a run this one resumes). */
@@ -149,6 +160,7 @@ export class Checkpoint {
       version: 1,
       run: this.run,
       file: this.file,
+      sender: this.sender,
       acked: this.acked.toJSON(),
       records: this.recordsDone,
       rejected: this.rejectedList,

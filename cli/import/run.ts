@@ -104,7 +104,7 @@ export async function runImport(o: ImportOptions): Promise<number> {
   const limits = insertLimits(o.batch);
   // Everything that shapes batches and bodies: a checkpoint (and the keys) are only good for the same.
   const run = sha256(JSON.stringify([scan.sha256, o.format, o.delimiter, idColumn, o.dimension, [...types].sort(), limits])).slice(0, 24);
-  const checkpoint = Checkpoint.open(o.checkpoint, run, { path: o.file, bytes: scan.bytes, sha256: scan.sha256 });
+  const checkpoint = Checkpoint.open(o.checkpoint, run, { path: o.file, bytes: scan.bytes, sha256: scan.sha256 }, sha256(`sliced-import-sender\u0000${o.key}`).slice(0, 16));
   if (checkpoint.resumedBatches > 0) say(`resuming: ${checkpoint.resumedBatches} batches (${checkpoint.records} rows) were acknowledged by an earlier run`);
   progress = new Progress(o.stderr, { total: scan.records, already: checkpoint.records });
 

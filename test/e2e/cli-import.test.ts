@@ -73,6 +73,12 @@ describe("sliced import", () => {
     expect(before).toBeLessThan(ROWS);
     expect(killed.stderr).toContain("created columns: plan (string), visit (string-event)");
 
+    // Another API key may not resume: the server keeps Idempotency-Keys per API key.
+    const otherKey = await runCli(args.map((a) => (a === db.master ? db.write : a)));
+    expect(otherKey.code).toBe(2);
+    expect(otherKey.stderr).toContain("was written by an import with another API key");
+    expect(recorded()).toBe(before);
+
     // Second run: the same command resumes from the checkpoint.
     const second = await runCli(args);
     expect(second.code, second.stderr).toBe(0);
