@@ -4,10 +4,8 @@
 
 import { z } from "zod";
 import { SAVED_QUERY_CACHE_PERIOD_DEFAULT, SAVED_QUERY_TYPES } from "../query/saved";
-import { createDatabaseSchema, faultSchema } from "../routes/admin";
-import { restoreSchema } from "../routes/backups";
-import { columnSchema } from "../routes/column-schema";
-import { columnPatchSchema } from "../routes/columns";
+import { createDatabaseSchema, faultSchema, restoreSchema } from "../routes/admin-schemas";
+import { columnPatchSchema, columnSchema } from "../routes/column-schema";
 import { CREATABLE_LEVELS } from "../routes/api-keys";
 import { API_NAME_PATTERN, DEFAULT_DIMENSION } from "../../contract/columns";
 import {

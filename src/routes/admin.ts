@@ -3,7 +3,6 @@
 // no-op fan-out that measures the platform's floor. Guarded by `Authorization: Bearer <ADMIN_TOKEN>`.
 
 import { Hono } from "hono";
-import { z } from "zod";
 import { forgetDatabase, forgetKeys } from "../middleware/auth";
 import { catalogOf, directoryOf, shardStub } from "../../durable-objects/stubs";
 import { readJson } from "../middleware/body-limits";
@@ -13,28 +12,16 @@ import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { FAULT_MODES, type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
+import { type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
 import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../../durable-objects/shard/data-key";
 import { rotateDataKeys } from "../crypto/rotate";
 import { parseWith } from "./validation";
+import { createDatabaseSchema, faultSchema } from "./admin-schemas";
 
 const SHARDS_DEFAULT = 8;
-
-export const createDatabaseSchema = z.strictObject({
-  name: z.string({ error: "is required and must be a string" }).trim().min(1, "must not be blank").max(200, "must be at most 200 characters"),
-  description: z.string({ error: "must be a string" }).max(1000, "must be at most 1000 characters").optional(),
-  shards: z.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(256, "must be at most 256").optional(),
-  replicas: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2").optional(),
-});
-
-export const faultSchema = z.strictObject({
-  shard: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0"),
-  replica: z.number({ error: "must be 0 (primary) or a replica number" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2"),
-  mode: z.enum(FAULT_MODES, { error: `must be one of ${FAULT_MODES.join(", ")}` }),
-});
 
 export const admin = new Hono<AppEnv>();
 

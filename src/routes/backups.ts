@@ -3,9 +3,7 @@
 // and restore every shard copy of a database from one, verified first.
 
 import { Hono } from "hono";
-import { z } from "zod";
 import { takeSnapshot } from "../backup/take";
-import { isSnapshotId } from "../../durable-objects/shard/backup-objects";
 import { complete, describe, listSnapshots } from "../backup/listing";
 import { restoreSnapshot } from "../backup/restore";
 import { directoryOf } from "../../durable-objects/stubs";
@@ -17,13 +15,7 @@ import { ApiError } from "../../contract/errors";
 import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import type { DatabaseInfo } from "../../contract/schema";
 import { parseWith } from "./validation";
-
-export const restoreSchema = z.strictObject({
-  snapshot: z
-    .string({ error: "is required: a snapshot id from GET /admin/databases/:id/backups" })
-    .refine(isSnapshotId, "is not a snapshot id (hourly-YYYY-MM-DDTHH or manual-YYYY-MM-DDTHH-MM-SS-mmmZ)"),
-  location: z.enum(["local", "remote"], { error: "must be local (BACKUPS) or remote (the daily copy in BACKUPS_REMOTE)" }).optional(),
-});
+import { restoreSchema } from "./admin-schemas";
 
 export const backups = new Hono<AppEnv>();
 

@@ -35,6 +35,13 @@ export const columnSchema = z.strictObject({
   category: z.string().optional(), // shown by GET /column in old READMEs; accepted and ignored
 });
 
+/** PUT /v1/column/<api-name>: the labels a column may change (and the dimension it is in). */
+export const columnPatchSchema = z.strictObject({
+  name: columnName.optional(),
+  description: columnDescription.optional(),
+  dimension: z.string().optional(),
+});
+
 const CODES: Record<string, ErrorName> = {
   name: "COLUMN_NAME",
   "name:too_big": "COLUMN_NAME_LENGTH",

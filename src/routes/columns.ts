@@ -2,7 +2,6 @@
 // list, all or nothing), and the column edit/deactivate extension of API.md §4.1.
 
 import { Hono } from "hono";
-import { z } from "zod";
 import { rememberSchema } from "../schema-cache";
 import { requireLevel } from "../middleware/auth";
 import { catalogOf } from "../../durable-objects/stubs";
@@ -12,7 +11,7 @@ import { type AppEnv } from "../app-env";
 import { DEFAULT_DIMENSION, type ColumnDef } from "../../contract/columns";
 import { ApiError } from "../../contract/errors";
 import { COLUMNS_PER_REQUEST_MAX, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { columnDescription, columnName, parseColumn } from "./column-schema";
+import { columnPatchSchema, parseColumn } from "./column-schema";
 import { parseWith } from "./validation";
 import { firstDenied } from "../permissions";
 import type { Caller } from "../middleware/auth";
@@ -60,12 +59,6 @@ columns.post("/column", async (c) => {
   rememberSchema(caller.db, result.value);
   const names = defs.map((d) => d.apiName);
   return success(c, { "api-name": Array.isArray(body) ? names : names[0] });
-});
-
-export const columnPatchSchema = z.strictObject({
-  name: columnName.optional(),
-  description: columnDescription.optional(),
-  dimension: z.string().optional(),
 });
 
 columns.put("/column/:apiName", async (c) => {

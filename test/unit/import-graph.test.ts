@@ -1,6 +1,8 @@
-// The layering of the code base, read from its import statements: src → durable-objects → engine →
-// contract, nothing imports upward, and no set of modules imports itself round a cycle (type-only
-// imports included: a cycle of types is still a knot a reader has to untie).
+// The layering of the code base, read from its import statements: cli → client → src →
+// durable-objects → engine → contract, nothing imports upward, and no set of modules imports itself
+// round a cycle (type-only imports included: a cycle of types is still a knot a reader has to untie).
+// The typed client runs outside the Worker (browsers, Node): it may only import types, and only from
+// contract/ and src/openapi/, so it bundles none of the Worker; the CLI stands on the client and contract/.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -8,8 +10,11 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 /** Lower layers first; a module may import its own layer or any layer before it. */
-const LAYERS = ["contract", "engine", "durable-objects", "src"] as const;
+const LAYERS = ["contract", "engine", "durable-objects", "src", "client", "cli"] as const;
 const SPECIFIER = /(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g;
+
+/** A whole import/export statement with a specifier; group 1 is set when the statement is type-only. */
+const STATEMENT = /(?:import|export)\s+(type\s+)?[^;]*?from\s+["']([^"']+)["']/g;
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -84,7 +89,7 @@ function cycles(): string[][] {
 }
 
 describe("import graph", () => {
-  it("reads every module of the four layers", () => {
+  it("reads every module of every layer", () => {
     expect(unresolved).toEqual([]);
     for (const layer of LAYERS)
       expect(
@@ -93,7 +98,7 @@ describe("import graph", () => {
       ).toBe(true);
   });
 
-  it("imports flow one way: src → durable-objects → engine → contract", () => {
+  it("imports flow one way: cli → client → src → durable-objects → engine → contract", () => {
     const upward = [...graph].flatMap(([file, deps]) =>
       deps.filter((d) => layerOf(d) > layerOf(file)).map((d) => `${file} imports ${relative(dirname(file), d)} (${LAYERS[layerOf(d)]} is above ${LAYERS[layerOf(file)]})`),
     );
@@ -107,6 +112,21 @@ describe("import graph", () => {
       .filter(({ spec }) => !spec.startsWith("./"))
       .map(({ f, spec }) => `${f}: ${spec}`);
     expect(outside).toEqual([]);
+  });
+
+  it("the client imports only types from outside itself, and only from contract/ and src/openapi/", () => {
+    const wrong = files
+      .filter((f) => f.startsWith("client/"))
+      .flatMap((f) => [...readFileSync(join(ROOT, f), "utf8").matchAll(STATEMENT)].map((m) => ({ f, statement: m[0], spec: m[2]!, typeOnly: m[1] !== undefined })))
+      .filter(({ f, spec }) => !resolve(f, spec)?.startsWith("client/"))
+      .filter(({ f, spec, typeOnly }) => !typeOnly || !/^(contract|src\/openapi)\//.test(resolve(f, spec) ?? spec))
+      .map(({ f, statement }) => `${f}: ${statement.replace(/\s+/g, " ")}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("the CLI imports only itself, the client and contract/ (and packages: node builtins)", () => {
+    const wrong = [...graph].filter(([file]) => file.startsWith("cli/")).flatMap(([file, deps]) => deps.filter((d) => !/^(cli|client|contract)\//.test(d)).map((d) => `${file} imports ${d}`));
+    expect(wrong).toEqual([]);
   });
 
   it("has no cycles", () => {

@@ -1,6 +1,9 @@
-// The console's only door to the HTTP API: every call the page makes goes through ConsoleApi, so it
-// can switch to the typed client (client/index.ts on branch `client`) by replacing this file alone.
-// Calls never throw for an HTTP error: the caller gets the status, parsed body and request id.
+// The console's only door to the HTTP API: every call the page makes goes through ConsoleApi, which
+// sends the typed client's requests (client/) and hands back the whole reply. Calls never throw for
+// an HTTP error: the caller gets the status, parsed body and request id (status 0: no answer).
+
+import { keyRequests, SlicedClient, SlicedError, type HttpRequest } from "../../client/index";
+import type { AggregationBody, ExistsBody, ExtractionBody, NamedQueries, TopValuesBody, TotalBody } from "../../client/index";
 
 /** The JSON query endpoints the editor can call (paths under /v1). */
 export type QueryPath =
@@ -34,34 +37,35 @@ export interface ConsoleApi {
   sql(statement: string): Promise<ApiResponse>;
 }
 
+/** The editor's text is sent as typed: the server, not the page, says what is wrong with it. */
+const QUERIES: Record<QueryPath, (body: unknown) => HttpRequest<unknown>> = {
+  "/query/count/entity": (b) => keyRequests.countEntity(b as NamedQueries),
+  "/query/count/entity/total": (b) => keyRequests.total(b as TotalBody),
+  "/query/count/event": (b) => keyRequests.countEvent(b as NamedQueries),
+  "/query/exists/entity": (b) => keyRequests.exists(b as ExistsBody),
+  "/query/top_values": (b) => keyRequests.topValues(b as TopValuesBody),
+  "/query/aggregation": (b) => keyRequests.aggregation(b as AggregationBody),
+  "/data_extraction/result": (b) => keyRequests.result(b as ExtractionBody),
+  "/data_extraction/score": (b) => keyRequests.score(b as ExtractionBody),
+};
+
 /** `base` is the API's origin ("" = the page's own, as when the Worker serves /console). */
 export function createApi(key: string, base = ""): ConsoleApi {
-  const call = async (method: string, path: string, body?: { type: string; text: string }): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { authorization: key, accept: "application/json" };
-    if (body) headers["content-type"] = body.type;
+  const client = new SlicedClient({ base, key });
+  const call = async (request: HttpRequest<unknown>): Promise<ApiResponse> => {
     const started = performance.now();
-    let res: Response;
     try {
-      res = await fetch(`${base}/v1${path}`, { method, headers, body: body?.text });
+      const r = await client.exchange(request);
+      return { status: r.status, statusText: r.statusText, body: r.body, text: r.text, requestId: r.requestId, elapsedMs: performance.now() - started };
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      return { status: 0, statusText: `network error: ${message}`, body: null, text: "", requestId: null, elapsedMs: performance.now() - started };
+      const statusText = e instanceof SlicedError ? e.statusText : `network error: ${e instanceof Error ? e.message : String(e)}`;
+      return { status: 0, statusText, body: null, text: "", requestId: null, elapsedMs: performance.now() - started };
     }
-    const text = await res.text();
-    return { status: res.status, statusText: res.statusText, body: parseJson(text), text, requestId: res.headers.get("x-request-id"), elapsedMs: performance.now() - started };
   };
   return {
-    database: () => call("GET", "/database"),
-    columns: () => call("GET", "/column"),
-    query: (path, body) => call("POST", path, { type: "application/json", text: JSON.stringify(body) }),
-    sql: (statement) => call("POST", "/sql", { type: "application/sql", text: statement }),
+    database: () => call(keyRequests.database()),
+    columns: () => call(keyRequests.columns()),
+    query: (path, body) => call(QUERIES[path](body)),
+    sql: (statement) => call(keyRequests.sql(statement)),
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
