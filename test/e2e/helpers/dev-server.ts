@@ -17,6 +17,11 @@ export const E2E_ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef0123";
 export interface DevServerOptions {
   /** Variables and secrets, written to the server's env file (as `.dev.vars` would hold them). */
   vars?: Record<string, string>;
+  /**
+   * Plain variables overriding wrangler.toml's [vars] (`--var NAME:value`): the env file only
+   * carries the names [secrets] lists.
+   */
+  overrides?: Record<string, string>;
   /** Reuse a state folder (a restart on the same data); a fresh temporary one by default. */
   stateDir?: string;
 }
@@ -67,6 +72,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const start = async (): Promise<void> => {
     output = "";
     const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(stateDir, "state"), "--env-file", envFile, "--show-interactive-dev-session=false"];
+    for (const [name, value] of Object.entries(options.overrides ?? {})) args.push("--var", `${name}:${value}`);
     child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
       detached: true, // its own process group: workerd children die with it
