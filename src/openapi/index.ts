@@ -45,7 +45,10 @@ function buildDocument(): JsonSchema {
       description:
         "A SlicingDice-compatible analytics database on Cloudflare Workers. Paths also answer with a trailing slash, under /v1/test, " +
         "and by their historical names (/v1/field, /v1/index, /v1/project, /v1/query/count/events, /v1/query/sql). Every failure " +
-        "answers the SlicingDice error envelope; `x-error-codes` lists every code with its HTTP status.",
+        "answers the SlicingDice error envelope with the request's `request-id`; `x-error-codes` lists every code with its HTTP status. " +
+        "Every answer carries X-Request-Id (the client's own when it is 1 to 128 of [A-Za-z0-9_=-], else a new UUID). Browsers: " +
+        "OPTIONS preflights on /v1 are answered for any origin without a key; an answer is readable by a page only when its origin " +
+        "is in the database's allowed-origins (GET/PUT /v1/database/cors).",
     },
     servers: [{ url: "/" }],
     tags: [...new Set(ROUTES.map((r) => r.tag))].map((name) => ({ name })),

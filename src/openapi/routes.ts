@@ -193,6 +193,23 @@ export const ROUTES: readonly RouteDoc[] = [
 
   // ---- database and columns (src/routes/columns.ts) ----
   { method: "get", path: "/v1/database", tag: "columns", summary: "Describe the database and its dimensions.", auth: MASTER, returns: "name, description, dimensions, created-at, updated-at" },
+  {
+    method: "get",
+    path: "/v1/database/cors",
+    tag: "columns",
+    summary: "The origins whose browser pages may read the API's answers (none until set).",
+    auth: MASTER,
+    returns: "allowed-origins: [origin]",
+  },
+  {
+    method: "put",
+    path: "/v1/database/cors",
+    tag: "columns",
+    summary: "Replace the origins whose browser pages may read the API's answers.",
+    auth: MASTER,
+    body: QUERY_BODY("CorsSetting"),
+    returns: "allowed-origins: [origin], normalised",
+  },
   { method: "get", path: "/v1/column", tag: "columns", summary: "List the columns (a custom key sees only its granted ones).", auth: READ, returns: "active: [column], inactive: [column]" },
   {
     method: "post",
