@@ -91,8 +91,13 @@ describe("browser access (CORS)", () => {
       expect(firstError(r).code, JSON.stringify(body)).toBe(3301);
     }
     expect((await call("GET", "/v1/database/cors", { key: db.master })).body["allowed-origins"]).toEqual(before);
-    const write = await call("PUT", "/v1/database/cors", { key: db.write, body: { "allowed-origins": [] } });
-    expect(write.status).toBe(403);
+    // Only the master key manages the list.
+    for (const key of [db.write, db.read]) {
+      const r = await call("PUT", "/v1/database/cors", { key, body: { "allowed-origins": [] } });
+      expect(r.status, r.text).toBe(403);
+      expect((await call("GET", "/v1/database/cors", { key })).status).toBe(403);
+    }
+    expect((await call("GET", "/v1/database/cors", { key: db.master })).body["allowed-origins"]).toEqual(before);
   });
 
   it("keeps same-origin pages working: a request from the server's own origin is answered as before", async () => {
