@@ -114,6 +114,8 @@ export const ERRORS = {
   KEY_NOT_FOUND: { code: 3202, status: 404, when: "no key with that id in this database" },
   KEY_LIMIT: { code: 3203, status: 400, when: "the database already has the maximum number of keys" },
   KEY_MASTER_REVOKE: { code: 3204, status: 409, when: "the master key cannot be revoked, only rotated" },
+  // --- database settings (ours; src/routes/database-settings.ts) ---
+  CORS_ORIGINS_INVALID: { code: 3301, status: 400, when: 'allowed-origins is not a list of browser origins (scheme://host[:port]) or "*"' },
   // --- backups (ours; src/backup, durable-objects/shard/snapshot.ts) ---
   BACKUP_NOT_FOUND: { code: 3101, status: 404, when: "no snapshot with that id for this database" },
   BACKUP_INCOMPLETE: { code: 3102, status: 409, when: "the snapshot has no manifest or misses a shard object; nothing was restored" },
@@ -159,12 +161,12 @@ export class ApiError extends Error {
   }
 }
 
-/** The SlicingDice error envelope (API.md §2.2); `more_info` is duplicated for the JS client. */
-export function errorEnvelope(err: ApiError): { errors: Array<Record<string, unknown>> } {
+/**
+ * The SlicingDice error envelope (API.md §2.2): `more-info` only when the error has some (one
+ * spelling: API.md's), and the request's id beside `errors` so a report can be matched to its logs.
+ */
+export function errorEnvelope(err: ApiError, requestId?: string): { errors: Array<Record<string, unknown>>; "request-id"?: string } {
   const item: Record<string, unknown> = { code: err.code, message: err.message };
-  if (err.moreInfo !== undefined) {
-    item["more-info"] = err.moreInfo;
-    item["more_info"] = err.moreInfo;
-  }
-  return { errors: [item] };
+  if (err.moreInfo !== undefined) item["more-info"] = err.moreInfo;
+  return requestId === undefined ? { errors: [item] } : { errors: [item], "request-id": requestId };
 }

@@ -99,6 +99,12 @@ export const KEY_REQUESTS_PER_PERIOD_MAX = 1000; // 1502: requests one API key m
 export const KEY_RATE_PERIOD_S = 10; // MUST equal [[ratelimits]] simple.period (the binding allows 10 or 60)
 export const KEY_RATE_REPORT_MS = 100; // an isolate tells the binding about a key's requests at most this often (src/middleware/rate-limit.ts)
 
+// --- request ids and browser access (src/middleware/request-id.ts, cors.ts) ---
+export const REQUEST_ID_CHARS_MAX = 128; // a longer (or not [A-Za-z0-9_=-]) incoming X-Request-Id is replaced by a fresh one
+export const CORS_ORIGINS_MAX = 50; // 3301: allowed origins of one database
+export const CORS_ORIGIN_CHARS_MAX = 200; // 3301: one allowed origin, scheme://host[:port]
+export const CORS_PREFLIGHT_MAX_AGE_S = 7200; // how long a browser may reuse a preflight answer (Chrome's own cap)
+
 // --- isolate memory ---
 export const ISOLATE_CACHE_ENTRIES_MAX = 10_000; // entries of each per-isolate cache (keys, schemas, rate meters, seal keys, data changes)
 export const ROTATION_CATALOG_CALLS_IN_FLIGHT = 20; // catalogs re-wrapped at once by a master-secret rotation

@@ -1,5 +1,6 @@
 // A database's schema as the Catalog Durable Object hands it to the Worker (cached per isolate
-// for a few seconds, keyed by its version): the database, its dimensions and its columns.
+// for a few seconds, keyed by its version): the database, its dimensions, its columns and the
+// origins browsers may call it from.
 
 import type { ColumnDef } from "./columns";
 
@@ -18,6 +19,8 @@ export interface SchemaSnapshot {
   version: number; // bumped by every column or dimension change
   dimensions: string[];
   columns: ColumnDef[]; // active and inactive
+  /** Origins whose browser pages may read the API's answers ("*": any); absent or empty: none. */
+  allowedOrigins?: string[];
 }
 
 /** Read-side helpers over a snapshot; build once per snapshot. */
@@ -38,6 +41,15 @@ export class SchemaIndex {
 
   get database(): DatabaseInfo {
     return this.snapshot.database;
+  }
+
+  /**
+   * The Access-Control-Allow-Origin for a page of `origin`: "*" when any may read answers, the origin
+   * when listed (exact match: browsers send origins normalised), else null.
+   */
+  corsOrigin(origin: string): string | null {
+    const list = this.snapshot.allowedOrigins ?? [];
+    return list.includes("*") ? "*" : list.includes(origin) ? origin : null;
   }
 
   hasDimension(dimension: string): boolean {

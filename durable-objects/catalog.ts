@@ -1,5 +1,6 @@
 // One object per database (the role MySQL + ZooKeeper played): the database's description, its API
-// key hashes, dimensions, columns (with a schema version bumped on every change), saved queries,
+// key hashes, its settings (the origins browsers may call it from), dimensions, columns (with a
+// schema version bumped on every change), saved queries,
 // the dead-letter records of inserts that could not be applied, and which replica copies are behind
 // their primary (so a query never falls back to one as if it were current).
 
@@ -229,6 +230,18 @@ export class CatalogDO extends DurableObject<Env> {
   }
   // ---- end encryption at rest ----
 
+  // ---- settings -----------------------------------------------------------------------------------
+
+  /**
+   * Replaces the origins browsers may read answers from (src/middleware/cors.ts), already validated at
+   * the edge. Not a schema change: the version stays, so cached query answers stay valid.
+   */
+  async setAllowedOrigins(origins: string[]): Promise<RpcResult<SchemaSnapshot>> {
+    if (this.getMeta("database") === null) return { ok: false, error: { name: "AUTH_INVALID_KEY", message: "the API key's database no longer exists" } };
+    this.setMeta("allowed_origins", JSON.stringify(origins));
+    return { ok: true, value: this.snapshot()! };
+  }
+
   // ---- columns and dimensions -------------------------------------------------------------------
 
   /**
@@ -435,9 +448,11 @@ export class CatalogDO extends DurableObject<Env> {
     const db = this.getMeta("database");
     if (db === null) return null;
     const database = JSON.parse(db) as DatabaseInfo;
+    const origins = this.getMeta("allowed_origins");
     return {
       database,
       version: Number(this.getMeta("schema_version") ?? "1"),
+      allowedOrigins: origins === null ? [] : (JSON.parse(origins) as string[]),
       dimensions: this.sql
         .exec(`SELECT name FROM cat_dimensions ORDER BY name`)
         .toArray()

@@ -11,6 +11,7 @@ import { hourlySnapshotId } from "../../durable-objects/shard/backup-objects";
 import { listSnapshots } from "./listing";
 import { finalizeSnapshot } from "../../durable-objects/shard/backup-manifest";
 import { keepCount, prune } from "./retention";
+import { log } from "../log";
 
 export interface CronReport {
   snapshot: string;
@@ -48,7 +49,7 @@ export async function runScheduledBackups(env: Env, scheduledTime: number, now: 
       report.failures.push(`${info.id}: ${message(e)}`);
     }
   });
-  for (const f of report.failures) console.error(`backup cron ${snapshot}: ${f}`);
+  for (const f of report.failures) log("error", "backup cron failure", { snapshot, error: f });
   return report;
 }
 

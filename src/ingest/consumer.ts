@@ -10,13 +10,10 @@ import { secretsOf } from "../../durable-objects/shard/data-key";
 import { openMessage } from "../../durable-objects/ingest-seal";
 import { INGEST_RETRY_DELAY_MAX_S } from "../../contract/limits";
 import type { ShardAddress } from "../../contract/shard-rpc";
+import { errorText, log } from "../log";
 
 function retryDelay(m: Message<unknown>): { delaySeconds: number } {
   return { delaySeconds: Math.min(INGEST_RETRY_DELAY_MAX_S, 2 ** (m.attempts - 1)) };
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, env: Env): Promise<void> {
@@ -52,7 +49,7 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
         }
       }
       const unopened = opened.filter((o) => o.error !== null);
-      if (unopened.length > 0) console.warn(`ingest: ${unopened.length} sealed message(s) of shard ${addr.db}/${addr.shard} cannot be opened and will retry: ${unopened[0]!.error}`);
+      if (unopened.length > 0) log("warn", "ingest: sealed messages cannot be opened and will retry", { db: addr.db, shard: addr.shard, messages: unopened.length, error: unopened[0]!.error });
       if (msgs.length === 0) return;
       let failure: string | null = null;
       try {
@@ -65,7 +62,7 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
         if (failure === null) m.ack();
         else m.retry(retryDelay(m));
       }
-      if (failure !== null) console.warn(`ingest: shard ${addr.db}/${addr.shard} failed (${msgs.length} messages will retry): ${failure}`);
+      if (failure !== null) log("warn", "ingest: shard failed, messages will retry", { db: addr.db, shard: addr.shard, messages: msgs.length, error: failure });
     }),
   );
 }
@@ -85,7 +82,7 @@ export async function consumeDeadLetters(batch: MessageBatch<QueuedIngestMessage
     if (durableIntakeOn(env)) {
       const held = await Promise.all(intakeLanes().map((lane) => intakeInLane(env, m.db, lane).holds(m.recordId)));
       if (held.includes(true)) {
-        console.warn(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} left the queue after its last retry; the intake keeps retrying it`);
+        log("warn", "ingest: a record left the queue after its last retry; the intake keeps retrying it", { db: m.db, shard: m.shard, recordId: m.recordId });
         msg.ack();
         continue;
       }
@@ -107,8 +104,8 @@ export async function consumeDeadLetters(batch: MessageBatch<QueuedIngestMessage
       }
     }
     const recorded = await catalogOf(env, m.db).recordDeadLetter({ at: new Date().toISOString(), recordId: m.recordId, shard: m.shard, error: lastError });
-    if (recorded) console.error(`ingest: record ${m.recordId} of shard ${m.db}/${m.shard} dead-lettered after its last retry: ${lastError}`);
-    else console.warn(`ingest: record ${m.recordId} of deleted database ${m.db} dropped after its last retry`);
+    if (recorded) log("error", "ingest: record dead-lettered after its last retry", { db: m.db, shard: m.shard, recordId: m.recordId, error: lastError });
+    else log("warn", "ingest: record of a deleted database dropped after its last retry", { db: m.db, recordId: m.recordId });
     msg.ack();
   }
 }

@@ -9,6 +9,7 @@ import type { OutgoingIngestMessage } from "../../contract/queue-messages";
 import { intakeOf } from "../../durable-objects/stubs";
 import { ApiError } from "../../contract/errors";
 import { enqueue } from "./send";
+import { errorText, log } from "../log";
 
 export function durableIntakeOn(env: Env): boolean {
   return String(env.DURABLE_INTAKE) !== "false";
@@ -23,14 +24,14 @@ export async function deliver(env: Env, db: string, requestRecordId: string, mes
   try {
     await intake.accept(messages);
   } catch (e) {
-    console.warn(`ingest: the intake of database ${db} did not take an insert: ${e instanceof Error ? e.message : String(e)}`);
+    log("warn", "ingest: the intake did not take an insert; nothing acknowledged", { db, error: errorText(e) });
     throw new ApiError("QUEUE_UNAVAILABLE", "the insert could not be stored durably and was not acknowledged; retry it (with the same Idempotency-Key)");
   }
   try {
     await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    console.warn(`ingest: the queues refused ${messages.length} message(s) of database ${db} that the intake holds; the intake applies them now`);
+    log("warn", "ingest: the queues refused messages the intake holds; the intake applies them now", { db, messages: messages.length });
     await intake.expedite(messages.map((m) => m.recordId));
   }
 }

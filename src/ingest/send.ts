@@ -6,6 +6,7 @@ import { ApiError } from "../../contract/errors";
 import { batches } from "./pack";
 import { type OutgoingIngestMessage } from "../../contract/queue-messages";
 import { QUEUE_SEND_ATTEMPTS_MAX } from "../../contract/limits";
+import { log, errorText } from "../log";
 
 export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<OutgoingIngestMessage>>): Promise<unknown>;
@@ -33,7 +34,7 @@ async function trySend(queue: QueueLike, requests: MessageSendRequest<OutgoingIn
       await queue.sendBatch(requests);
       return true;
     } catch (e) {
-      console.warn(`queue send failed (attempt ${attempt + 1}/${QUEUE_SEND_ATTEMPTS_MAX}): ${e instanceof Error ? e.message : String(e)}`);
+      log("warn", "queue send failed", { attempt: attempt + 1, attempts: QUEUE_SEND_ATTEMPTS_MAX, error: errorText(e) });
       if (attempt + 1 < QUEUE_SEND_ATTEMPTS_MAX) await scheduler.wait(50 * 4 ** attempt);
     }
   }

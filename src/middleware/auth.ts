@@ -40,7 +40,14 @@ export async function authenticate(env: Env, header: string | undefined): Promis
   if (!header) throw new ApiError("AUTH_MISSING_HEADER", "the Authorization header with your API key is missing");
   const key = header.trim();
   const db = databaseOfKey(key);
-  if (!db) throw new ApiError("AUTH_INVALID_KEY", "the API key is not valid");
+  if (!db) {
+    // API.md §1.3: the header carries the key itself. A "Bearer " habit is common enough to name.
+    const scheme = /^Bearer\s+(\S+)$/i.exec(key);
+    if (scheme && databaseOfKey(scheme[1]!)) {
+      throw new ApiError("AUTH_INVALID_KEY", "send the API key itself as the Authorization header ('Authorization: <key>'), without 'Bearer '");
+    }
+    throw new ApiError("AUTH_INVALID_KEY", "the API key is not valid");
+  }
   const now = Date.now();
   const cached = keys.get(key);
   if (cached && cached.until > now) {

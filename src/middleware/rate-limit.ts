@@ -12,6 +12,7 @@ import type { Caller } from "./auth";
 import type { AppContext } from "../app-env";
 import { ApiError } from "../../contract/errors";
 import { KEY_RATE_PERIOD_S, KEY_RATE_REPORT_MS, KEY_REQUESTS_PER_PERIOD_MAX, ISOLATE_CACHE_ENTRIES_MAX } from "../../contract/limits";
+import { log, errorText } from "../log";
 
 interface Meter {
   /** Requests admitted and not yet told to the binding. */
@@ -65,7 +66,7 @@ export async function enforceRateLimit(c: AppContext, caller: Caller): Promise<v
     success = await meter.admit(limiter, `${caller.db}/${caller.keyId}`);
   } catch (e) {
     // An unavailable limiter must not take the API down with it: allow, and say so in the logs.
-    console.warn(`rate limiter unavailable (request allowed): ${e instanceof Error ? e.message : String(e)}`);
+    log("warn", "rate limiter unavailable (request allowed)", { error: errorText(e) });
     return;
   }
   if (success) return;

@@ -7,6 +7,7 @@ import { SAVED_QUERY_CACHE_PERIOD_DEFAULT, SAVED_QUERY_TYPES } from "../query/sa
 import { createDatabaseSchema, faultSchema, restoreSchema } from "../routes/admin-schemas";
 import { columnPatchSchema, columnSchema } from "../routes/column-schema";
 import { CREATABLE_LEVELS } from "../routes/api-keys";
+import { corsSettingSchema } from "../routes/database-settings";
 import { API_NAME_PATTERN, DEFAULT_DIMENSION } from "../../contract/columns";
 import {
   AGGREGATION_GROUP_N_MAX,
@@ -64,6 +65,7 @@ export function bodySchemas(): Record<string, JsonSchema> {
     Restore: fromZod(restoreSchema),
     Column: fromZod(columnSchema),
     ColumnPatch: fromZod(columnPatchSchema),
+    CorsSetting: fromZod(corsSettingSchema),
     // ---- parsed by hand (src/routes/columns.ts wraps the zod column in a list) ----
     ColumnCreate: {
       description: `One column definition, or a list of 1 to ${COLUMNS_PER_REQUEST_MAX} created all or nothing.`,

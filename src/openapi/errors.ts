@@ -20,11 +20,11 @@ export function errorResponseName(status: number): string {
   return `Error${status}`;
 }
 
-/** The SlicingDice error envelope exactly as errorEnvelope() writes it: `{"errors": [...]}`, no `status`. */
+/** The SlicingDice error envelope exactly as errorEnvelope() writes it: `{"errors": [...], "request-id"}`, no `status`. */
 export function errorEnvelopeSchema(table: readonly ErrorCodeDoc[]): JsonSchema {
   return {
     type: "object",
-    required: ["errors"],
+    required: ["errors", "request-id"],
     properties: {
       errors: {
         type: "array",
@@ -37,10 +37,10 @@ export function errorEnvelopeSchema(table: readonly ErrorCodeDoc[]): JsonSchema 
             code: { type: "integer", enum: [...new Set(table.map((e) => e.code))].sort((a, b) => a - b) },
             message: { type: "string" },
             "more-info": { description: 'Any JSON, e.g. {"max": <limit>} on limit errors.' },
-            more_info: { description: "A copy of more-info for the JavaScript client, which reads this spelling." },
           },
         },
       },
+      "request-id": { type: "string", description: "The answer's X-Request-Id, also in the server's log lines for this request." },
     },
   };
 }

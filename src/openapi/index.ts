@@ -6,6 +6,7 @@ import { ApiError } from "../../contract/errors";
 import type { KeyLevel } from "../../contract/api-keys";
 import { IDEMPOTENCY_KEY_CHARS_MAX, INSERT_WAIT_MS } from "../../contract/limits";
 import { bodySchemas, type JsonSchema } from "./bodies";
+import { responseSchemas } from "./responses";
 import { errorCodeTable, errorEnvelopeSchema, errorResponseName, errorResponses } from "./errors";
 import { ROUTES, type KeyAuth, type RouteDoc } from "./routes";
 
@@ -45,7 +46,10 @@ function buildDocument(): JsonSchema {
       description:
         "A SlicingDice-compatible analytics database on Cloudflare Workers. Paths also answer with a trailing slash, under /v1/test, " +
         "and by their historical names (/v1/field, /v1/index, /v1/project, /v1/query/count/events, /v1/query/sql). Every failure " +
-        "answers the SlicingDice error envelope; `x-error-codes` lists every code with its HTTP status.",
+        "answers the SlicingDice error envelope with the request's `request-id`; `x-error-codes` lists every code with its HTTP status. " +
+        "Every answer carries X-Request-Id (the client's own when it is 1 to 128 of [A-Za-z0-9_=-], else a new UUID). Browsers: " +
+        "OPTIONS preflights on /v1 are answered for any origin without a key; an answer is readable by a page only when its origin " +
+        "is in the database's allowed-origins (GET/PUT /v1/database/cors).",
     },
     servers: [{ url: "/" }],
     tags: [...new Set(ROUTES.map((r) => r.tag))].map((name) => ({ name })),
@@ -80,19 +84,24 @@ function buildDocument(): JsonSchema {
         dimension: { name: "dimension", in: "query", required: false, schema: { type: "string" }, description: 'The column\'s dimension (default "default").' },
       },
       schemas: {
-        SuccessEnvelope: {
-          type: "object",
-          required: ["status", "took"],
-          properties: { status: { const: "success" }, took: { type: "number", description: "Seconds spent answering." } },
-          description: "Every success answer; the operation's own members sit beside these two.",
-        },
-        ErrorEnvelope: errorEnvelopeSchema(table),
-        ...bodySchemas(),
+        ...distinct({ ErrorEnvelope: errorEnvelopeSchema(table) }, bodySchemas(), responseSchemas()),
       },
       responses: errorResponses(table),
     },
     "x-error-codes": table,
   };
+}
+
+/** Component maps joined, refusing a name two of them define (a spread would keep only the last). */
+function distinct(...maps: Array<Record<string, JsonSchema>>): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const map of maps) {
+    for (const [name, schema] of Object.entries(map)) {
+      if (name in out) throw new Error(`openapi: two schemas are named ${name}`);
+      out[name] = schema;
+    }
+  }
+  return out;
 }
 
 function operation(route: RouteDoc, statuses: ReadonlySet<number>): JsonSchema {
@@ -136,9 +145,8 @@ function operation(route: RouteDoc, statuses: ReadonlySet<number>): JsonSchema {
     for (const s of [400, 413, 415]) errors.add(s);
   }
 
-  const okSchema: JsonSchema = route.envelope === false ? { type: "object" } : { $ref: "#/components/schemas/SuccessEnvelope" };
   const responses: Record<string, JsonSchema> = {
-    [String(route.ok ?? 200)]: { description: route.returns, content: { "application/json": { schema: okSchema } } },
+    [String(route.ok ?? 200)]: { description: route.returns, content: { "application/json": { schema: { $ref: `#/components/schemas/${route.response}` } } } },
   };
   for (const status of [...errors].sort((a, b) => a - b)) {
     if (!statuses.has(status)) throw new Error(`openapi: ${route.path} answers ${status}, which no error code has`);

@@ -28,9 +28,9 @@ export interface RouteDoc {
   /** A components.schemas name; `maxBytes` is what the route passes to readJson/readText. */
   body?: { schema: string; maxBytes: number; optional?: true; sql?: true };
   ok?: 200 | 201;
-  /** false: a plain JSON answer, not the success envelope (GET /, GET /openapi.json). */
-  envelope?: false;
-  /** The members of the answer besides status and took. */
+  /** The components.schemas name of the success answer (./responses.ts). */
+  response: string;
+  /** The members of the answer besides status and took, in a line. */
   returns: string;
   /** Statuses besides those implied by the auth (401/403/429, 401/503) and a body (400/413/415). */
   errors?: readonly number[];
@@ -42,23 +42,25 @@ const MASTER: KeyAuth = { requireLevel: [] };
 const DB_ID = { id: "The database id (20 hex digits) from POST /admin/databases." };
 const QUERY_BODY = (schema: string) => ({ schema, maxBytes: QUERY_BODY_BYTES_MAX });
 /** Every query fans out to the shards: a shard with no answering copy is 503 / 4001. */
-const QUERY = (path: string, summary: string, schema: string, returns: string): RouteDoc => ({
+const QUERY = (path: string, summary: string, schema: string, response: string, returns: string): RouteDoc => ({
   method: "post",
   path,
   tag: "queries",
   summary,
   auth: READ,
   body: QUERY_BODY(schema),
+  response,
   returns,
   errors: [503],
 });
-const EXTRACT = (path: string, summary: string, returns: string): RouteDoc => ({
+const EXTRACT = (path: string, summary: string, response: string, returns: string): RouteDoc => ({
   method: "post",
   path,
   tag: "data extraction",
   summary,
   auth: READ,
   body: QUERY_BODY("Extraction"),
+  response,
   returns,
   errors: [503],
 });
@@ -68,18 +70,19 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "get",
     path: "/",
+    response: "ServiceAnswer",
     tag: "service",
     summary: "Describe the service and where its API and documents are.",
     auth: "none",
-    envelope: false,
     returns: "service, description, api, docs, openapi",
   },
-  { method: "get", path: "/openapi.json", tag: "service", summary: "This OpenAPI 3.1 document.", auth: "none", envelope: false, returns: "the OpenAPI document" },
+  { method: "get", path: "/openapi.json", response: "OpenApiDocument", tag: "service", summary: "This OpenAPI 3.1 document.", auth: "none", returns: "the OpenAPI document" },
 
   // ---- operator API (src/routes/admin.ts, src/routes/backups.ts) ----
   {
     method: "post",
     path: "/admin/databases",
+    response: "DatabaseCreated",
     tag: "operator",
     summary: "Create a database with its master, write and read keys.",
     auth: "admin",
@@ -87,10 +90,19 @@ export const ROUTES: readonly RouteDoc[] = [
     ok: 201,
     returns: "database {id, name, description, shards, replicas, created-at}, api-keys {master, write, read} (shown once)",
   },
-  { method: "get", path: "/admin/databases", tag: "operator", summary: "List every database.", auth: "admin", returns: "databases: [{id, name, description, shards, replicas, created-at}]" },
+  {
+    method: "get",
+    path: "/admin/databases",
+    response: "DatabaseList",
+    tag: "operator",
+    summary: "List every database.",
+    auth: "admin",
+    returns: "databases: [{id, name, description, shards, replicas, created-at}]",
+  },
   {
     method: "delete",
     path: "/admin/databases/:id",
+    response: "DatabaseDeleted",
     tag: "operator",
     summary: "Delete a database: every shard copy and its catalog.",
     auth: "admin",
@@ -101,6 +113,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "get",
     path: "/admin/databases/:id/health",
+    response: "DatabaseHealth",
     tag: "operator",
     summary: "Health of every shard copy, dead letters, lagging replicas and encryption state.",
     auth: "admin",
@@ -111,6 +124,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "get",
     path: "/admin/databases/:id/dead-letters",
+    response: "DeadLetters",
     tag: "operator",
     summary: "Insert batches that could not be applied.",
     auth: "admin",
@@ -121,6 +135,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/databases/:id/faults",
+    response: "FaultSet",
     tag: "operator",
     summary: "Inject a fault into one shard copy (only where ALLOW_FAULT_INJECTION is true).",
     auth: "admin",
@@ -132,6 +147,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/databases/:id/keys/master/rotate",
+    response: "MasterKeyReplaced",
     tag: "operator",
     summary: "Replace a lost or leaked master key; the old one stops working.",
     auth: "admin",
@@ -142,6 +158,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/rotate-data-key-secret",
+    response: "DataKeyRotation",
     tag: "operator",
     summary: "Re-wrap every database's data key with the current DATA_KEY_SECRET.",
     auth: "admin",
@@ -151,6 +168,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/databases/:id/backup",
+    response: "SnapshotTaken",
     tag: "operator",
     summary: "Take a snapshot of every shard now.",
     auth: "admin",
@@ -162,6 +180,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "get",
     path: "/admin/databases/:id/backups",
+    response: "Backups",
     tag: "operator",
     summary: "List complete snapshots: local (hourly, manual) and daily remote copies.",
     auth: "admin",
@@ -172,6 +191,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/databases/:id/restore",
+    response: "Restored",
     tag: "operator",
     summary: "Restore every shard copy from a snapshot, verified before anything changes.",
     auth: "admin",
@@ -183,6 +203,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/databases/:id/noop",
+    response: "NoopAnswer",
     tag: "operator",
     summary: "Call every shard with nothing to do: the platform's latency floor.",
     auth: "admin",
@@ -192,11 +213,47 @@ export const ROUTES: readonly RouteDoc[] = [
   },
 
   // ---- database and columns (src/routes/columns.ts) ----
-  { method: "get", path: "/v1/database", tag: "columns", summary: "Describe the database and its dimensions.", auth: MASTER, returns: "name, description, dimensions, created-at, updated-at" },
-  { method: "get", path: "/v1/column", tag: "columns", summary: "List the columns (a custom key sees only its granted ones).", auth: READ, returns: "active: [column], inactive: [column]" },
+  {
+    method: "get",
+    path: "/v1/database",
+    response: "DatabaseDescription",
+    tag: "columns",
+    summary: "Describe the database and its dimensions.",
+    auth: MASTER,
+    returns: "name, description, dimensions, created-at, updated-at",
+  },
+  {
+    method: "get",
+    path: "/v1/database/cors",
+    response: "CorsSettingAnswer",
+    tag: "columns",
+    summary: "The origins whose browser pages may read the API's answers (none until set).",
+    auth: MASTER,
+    returns: "allowed-origins: [origin]",
+  },
+  {
+    method: "put",
+    path: "/v1/database/cors",
+    response: "CorsSettingAnswer",
+    tag: "columns",
+    summary: "Replace the origins whose browser pages may read the API's answers.",
+    auth: MASTER,
+    body: QUERY_BODY("CorsSetting"),
+    returns: "allowed-origins: [origin], normalised",
+  },
+  {
+    method: "get",
+    path: "/v1/column",
+    response: "ColumnList",
+    tag: "columns",
+    summary: "List the columns (a custom key sees only its granted ones).",
+    auth: READ,
+    returns: "active: [column], inactive: [column]",
+  },
   {
     method: "post",
     path: "/v1/column",
+    response: "ColumnsCreated",
     tag: "columns",
     summary: "Create one column or a list of them, all or nothing.",
     auth: { requireLevel: ["write"], refused: { level: "custom", why: "custom keys cannot create columns (403 / 15)" } },
@@ -207,6 +264,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "put",
     path: "/v1/column/:apiName",
+    response: "ColumnChanged",
     tag: "columns",
     summary: "Rename a column or change its description.",
     auth: MASTER,
@@ -219,6 +277,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "delete",
     path: "/v1/column/:apiName",
+    response: "ColumnDeactivated",
     tag: "columns",
     summary: "Deactivate a column.",
     auth: MASTER,
@@ -232,6 +291,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/v1/insert",
+    response: "Inserted",
     tag: "insert",
     summary: "Insert or update entities; checked whole, then queued.",
     auth: WRITE,
@@ -242,21 +302,42 @@ export const ROUTES: readonly RouteDoc[] = [
   },
 
   // ---- queries (src/routes/query.ts, src/routes/extraction.ts) ----
-  QUERY("/v1/query/count/entity", "Count the entities matching each named query.", "NamedQueries", "result: {<query-name>: integer}"),
-  { ...QUERY("/v1/query/count/entity/total", "Count every entity, or those of the listed dimensions.", "Total", "result: {total: integer}"), body: { ...QUERY_BODY("Total"), optional: true } },
-  { method: "get", path: "/v1/query/count/entity/total", tag: "queries", summary: "Count every entity (the historical bodiless GET).", auth: READ, returns: "result: {total: integer}", errors: [503] },
-  QUERY("/v1/query/count/event", "Count the events matching each named query within its window.", "NamedQueries", "result: {<query-name>: integer}"),
-  QUERY("/v1/query/exists/entity", "Tell which of the given entity ids exist.", "Exists", "exists: [id], not-exists: [id]"),
-  QUERY("/v1/query/top_values", "The most frequent values of columns, per named sub-query.", "TopValues", "result: {<name>: {<column>: [{value, quantity}]}}"),
-  QUERY("/v1/query/aggregation", "Group by columns' top values and compute metrics or histograms.", "Aggregation", "result: nested groups and metrics (API.md §7.6)"),
-  EXTRACT("/v1/data_extraction/result", "Fetch column values of the matching entities, a page at a time.", "data: [row], page, next-page"),
-  EXTRACT("/v1/data_extraction/score", "Like result, with each entity's relevance score.", "data: [row with score], page, next-page"),
+  QUERY("/v1/query/count/entity", "Count the entities matching each named query.", "NamedQueries", "Counts", "result: {<query-name>: integer}"),
+  {
+    ...QUERY("/v1/query/count/entity/total", "Count every entity, or those of the listed dimensions.", "Total", "TotalAnswer", "result: {total: integer}"),
+    body: { ...QUERY_BODY("Total"), optional: true },
+  },
+  {
+    method: "get",
+    path: "/v1/query/count/entity/total",
+    response: "TotalAnswer",
+    tag: "queries",
+    summary: "Count every entity (the historical bodiless GET).",
+    auth: READ,
+    returns: "result: {total: integer}",
+    errors: [503],
+  },
+  QUERY("/v1/query/count/event", "Count the events matching each named query within its window.", "NamedQueries", "Counts", "result: {<query-name>: integer}"),
+  QUERY("/v1/query/exists/entity", "Tell which of the given entity ids exist.", "Exists", "ExistsAnswer", "exists: [id], not-exists: [id]"),
+  QUERY("/v1/query/top_values", "The most frequent values of columns, per named sub-query.", "TopValues", "TopValuesAnswer", "result: {<name>: {<column>: [{value, quantity}]}}"),
+  QUERY("/v1/query/aggregation", "Group by columns' top values and compute metrics or histograms.", "Aggregation", "AggregationAnswer", "result: nested groups and metrics (API.md §7.6)"),
+  EXTRACT("/v1/data_extraction/result", "Fetch column values of the matching entities, a page at a time.", "ResultPage", "data: [row], page, next-page"),
+  EXTRACT("/v1/data_extraction/score", "Like result, with each entity's relevance score.", "ScorePage", "data: [row with score], page, next-page"),
 
   // ---- saved queries (src/routes/saved.ts) ----
-  { method: "get", path: "/v1/query/saved", tag: "saved queries", summary: "List the saved queries.", auth: MASTER, returns: "saved-queries: [{name, type, query, dimension?, cache-period}]" },
+  {
+    method: "get",
+    path: "/v1/query/saved",
+    response: "SavedQueries",
+    tag: "saved queries",
+    summary: "List the saved queries.",
+    auth: MASTER,
+    returns: "saved-queries: [{name, type, query, dimension?, cache-period}]",
+  },
   {
     method: "post",
     path: "/v1/query/saved",
+    response: "SavedQuerySaved",
     tag: "saved queries",
     summary: "Save a query under a name.",
     auth: MASTER,
@@ -267,6 +348,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "get",
     path: "/v1/query/saved/:name",
+    response: "SavedQueryRun",
     tag: "saved queries",
     summary: "Run a saved query (cached for its cache-period).",
     auth: READ,
@@ -277,6 +359,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "put",
     path: "/v1/query/saved/:name",
+    response: "SavedQueryReplaced",
     tag: "saved queries",
     summary: "Replace a saved query's definition.",
     auth: MASTER,
@@ -288,6 +371,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "delete",
     path: "/v1/query/saved/:name",
+    response: "SavedQueryDeleted",
     tag: "saved queries",
     summary: "Delete a saved query.",
     auth: MASTER,
@@ -300,6 +384,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/v1/delete",
+    response: "DeleteAnswer",
     tag: "mutations",
     summary: "Delete the entities a query selects.",
     auth: { requireLevel: ["custom"] },
@@ -311,6 +396,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/v1/update",
+    response: "UpdateAnswer",
     tag: "mutations",
     summary: "Set attribute values on the entities a query selects.",
     auth: { requireLevel: ["custom"] },
@@ -324,6 +410,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/v1/sql",
+    response: "SqlAnswer",
     tag: "sql",
     summary: "Run one SQL statement: SELECT (read key) or INSERT (write key).",
     auth: { requireLevel: ["read", "write"] },
@@ -337,6 +424,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/v1/keys",
+    response: "KeyCreated",
     tag: "keys",
     summary: "Create a read, write or custom key (its secret is shown once).",
     auth: MASTER,
@@ -344,11 +432,22 @@ export const ROUTES: readonly RouteDoc[] = [
     ok: 201,
     returns: "id, name, level, permissions, created-at, api-key",
   },
-  { method: "get", path: "/v1/keys", tag: "keys", summary: "List the keys (never their secrets).", auth: MASTER, returns: "keys: [{id, name, level, permissions, created-at}]" },
-  { method: "delete", path: "/v1/keys/:id", tag: "keys", summary: "Revoke a key.", auth: MASTER, params: { id: "The key's id, from GET /v1/keys." }, returns: "revoked: the key", errors: [404, 409] },
+  { method: "get", path: "/v1/keys", response: "KeyList", tag: "keys", summary: "List the keys (never their secrets).", auth: MASTER, returns: "keys: [{id, name, level, permissions, created-at}]" },
+  {
+    method: "delete",
+    path: "/v1/keys/:id",
+    response: "KeyRevoked",
+    tag: "keys",
+    summary: "Revoke a key.",
+    auth: MASTER,
+    params: { id: "The key's id, from GET /v1/keys." },
+    returns: "revoked: the key",
+    errors: [404, 409],
+  },
   {
     method: "post",
     path: "/v1/keys/master/rotate",
+    response: "KeyCreated",
     tag: "keys",
     summary: "Replace the master key presented with a new one.",
     auth: MASTER,

@@ -15,7 +15,7 @@ import type { CompiledQuery } from "./compiled";
 import { compileQuery, lookupColumn, type ExprContext } from "./expr";
 import { intervalBuckets, parseInterval } from "./histogram";
 import { mergeAggNodes } from "./merge/agg-tree";
-import { emptyPartial, metricValue } from "./merge/metrics";
+import { emptyPartial, metricValue, type MetricNumber } from "./merge/metrics";
 import { rankValues } from "./merge/values";
 import { answersOfKind, approximation, scaleCount, type Approximation } from "./merge/shards";
 import { queryOperand } from "./operands";
@@ -30,7 +30,8 @@ interface GroupSpec {
 interface MetricOut {
   column: string;
   metric: MetricName;
-  integer: boolean;
+  /** The column's number type and decimal places: the shown metric follows them (merge/metrics.ts). */
+  number: MetricNumber;
   buckets: Bucket[] | null;
 }
 
@@ -153,7 +154,7 @@ function metricLevel(level: JsonObject, column: string, col: ColumnDef, raw: str
   }
   return {
     spec: { col: columnRef(col), metric, window, buckets },
-    out: { column, metric, integer: isIntegerType(col.type), buckets },
+    out: { column, metric, number: { integer: isIntegerType(col.type), decimalPlaces: col.decimalPlaces }, buckets },
   };
 }
 
@@ -173,7 +174,7 @@ function render(node: AggNode, depth: number, groups: GroupSpec[], metrics: Metr
     if (m.buckets !== null) {
       const entries = (Array.isArray(slot) ? slot : []).flatMap(([b, p]) => {
         const bucket = m.buckets![b];
-        return bucket ? [{ [m.metric]: metricValue(m.metric, p, m.integer, approx), between: [isoDateTime(bucket.from), isoDateTime(bucket.to)] }] : [];
+        return bucket ? [{ [m.metric]: metricValue(m.metric, p, m.number, approx), between: [isoDateTime(bucket.from), isoDateTime(bucket.to)] }] : [];
       });
       if (!nested || entries.length > 0) out[m.column] = entries;
       return;
@@ -181,7 +182,7 @@ function render(node: AggNode, depth: number, groups: GroupSpec[], metrics: Metr
     const p: MetricPartial = slot !== undefined && !Array.isArray(slot) ? slot : emptyPartial();
     if (nested && p.count === 0) return;
     const prev = out[m.column];
-    out[m.column] = { ...(isObject(prev) ? prev : {}), [m.metric]: metricValue(m.metric, p, m.integer, approx) };
+    out[m.column] = { ...(isObject(prev) ? prev : {}), [m.metric]: metricValue(m.metric, p, m.number, approx) };
   });
   return out;
 }

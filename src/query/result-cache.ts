@@ -11,6 +11,7 @@ import type { MasterSecrets } from "../../durable-objects/shard/data-key";
 import { open, seal } from "../../durable-objects/edge-seal";
 import { sha256Hex } from "../crypto/api-key-tokens";
 import { RESULT_CACHE_FRESH_MS, KV_TTL_MIN_S } from "../../contract/limits";
+import { log, errorText } from "../log";
 
 interface EntryMeta {
   at: number; // epoch ms the answer was computed
@@ -56,7 +57,7 @@ export async function readCached(kv: KVNamespace, key: string, now: number, opti
     // A sealed entry without a secret to open it (or one that fails) is a miss, never an error.
     return sealing === null ? null : fromUtf8.decode(await open(sealing.secrets, "result-cache", sealing.db, key, new Uint8Array(value)));
   } catch (e) {
-    console.warn(`result cache read failed (answering uncached): ${e instanceof Error ? e.message : String(e)}`);
+    log("warn", "result cache read failed (answering uncached)", { error: errorText(e) });
     return null;
   }
 }
@@ -71,6 +72,6 @@ export async function writeCached(kv: KVNamespace, key: string, body: string, no
     if (sealed === null) await kv.put(key, body, { expirationTtl: ttl, metadata: { at: now } satisfies EntryMeta });
     else await kv.put(key, sealed, { expirationTtl: ttl, metadata: { at: now, sealed: true } satisfies EntryMeta });
   } catch (e) {
-    console.warn(`result cache write failed: ${e instanceof Error ? e.message : String(e)}`);
+    log("warn", "result cache write failed", { error: errorText(e) });
   }
 }

@@ -20,6 +20,7 @@ import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../../durable-
 import { rotateDataKeys } from "../crypto/rotate";
 import { parseWith } from "./validation";
 import { createDatabaseSchema, faultSchema } from "./admin-schemas";
+import { databaseOr404 } from "./database-param";
 
 const SHARDS_DEFAULT = 8;
 
@@ -147,18 +148,12 @@ admin.post("/databases/:id/noop", async (c) => {
     info = { db: await databaseOr404(c), until: Date.now() + AUTH_CACHE_MS };
     noopDatabases.set(id, info);
   }
+  c.set("db", info.db.id);
   const result = await fanOut(c.env, info.db, (stub, addr) => stub.ping(addr));
   return success(c, { shards: result.answers.length });
 });
 
 const noopDatabases = new Map<string, { db: DatabaseInfo; until: number }>();
-
-async function databaseOr404(c: AppContext): Promise<DatabaseInfo> {
-  const id = c.req.param("id") ?? "";
-  const info = /^[0-9a-f]{20}$/.test(id) ? await directoryOf(c.env).get(id) : null;
-  if (!info) throw new ApiError("DATABASE_NOT_FOUND", `no database with id '${id}'`);
-  return info;
-}
 
 function defaultShards(c: AppContext): number {
   const n = Number(c.env.DEFAULT_SHARDS);

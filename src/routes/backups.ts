@@ -6,16 +6,14 @@ import { Hono } from "hono";
 import { takeSnapshot } from "../backup/take";
 import { complete, describe, listSnapshots } from "../backup/listing";
 import { restoreSnapshot } from "../backup/restore";
-import { directoryOf } from "../../durable-objects/stubs";
 import { noteDataChange } from "../query/data-changes";
 import { readJson } from "../middleware/body-limits";
 import { success } from "./respond";
-import { type AppContext, type AppEnv } from "../app-env";
-import { ApiError } from "../../contract/errors";
+import { type AppEnv } from "../app-env";
 import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import type { DatabaseInfo } from "../../contract/schema";
 import { parseWith } from "./validation";
 import { restoreSchema } from "./admin-schemas";
+import { databaseOr404 } from "./database-param";
 
 export const backups = new Hono<AppEnv>();
 
@@ -38,10 +36,3 @@ backups.post("/databases/:id/restore", async (c) => {
   noteDataChange(info.id, Date.now()); // the data went back in time: this isolate's cached answers are stale
   return success(c, { restored: r.snapshot, location: r.location, shards: r.shards, "shard-copies": r.copies, bytes: r.bytes, rows: r.rows });
 });
-
-async function databaseOr404(c: AppContext): Promise<DatabaseInfo> {
-  const id = c.req.param("id") ?? "";
-  const info = /^[0-9a-f]{20}$/.test(id) ? await directoryOf(c.env).get(id) : null;
-  if (!info) throw new ApiError("DATABASE_NOT_FOUND", `no database with id '${id}'`);
-  return info;
-}

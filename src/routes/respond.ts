@@ -4,19 +4,18 @@
 import type { AppContext } from "../app-env";
 import { stringifyResponse } from "../query/json";
 
+const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
+
 /** The success envelope: the payload plus status and took (seconds, as SlicingDice did); floats keep their ".0". */
 export function success(c: AppContext, body: Record<string, unknown>, status: 200 | 201 = 200): Response {
-  return new Response(stringifyResponse({ status: "success", ...body, took: tookSeconds(c) }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+  // c.body, not a bare Response: it keeps the headers middleware set before the route ran (X-Request-Id, CORS).
+  return c.body(stringifyResponse({ status: "success", ...body, took: tookSeconds(c) }), status, JSON_TYPE);
 }
 
 /** The success envelope around a body already serialised (a cached answer): `{...}` text. */
 export function successFromText(c: AppContext, bodyText: string): Response {
   const inner = bodyText.trim().slice(1, -1).trim();
-  const text = `{"status":"success",${inner ? `${inner},` : ""}"took":${tookSeconds(c)}}`;
-  return new Response(text, { status: 200, headers: { "content-type": "application/json; charset=utf-8" } });
+  return c.body(`{"status":"success",${inner ? `${inner},` : ""}"took":${tookSeconds(c)}}`, 200, JSON_TYPE);
 }
 
 export function tookSeconds(c: AppContext): number {

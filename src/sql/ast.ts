@@ -2,6 +2,8 @@
 // carries `at`, the source offset of its first character, so later stages can name positions.
 // No name resolution happens here: column references are raw name parts.
 
+import type { RelativeOffset } from "../ingest/dates";
+
 export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
 
 export type AggregateName = "COUNT" | "AVG" | "MIN" | "MAX" | "SUM";
@@ -20,6 +22,12 @@ export type SqlExpr =
   | { kind: "aggregate"; name: AggregateName; arg: SqlExpr | null; distinct: boolean; at: number }
   /** Any other call: DATEPART('dd', col), INTERVAL(col). `name` is upper-cased. */
   | { kind: "call"; name: string; args: SqlExpr[]; at: number }
+  /** NOW() and CURRENT_TIMESTAMP: the request's instant; CURRENT_DATE (`date`): the start of its UTC day. */
+  | { kind: "now"; date: boolean; at: number }
+  /** INTERVAL '1' DAY, INTERVAL 1 DAY or INTERVAL '1 day': a calendar offset (months and years by the calendar). */
+  | { kind: "interval"; offset: RelativeOffset; at: number }
+  /** A date plus or minus an interval: NOW() - INTERVAL '1' DAY, '2017-05-22' + INTERVAL 1 WEEK. */
+  | { kind: "shift"; base: SqlExpr; sign: 1 | -1; interval: Extract<SqlExpr, { kind: "interval" }>; at: number }
   | { kind: "case"; whens: Array<{ cond: SqlExpr; result: SqlExpr }>; otherwise: SqlExpr | null; at: number }
   | { kind: "compare"; op: CompareOp; left: SqlExpr; right: SqlExpr; at: number }
   | { kind: "between"; arg: SqlExpr; low: SqlExpr; high: SqlExpr; negated: boolean; at: number }
@@ -44,7 +52,8 @@ export interface SelectStatement {
   kind: "select";
   distinct: boolean;
   items: SelectItem[];
-  from: { name: string; at: number };
+  /** FROM dim [AS] alias: `alias` qualifies column names as the dimension's name does. */
+  from: { name: string; alias: string | null; at: number };
   where: SqlExpr | null;
   groupBy: SqlExpr[];
   having: SqlExpr | null;

@@ -66,6 +66,19 @@ const DATE_PARTS: Record<string, DatePart> = {
   second: "second",
 };
 
+/** YEAR(col), MONTH(col), … : DATEPART with the part in the function's name (MySQL, T-SQL). */
+const PART_FUNCTIONS: Record<string, DatePart> = {
+  YEAR: "year",
+  QUARTER: "quarter",
+  MONTH: "month",
+  DAY: "day",
+  DAYOFYEAR: "dayofyear",
+  WEEK: "week",
+  HOUR: "hour",
+  MINUTE: "minute",
+  SECOND: "second",
+};
+
 /** DATEPART(part, ms) with T-SQL's numbering (months 1-12, weekday 1 = Sunday), UTC. */
 export function datePart(part: DatePart, ms: number): number {
   const d = new Date(ms);
@@ -254,9 +267,23 @@ export class CondCompiler {
     return { op: "datepart", col, part, test };
   }
 
-  /** Validates DATEPART(part, col): the part as 'dd' or dd, the column a date/datetime attribute. */
+  /** Validates DATEPART(part, col) or YEAR(col)-style calls: the part as 'dd' or dd, the column a date/datetime attribute. */
   datePartCall(call: Extract<SqlExpr, { kind: "call" }>): { col: ColumnDef; part: DatePart } {
-    if (call.name !== "DATEPART") throw this.scope.error(call.at, `unsupported function ${call.name}(...) (supported: COUNT, AVG, MIN, MAX, SUM, DATEPART)`);
+    const named = PART_FUNCTIONS[call.name];
+    if (named !== undefined) {
+      const colArg = call.args[0];
+      if (call.args.length !== 1 || colArg === undefined) throw this.scope.error(call.at, `${call.name} takes one column: ${call.name}(column)`);
+      return { col: this.dateColumn(colArg, call.name), part: named };
+    }
+    if (call.name === "DATE_TRUNC" || call.name === "TRUNC" || call.name === "DATE_FORMAT" || call.name === "EXTRACT") {
+      throw this.scope.error(
+        call.at,
+        `${call.name}(...) is not supported: compare or group by parts of a date with DATEPART('yy' | 'mm' | 'dd' | 'hh', column) or YEAR(column), MONTH(column), DAY(column), or bucket events by day with GROUP BY INTERVAL([col.date]) = 'days'`,
+      );
+    }
+    if (call.name !== "DATEPART") {
+      throw this.scope.error(call.at, `unsupported function ${call.name}(...) (supported: COUNT, AVG, MIN, MAX, SUM, DATEPART, YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, NOW)`);
+    }
     const [partArg, colArg] = call.args;
     if (call.args.length !== 2 || partArg === undefined || colArg === undefined) {
       throw this.scope.error(call.at, "DATEPART takes two arguments: DATEPART('dd' | 'mm' | 'yy', column)");
@@ -264,12 +291,17 @@ export class CondCompiler {
     const partText = partArg.kind === "string" ? partArg.value : partArg.kind === "column" && partArg.parts.length === 1 ? partArg.parts[0]! : null;
     const part = partText === null ? undefined : DATE_PARTS[partText.toLowerCase()];
     if (part === undefined) throw this.scope.error(partArg.at, `unknown DATEPART unit ${describeExpr(partArg)} (use 'yy', 'mm', 'dd', 'hh', 'mi', 'ss', ...)`);
-    if (colArg.kind !== "column") throw this.scope.error(colArg.at, `DATEPART needs a column, found ${describeExpr(colArg)}`);
+    return { col: this.dateColumn(colArg, "DATEPART"), part };
+  }
+
+  /** The date or datetime attribute column a date-part function reads. */
+  private dateColumn(colArg: SqlExpr, fn: string): ColumnDef {
+    if (colArg.kind !== "column") throw this.scope.error(colArg.at, `${fn} needs a column, found ${describeExpr(colArg)}`);
     const t = this.scope.resolve(colArg);
     if (t.kind !== "attr" || valueKindOf(t.col.type) !== "time") {
-      throw new ApiError("QUERY_COLUMN_USAGE", `SQL: DATEPART needs a date or datetime column, ${t.key} is not one at ${this.scope.where(colArg.at)}`);
+      throw new ApiError("QUERY_COLUMN_USAGE", `SQL: ${fn} needs a date or datetime column, ${t.key} is not one at ${this.scope.where(colArg.at)}`);
     }
-    return { col: t.col, part };
+    return t.col;
   }
 
   /** The ValueTest of a predicate on a column's values. */
@@ -319,19 +351,25 @@ export class CondCompiler {
 
   /** The window a predicate on [ev.date] selects (bounds inclusive; relative tokens resolved against now). */
   private dateWindow(e: Extract<SqlExpr, { kind: "compare" | "between" | "in" | "like" }>, col: ColumnDef): Window {
-    const text = (lit: SqlExpr): string => {
-      if (lit.kind !== "string") throw this.scope.error(lit.at, `a date must be quoted ('YYYY-MM-DD'), found ${describeExpr(lit)}`);
-      return lit.value;
+    const instant = (lit: SqlExpr): number => {
+      const ms = this.scope.instantOf(lit);
+      if (ms === null) throw this.scope.error(lit.at, `a date must be quoted ('YYYY-MM-DD') or NOW(), CURRENT_DATE, ... ± INTERVAL, found ${describeExpr(lit)}`);
+      return ms;
     };
     if (e.kind === "between") {
       if (e.negated) throw this.scope.error(e.at, `NOT BETWEEN is not supported on ${col.apiName}.date`);
-      const w = resolveWindow([text(e.low), text(e.high)], this.scope.now);
-      if ("error" in w) throw this.scope.error(e.low.at, `invalid date in BETWEEN ('${w.text}'); use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SS[Z]'`);
-      return w; // like the JSON `between`, bounds may come in either order
+      if (e.low.kind === "string" && e.high.kind === "string") {
+        // Quoted bounds read like the JSON `between`: a relative token ('-1d') applies to the other bound.
+        const w = resolveWindow([e.low.value, e.high.value], this.scope.now);
+        if ("error" in w) throw this.scope.error(e.low.at, `invalid date in BETWEEN ('${w.text}'); use 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SS[Z]'`);
+        return w;
+      }
+      const [a, b] = [instant(e.low), instant(e.high)];
+      return { from: Math.min(a, b), to: Math.max(a, b) }; // like the JSON `between`, bounds may come in either order
     }
     if (e.kind === "compare") {
       const side = e.left.kind === "column" ? { op: e.op, lit: e.right } : { op: flip(e.op), lit: e.left };
-      const t = this.scope.instant(text(side.lit), side.lit.at);
+      const t = instant(side.lit);
       switch (side.op) {
         case "=":
           return { from: t, to: t };

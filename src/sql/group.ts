@@ -12,6 +12,7 @@ import { float, Float, stringifyResponse } from "../query/json";
 import type { Cell, EntityRecord, EventCell, OutValue } from "./records";
 import { compareScalars } from "../../contract/value-test";
 import { DAY_MS } from "../../contract/limits";
+import { roundAverage, roundSum } from "../query/rounding";
 
 export type IntervalUnit = "minute" | "hour" | "day" | "week" | "month" | "year";
 
@@ -156,11 +157,6 @@ function aggCells(arg: Exclude<AggArg, { kind: "entities" }>, g: Group, plan: Ro
   return arg.kind === "event-value" ? events : events.map((ev) => ({ v: ev.t, out: isoDateTime(ev.t) }));
 }
 
-/** AVG is rounded to 6 decimals (API.md §7.12.2: 11.201333 for 11.2013333…). */
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
-
 function aggregate(p: Extract<Projection, { kind: "agg" }>, g: Group, plan: RowPlan, evCol: ColumnDef | null): OutValue {
   if (p.arg.kind === "entities") return g.entities.length;
   let cells = aggCells(p.arg, g, plan, evCol);
@@ -181,9 +177,9 @@ function aggregate(p: Extract<Projection, { kind: "agg" }>, g: Group, plan: RowP
       const nums = cells.flatMap((c) => (typeof c.v === "number" ? [c.v] : []));
       if (nums.length === 0) return null;
       const sum = nums.reduce((a, b) => a + b, 0);
-      if (p.fn === "AVG") return float(round6(sum / nums.length));
+      if (p.fn === "AVG") return float(roundAverage(sum / nums.length));
       const integer = p.arg.kind !== "event-date" && isIntegerType(p.arg.col.type);
-      return integer ? sum : float(sum);
+      return integer ? sum : float(roundSum(sum, p.arg.col.decimalPlaces));
     }
     case "MIN":
     case "MAX": {

@@ -25,5 +25,5 @@ export function compileSql(text: string, schema: SchemaIndex, now: number): SqlS
   if (!schema.hasDimension(dimension)) {
     throw new ApiError("QUERY_UNKNOWN_DIMENSION", `SQL: unknown dimension ${dimension} in FROM`);
   }
-  return { kind: "select", query: compileSelect(stmt, new Scope(text, schema, dimension, now)) };
+  return { kind: "select", query: compileSelect(stmt, new Scope(text, schema, dimension, now, stmt.from.alias)) };
 }

@@ -6,6 +6,7 @@ import type { AggregateName, CompareOp, InsertStatement, OrderItem, SelectItem, 
 import { ApiError } from "../../contract/errors";
 import { SQL_NESTING_MAX } from "../../contract/limits";
 import { sqlError, tokenize, type Token } from "./tokens";
+import { parseRelativeOffset } from "../ingest/dates";
 
 /** Bare words that end a clause or expression, so they cannot be bare column names or implicit aliases. */
 const RESERVED = new Set([
@@ -54,6 +55,9 @@ const RESERVED = new Set([
 ]);
 
 const AGGREGATES: ReadonlySet<string> = new Set<AggregateName>(["COUNT", "AVG", "MIN", "MAX", "SUM"]);
+
+/** Functions that read the request's clock; CURRENT_DATE and CURRENT_TIMESTAMP may also be written bare. */
+const CLOCKS: Record<string, boolean> = { NOW: false, CURRENT_TIMESTAMP: false, CURRENT_DATE: true };
 
 const COMPARE: Record<string, CompareOp> = { "=": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
 
@@ -173,7 +177,7 @@ class Parser {
     while (this.acceptOp(",")) items.push(this.selectItem());
     if (!this.isWord("FROM")) throw this.unexpected('"," or FROM after the selected columns');
     this.next();
-    const from = this.tableName("after FROM");
+    const from = { ...this.tableName("after FROM"), alias: this.tableAlias() };
     if (this.isOp(",")) throw sqlError(this.source, this.peek().start, "selecting from several dimensions is not supported");
     let where: SqlExpr | null = null;
     if (this.acceptWord("WHERE")) where = this.expression("after WHERE");
@@ -261,6 +265,21 @@ class Parser {
     throw this.unexpected(`a dimension name ${context}`);
   }
 
+  /** `AS d` or a bare `d` after the dimension name. */
+  private tableAlias(): string | null {
+    if (this.acceptWord("AS")) {
+      const a = this.next();
+      if (a.kind === "quoted-ident" || (a.kind === "ident" && !RESERVED.has(a.text.toUpperCase()))) return a.text;
+      throw this.unexpected("an alias after AS", a);
+    }
+    const a = this.peek();
+    if (a.kind === "quoted-ident" || (a.kind === "ident" && !RESERVED.has(a.text.toUpperCase()))) {
+      this.next();
+      return a.text;
+    }
+    return null;
+  }
+
   private nonNegativeInteger(context: string): number {
     const t = this.peek();
     if (t.kind !== "number" || !/^\d+$/.test(t.text)) throw this.unexpected(`a non-negative integer ${context}`);
@@ -341,11 +360,11 @@ class Parser {
   }
 
   private predicate(context: string): SqlExpr {
-    const left = this.operand(context);
+    const left = this.value(context);
     const t = this.peek();
     if (t.kind === "op" && COMPARE[t.text] !== undefined) {
       this.next();
-      const right = this.operand(`after "${t.text}"`);
+      const right = this.value(`after "${t.text}"`);
       return { kind: "compare", op: COMPARE[t.text]!, left, right, at: left.at };
     }
     if (this.isWord("IS")) {
@@ -360,16 +379,16 @@ class Parser {
       negated = true;
     }
     if (this.acceptWord("BETWEEN")) {
-      const low = this.operand("after BETWEEN");
+      const low = this.value("after BETWEEN");
       this.expectWord("AND", "between the two BETWEEN bounds");
-      const high = this.operand("after BETWEEN ... AND");
+      const high = this.value("after BETWEEN ... AND");
       return { kind: "between", arg: left, low, high, negated, at: left.at };
     }
     if (this.acceptWord("IN")) {
       this.expectOp("(", "after IN");
       if (this.isWord("SELECT")) throw sqlError(this.source, this.peek().start, "subqueries are not supported");
-      const list = [this.operand("in the IN list")];
-      while (this.acceptOp(",")) list.push(this.operand("in the IN list"));
+      const list = [this.value("in the IN list")];
+      while (this.acceptOp(",")) list.push(this.value("in the IN list"));
       this.expectOp(")", "closing the IN list");
       return { kind: "in", arg: left, list, negated, at: left.at };
     }
@@ -378,6 +397,37 @@ class Parser {
       return { kind: "like", arg: left, pattern, negated, at: left.at };
     }
     return left;
+  }
+
+  /** An operand, then any `+ INTERVAL ...` / `- INTERVAL ...`: the only arithmetic of the dialect. */
+  private value(context: string): SqlExpr {
+    let e = this.operand(context);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind !== "op" || (t.text !== "+" && t.text !== "-")) return e;
+      if (!this.isWord("INTERVAL", 1)) {
+        throw sqlError(this.source, t.start, `arithmetic is not supported, except a date ${t.text} INTERVAL 'n' UNIT (e.g. NOW() - INTERVAL '1' DAY)`);
+      }
+      this.next();
+      e = { kind: "shift", base: e, sign: t.text === "-" ? -1 : 1, interval: this.interval(), at: e.at };
+    }
+  }
+
+  /** INTERVAL '1' DAY, INTERVAL 1 DAY or INTERVAL '1 day' (units second … year, singular or plural). */
+  private interval(): Extract<SqlExpr, { kind: "interval" }> {
+    const at = this.next().start; // INTERVAL
+    const amount = this.next();
+    if (amount.kind !== "string" && amount.kind !== "number") throw this.unexpected("an amount after INTERVAL ('1' or 1)", amount);
+    let text = amount.text.trim();
+    if (!/[a-z]/i.test(text)) {
+      const unit = this.peek();
+      if (unit.kind !== "ident") throw this.unexpected("a unit after INTERVAL n (SECOND, MINUTE, HOUR, DAY, WEEK, MONTH or YEAR)", unit);
+      this.next();
+      text = `${text} ${unit.text}`;
+    }
+    const offset = /^\d/.test(text) ? parseRelativeOffset(`+${text}`) : null;
+    if (offset === null) throw sqlError(this.source, amount.start, `INTERVAL ${text} is not a whole number of SECOND, MINUTE, HOUR, DAY, WEEK, MONTH or YEAR`);
+    return { kind: "interval", offset, at };
   }
 
   /** A value: literal, column, function call, CASE or parenthesised expression. */
@@ -423,6 +473,11 @@ class Parser {
       return { kind: "bool", value: word === "TRUE", at: t.start };
     }
     if (word === "CASE") return this.nested(() => this.caseExpr()); // THEN/ELSE operands nest CASEs without expression()
+    if ((word === "CURRENT_DATE" || word === "CURRENT_TIMESTAMP") && !this.isOp("(", 1)) {
+      this.next();
+      return { kind: "now", date: CLOCKS[word]!, at: t.start };
+    }
+    if (word === "INTERVAL" && !this.isOp("(", 1)) return this.interval(); // INTERVAL(col) is the GROUP BY bucket call
     if (this.isOp("(", 1)) return this.call();
     if (RESERVED.has(word)) throw this.unexpected(`a value ${context}`);
     return this.columnRef();
@@ -461,6 +516,10 @@ class Parser {
       } else arg = this.expression(`as the argument of ${name}`);
       this.expectOp(")", `closing ${name}(`);
       return { kind: "aggregate", name: name as AggregateName, arg, distinct, at: nameTok.start };
+    }
+    if (CLOCKS[name] !== undefined) {
+      this.expectOp(")", `closing ${name}( (it takes no arguments)`);
+      return { kind: "now", date: CLOCKS[name]!, at: nameTok.start };
     }
     const args: SqlExpr[] = [];
     if (!this.isOp(")")) {

@@ -3,7 +3,7 @@
 // literal → the normalised Scalar a ValueTest compares (plan.ts: lower-cased text, epoch-ms times).
 
 import { isEventType, valueKindOf, type ColumnDef } from "../../contract/columns";
-import { parseBound, applyOffset } from "../ingest/dates";
+import { parseBound, applyOffset, startOfUtcDay } from "../ingest/dates";
 import { ApiError } from "../../contract/errors";
 import type { Scalar } from "../../contract/plan";
 import type { SchemaIndex } from "../../contract/schema";
@@ -18,14 +18,21 @@ export type Target =
   | { kind: "event-value"; col: ColumnDef; key: string }
   | { kind: "event-date"; col: ColumnDef; key: string };
 
-/** Everything the compiler stages share: the source (for positions), the schema, FROM and `now`. */
+/** Everything the compiler stages share: the source (for positions), the schema, FROM (and its alias) and `now`. */
 export class Scope {
   constructor(
     readonly source: string,
     readonly schema: SchemaIndex,
     readonly dimension: string,
     readonly now: number,
+    readonly alias: string | null = null,
   ) {}
+
+  /** Whether `name` qualifies columns of the FROM dimension: its name or its alias. */
+  namesFrom(name: string): boolean {
+    const n = name.toLowerCase();
+    return n === this.dimension.toLowerCase() || (this.alias !== null && n === this.alias.toLowerCase());
+  }
 
   error(at: number, message: string): ApiError {
     return sqlError(this.source, at, message);
@@ -35,15 +42,15 @@ export class Scope {
     return positionOf(this.source, at);
   }
 
-  /** Resolves `[a.b]`, `a.b`, `dim.col`, `[entity-id]`, `score`, `[ev.value]`, `[ev.date]`. */
+  /** Resolves `[a.b]`, `a.b`, `dim.col`, `alias.col`, `[entity-id]`, `score`, `[ev.value]`, `[ev.date]`. */
   resolve(expr: Extract<SqlExpr, { kind: "column" }>): Target {
     let parts = expr.parts;
     const written = parts.join(".");
-    const prefix = `${this.dimension.toLowerCase()}.`;
-    if (parts.length > 1 && parts[0]!.toLowerCase() === this.dimension.toLowerCase() && this.lookup(written) === null) {
+    const dot = parts.length === 1 ? parts[0]!.indexOf(".") : -1;
+    if (parts.length > 1 && this.namesFrom(parts[0]!) && this.lookup(written) === null) {
       parts = parts.slice(1);
-    } else if (parts.length === 1 && parts[0]!.toLowerCase().startsWith(prefix) && this.lookup(written) === null) {
-      parts = [parts[0]!.slice(prefix.length)]; // [users.name]
+    } else if (dot > 0 && this.namesFrom(parts[0]!.slice(0, dot)) && this.lookup(written) === null) {
+      parts = [parts[0]!.slice(dot + 1)]; // [users.name], [u.name]
     }
     const name = parts.join(".");
     const found = this.lookup(name);
@@ -82,8 +89,13 @@ export class Scope {
    * datetimes as epoch ms.
    */
   valueFor(col: ColumnDef, lit: SqlExpr): Scalar {
-    const v = this.literal(lit);
     const kind = valueKindOf(col.type);
+    if (kind === "time") {
+      const ms = this.instantOf(lit);
+      if (ms === null) throw new ApiError("QUERY_COLUMN_USAGE", `SQL: ${this.show(lit)} is not a date (column ${col.apiName} is ${col.type}) at ${this.where(lit.at)}`);
+      return ms;
+    }
+    const v = this.literal(lit);
     const bad = (what: string) => new ApiError("QUERY_COLUMN_USAGE", `SQL: ${this.show(lit)} is not ${what} (column ${col.apiName} is ${col.type}) at ${this.where(lit.at)}`);
     switch (kind) {
       case "text":
@@ -100,10 +112,26 @@ export class Scope {
         if (t === "false" || t === "0") return false;
         throw bad("a boolean");
       }
-      case "time": {
-        if (typeof v !== "string") throw bad("a date");
-        return this.instant(v, lit.at);
+    }
+  }
+
+  /**
+   * The instant a date operand stands for: a quoted date or relative token, NOW() / CURRENT_TIMESTAMP,
+   * CURRENT_DATE (the start of today, UTC), or either plus or minus an INTERVAL; null for anything else.
+   */
+  instantOf(e: SqlExpr): number | null {
+    switch (e.kind) {
+      case "string":
+        return this.instant(e.value, e.at);
+      case "now":
+        return e.date ? startOfUtcDay(this.now) : this.now;
+      case "shift": {
+        const base = this.instantOf(e.base);
+        if (base === null) throw this.error(e.at, `only a date can take ${e.sign < 0 ? "-" : "+"} INTERVAL, found ${describeExpr(e.base)}`);
+        return applyOffset(base, { amount: e.sign * e.interval.offset.amount, unit: e.interval.offset.unit });
       }
+      default:
+        return null;
     }
   }
 
@@ -156,6 +184,12 @@ export function describeExpr(e: SqlExpr): string {
       return `${e.name}(...)`;
     case "case":
       return "CASE";
+    case "now":
+      return e.date ? "CURRENT_DATE" : "NOW()";
+    case "interval":
+      return "INTERVAL";
+    case "shift":
+      return `a date ${e.sign < 0 ? "-" : "+"} INTERVAL`;
     case "compare":
       return `a comparison (${e.op})`;
     case "between":

@@ -134,7 +134,7 @@ class SelectCompiler {
     else this.mode = "entity";
     for (const it of items) {
       if (it.kind === "star") {
-        if (it.qualifier !== null && it.qualifier.toLowerCase() !== scope.dimension.toLowerCase()) {
+        if (it.qualifier !== null && !scope.namesFrom(it.qualifier)) {
           throw scope.error(it.at, `${it.qualifier}.* does not name the FROM dimension ${scope.dimension}`);
         }
         if (this.mode === "group") throw scope.error(it.at, "SELECT * cannot be combined with GROUP BY");
@@ -331,7 +331,8 @@ class SelectCompiler {
       if (t.kind === "attr" && valueKindOf(t.col.type) === "time") return { kind: "interval", col: t.col, event: false, unit };
       throw new ApiError("QUERY_COLUMN_USAGE", `SQL: INTERVAL needs an event column or a date column, ${t.key} is neither at ${this.scope.where(arg.at)}`);
     }
-    if (e.kind === "call" && e.name === "DATEPART") {
+    if (e.kind === "call") {
+      // DATEPART and YEAR(...)-style calls; any other function is answered by datePartCall's error.
       const { col, part } = this.conds.datePartCall(e);
       return { kind: "datepart", col, part };
     }

@@ -8,6 +8,8 @@ type Level = "master" | "write" | "read";
 const ENDPOINTS: Array<{ method: string; path: string; allowed: Level[]; body?: unknown; sql?: string }> = [
   { method: "GET", path: "/v1/database", allowed: ["master"] },
   { method: "GET", path: "/v1/column", allowed: ["master", "read"] },
+  { method: "GET", path: "/v1/database/cors", allowed: ["master"] },
+  { method: "PUT", path: "/v1/database/cors", allowed: ["master"], body: { "allowed-origins": [] } },
   { method: "POST", path: "/v1/column", allowed: ["master", "write"], body: { name: "x", "api-name": "auth-x", type: "string" } },
   { method: "POST", path: "/v1/insert", allowed: ["master", "write"], body: { e1: { "auth-x": "v" } } },
   { method: "POST", path: "/v1/query/count/entity", allowed: ["master", "read"], body: { "query-name": "q", query: [{ "auth-x": { equals: "v" } }] } },

@@ -1,11 +1,13 @@
 // Runs the official SlicingDice examples of ../shared/conformance through the Worker. Every example
 // named in test/conformance/must-pass.json must pass (the list only grows); the others are reported.
+// Every answer of the run is also validated against the OpenAPI document (test/helpers/openapi-answers.ts).
 
 import { exports } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import mustPass from "../conformance/must-pass.json";
 import { exampleId, runExamples } from "../../scripts/conformance-core.mjs";
 import { createDatabase } from "../helpers/api";
+import { AnswerChecker } from "../helpers/openapi-answers";
 
 declare module "vitest" {
   interface ProvidedContext {
@@ -23,6 +25,7 @@ describe("SlicingDice conformance examples", () => {
 
   it("passes every example on the must-pass list", { timeout: 600_000 }, async () => {
     const db = await createDatabase({ shards: 4, name: "conformance" });
+    const checker = new AnswerChecker();
     const call = async (method: string, path: string, key: string, body: unknown, contentType = "application/json") => {
       const res = await exports.default.fetch(
         new Request(`http://sliced.test${path}`, {
@@ -38,6 +41,7 @@ describe("SlicingDice conformance examples", () => {
       } catch {
         json = { unparsable: text.slice(0, 300) };
       }
+      checker.check(method, path, res.status, json);
       return { status: res.status, json };
     };
     const { sql_insert: sqlInserts, ...suites } = examples;
@@ -52,5 +56,6 @@ describe("SlicingDice conformance examples", () => {
     for (const r of results.filter((x) => !x.pass)) console.log(`  ${required.has(exampleId(r)) ? "REQUIRED " : ""}FAIL ${exampleId(r)}: ${r.why}`);
     expect(failedRequired.map((r) => `${exampleId(r)}: ${r.why}`)).toEqual([]);
     expect([...required].filter((id) => !results.some((r) => exampleId(r) === id))).toEqual([]); // no stale names
+    expect(checker.problems, "answers the OpenAPI document does not describe").toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ async function streamed(path: string, key: string, chunks: number, chunkBytes: n
   });
   const res = await exports.default.fetch(new Request(BASE + path, { method: "POST", headers: { authorization: key, "content-type": "application/json" }, body }));
   const text = await res.text();
-  return { status: res.status, text, body: JSON.parse(text) };
+  return { status: res.status, text, body: JSON.parse(text), headers: res.headers };
 }
 
 describe("request limits", () => {
@@ -112,7 +112,7 @@ describe("request limits", () => {
     const get = async (): Promise<Reply & { retryAfter: string | null }> => {
       const res = await exports.default.fetch(new Request(`${BASE}/v1/column`, { headers: { authorization: key } }));
       const text = await res.text();
-      return { status: res.status, text, body: JSON.parse(text), retryAfter: res.headers.get("retry-after") };
+      return { status: res.status, text, body: JSON.parse(text), headers: res.headers, retryAfter: res.headers.get("retry-after") };
     };
     // Windows align to the wall clock, so within three windows' worth of requests one window overflows.
     while (limited === null && sent < 3 * L.KEY_REQUESTS_PER_PERIOD_MAX + 100) {

@@ -9,6 +9,7 @@ export interface Reply {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers are inspected field by field
   text: string;
+  headers: Headers;
 }
 
 export async function call(method: string, path: string, options: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
@@ -26,7 +27,7 @@ export async function call(method: string, path: string, options: { key?: string
   } catch {
     parsed = null;
   }
-  return { status: res.status, body: parsed, text };
+  return { status: res.status, body: parsed, text, headers: res.headers };
 }
 
 export interface TestDatabase {

@@ -40,7 +40,7 @@ async function ops(method: string, path: string, body?: unknown, token = ADMIN_T
   const req = new Request(BASE + path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
   const res = await opsApp.fetch(req, env, createExecutionContext());
   const text = await res.text();
-  return { status: res.status, body: JSON.parse(text), text };
+  return { status: res.status, body: JSON.parse(text), text, headers: res.headers };
 }
 
 const sha256 = async (b: ArrayBuffer | Uint8Array) => Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", b)), (x) => x.toString(16).padStart(2, "0")).join("");

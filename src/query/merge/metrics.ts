@@ -1,9 +1,11 @@
 // Aggregation metrics from partials (API.md §7.6, §8 item 10): partials add across shards; avg travels
 // as sum + count; number types follow the column (integer columns give JSON integers for
-// min/max/sum, decimals give floats, avg is always a float, count-events an integer).
+// min/max/sum, decimals give floats, avg is always a float, count-events an integer), and decimal
+// sums and averages are rounded as SQL rounds them (../rounding.ts).
 
 import type { MetricName, MetricPartial } from "../../../contract/plan";
 import { Float } from "../json";
+import { roundAverage, roundSum } from "../rounding";
 import { scaleCount, type Approximation } from "./shards";
 
 export function emptyPartial(): MetricPartial {
@@ -22,15 +24,21 @@ export function addPartial(into: MetricPartial, p: MetricPartial): void {
  * With missing shards, sum and count-events are extrapolated; min/max/avg are not (they do not grow
  * with the number of shards).
  */
-export function metricValue(metric: MetricName, p: MetricPartial, integerColumn: boolean, approx: Approximation): number | Float | null {
-  const typed = (v: number): number | Float => (integerColumn ? v : new Float(v));
+/** What a metric's column says about its numbers. */
+export interface MetricNumber {
+  integer: boolean;
+  decimalPlaces: number | undefined;
+}
+
+export function metricValue(metric: MetricName, p: MetricPartial, column: MetricNumber, approx: Approximation): number | Float | null {
+  const typed = (v: number): number | Float => (column.integer ? v : new Float(v));
   switch (metric) {
     case "count-events":
       return scaleCount(p.count, approx);
     case "sum":
-      return integerColumn ? scaleCount(p.sum, approx) : new Float(p.sum * approx.factor);
+      return column.integer ? scaleCount(p.sum, approx) : new Float(roundSum(p.sum * approx.factor, column.decimalPlaces));
     case "avg":
-      return p.count === 0 ? null : new Float(p.sum / p.count);
+      return p.count === 0 ? null : new Float(roundAverage(p.sum / p.count));
     case "min":
       return p.min === null ? null : typed(p.min);
     case "max":
