@@ -48,6 +48,9 @@ export const keyRequests = {
 
   // ---- database and columns ----
   database: () => req<T.DatabaseAnswer>("GET", "/v1/database", "key"),
+  /** Browser origins allowed to read answers (master key); empty by default. */
+  corsOrigins: () => req<T.CorsSettingAnswer>("GET", "/v1/database/cors", "key"),
+  setCorsOrigins: (origins: string[]) => req<T.CorsSettingAnswer>("PUT", "/v1/database/cors", "key", { body: json({ "allowed-origins": origins }) }),
   columns: () => req<T.ColumnsAnswer>("GET", "/v1/column", "key"),
   createColumn: (def: T.ColumnDefinitionBody) => req<T.CreateColumnAnswer>("POST", "/v1/column", "key", { body: json(def) }),
   /** All or nothing; at most COLUMNS_PER_REQUEST_MAX (100) per request. */

@@ -223,6 +223,11 @@ export interface DatabaseAnswer extends Envelope {
   "updated-at": string;
 }
 
+/** GET and PUT /v1/database/cors. */
+export interface CorsSettingAnswer extends Envelope {
+  "allowed-origins": string[];
+}
+
 /** A column as GET /column lists it. */
 export interface Column {
   name: string;

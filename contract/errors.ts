@@ -125,7 +125,7 @@ export const ERRORS = {
   // --- availability (ours) ---
   SHARDS_UNAVAILABLE: { code: 4001, status: 503, when: "no copy of one or more shards answered; the message names them" },
   INSERT_WAIT_TIMEOUT: { code: 4002, status: 504, when: "?wait=true gave up waiting; the data stays queued and will be applied" },
-  QUEUE_UNAVAILABLE: { code: 4003, status: 503, when: "neither ingest queue accepted the data; nothing was acknowledged" },
+  QUEUE_UNAVAILABLE: { code: 4003, status: 503, when: 'the insert could not be stored (intake unavailable, or with DURABLE_INTAKE="false" neither queue accepted it); nothing was acknowledged' },
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

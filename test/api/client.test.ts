@@ -64,6 +64,13 @@ describe("typed client against the Worker", () => {
     ]);
   });
 
+  it("reads and sets the database's browser origins", async () => {
+    expect((await master.corsOrigins())["allowed-origins"]).toEqual([]);
+    expect((await master.setCorsOrigins(["https://dash.example.com"]))["allowed-origins"]).toEqual(["https://dash.example.com"]);
+    expect((await master.corsOrigins())["allowed-origins"]).toEqual(["https://dash.example.com"]);
+    expect((await master.setCorsOrigins([]))["allowed-origins"]).toEqual([]);
+  });
+
   it("changes and deactivates a column", async () => {
     await master.createColumn({ name: "Note", "api-name": "note", type: "string" });
     expect((await master.updateColumn("note", { description: "free text" }))["api-name"]).toBe("note");

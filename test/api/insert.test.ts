@@ -220,4 +220,17 @@ describe("insert ?wait=true when a primary shard is down", () => {
     }
     expect(n).toBe(1); // redelivered by the queue after the outage, applied once
   });
+
+  it("keeps the whole wait within INSERT_WAIT_MS when the primary is slow (each poll gets only what is left)", { timeout: 30_000 }, async () => {
+    const db = await createDatabase({ shards: 1, replicas: 0 });
+    await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
+    await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "slow" }); // holds each call 60 s
+    const started = Date.now();
+    const r = await call("POST", "/v1/insert?wait=true", { key: db.write, body: { slow: { plan: "held" } } });
+    const took = Date.now() - started;
+    expect(r.status, r.text).toBe(504);
+    expect(firstError(r).code).toBe(4002);
+    expect(took).toBeLessThan(3_000 + 2_000); // INSERT_WAIT_MS is 3000 in the tests; one poll alone would take 60 s
+    await adminCall("POST", `/admin/databases/${db.id}/faults`, { shard: 0, replica: 0, mode: "none" });
+  });
 });

@@ -12,6 +12,8 @@ const SAMPLES: Record<string, () => HttpRequest<unknown>> = {
   service: () => keyRequests.service(),
   openapi: () => keyRequests.openapi(),
   database: () => keyRequests.database(),
+  corsOrigins: () => keyRequests.corsOrigins(),
+  setCorsOrigins: () => keyRequests.setCorsOrigins(["https://dash.example.com"]),
   columns: () => keyRequests.columns(),
   createColumn: () => keyRequests.createColumn({ name: "Plan", "api-name": "plan", type: "string" }),
   createColumns: () => keyRequests.createColumns([{ name: "Plan", "api-name": "plan", type: "string" }]),
