@@ -18,6 +18,7 @@ import { saved } from "./routes/saved";
 import { sql } from "./routes/sql";
 import { notFound, onError } from "./middleware/errors";
 import { normalisePath } from "./middleware/paths";
+import { requireEncryptionOrConsent } from "./middleware/deployment";
 
 export const app = new Hono<AppEnv>({ getPath: (req) => normalisePath(new URL(req.url).pathname) });
 
@@ -32,6 +33,7 @@ app.get("/openapi.json", (c) => c.json(openApiDocument()));
 app.route("/admin", admin);
 
 app.use("/v1/*", async (c, next) => {
+  requireEncryptionOrConsent(c.env, c.req.url); // no silent plaintext service (src/middleware/deployment.ts)
   const caller = await authenticate(c.env, c.req.header("authorization"));
   c.set("caller", caller);
   // Per key, after authentication: 429 / 1502. A busy key's requests are mostly admitted on the

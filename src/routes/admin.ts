@@ -9,7 +9,9 @@ import { catalogOf, directoryOf, shardStub } from "../../durable-objects/stubs";
 import { readJson } from "../middleware/body-limits";
 import { success } from "./respond";
 import { type AppContext, type AppEnv } from "../app-env";
-import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from "../crypto/api-key-tokens";
+import { newApiKey, newDatabaseId, sha256Hex, type KeyLevel } from "../crypto/api-key-tokens";
+import { guardAdmin } from "../middleware/admin-guard";
+import { requireEncryptionOrConsent } from "../middleware/deployment";
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
@@ -39,15 +41,12 @@ export const faultSchema = z.strictObject({
 export const admin = new Hono<AppEnv>();
 
 admin.use("*", async (c, next) => {
-  const token = c.env.ADMIN_TOKEN;
-  if (!token) throw new ApiError("ADMIN_NOT_CONFIGURED", "the operator API is disabled: set the ADMIN_TOKEN secret (locally: .dev.vars or --var ADMIN_TOKEN:<token>)");
-  const header = c.req.header("authorization") ?? "";
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
-  if (!(await secretsEqual(given, token))) throw new ApiError("ADMIN_UNAUTHORIZED", "send the operator token as 'Authorization: Bearer <ADMIN_TOKEN>'");
+  await guardAdmin(c); // token configured and strong enough, wrong tokens limited per address
   await next();
 });
 
 admin.post("/databases", async (c) => {
+  requireEncryptionOrConsent(c.env, c.req.url); // a new database would be born unencrypted
   const body = parseWith(createDatabaseSchema, await readJson(c, QUERY_BODY_BYTES_MAX, {}), {}, "ADMIN_INVALID", "database");
   const now = new Date().toISOString();
   const info: DatabaseInfo = {
