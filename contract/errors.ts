@@ -109,7 +109,7 @@ export const ERRORS = {
   DATABASE_NOT_FOUND: { code: 3004, status: 404, when: "no database with that id" },
   FAULTS_DISABLED: { code: 3005, status: 404, when: "fault injection is not enabled" },
   ADMIN_RATE_LIMITED: { code: 3006, status: 429, when: "too many wrong admin tokens from this client address in the last minute" },
-  PLAINTEXT_NOT_ALLOWED: { code: 3007, status: 503, when: "DATA_KEY_SECRET is not set outside local development and ALLOW_PLAINTEXT is not \"true\"" },
+  PLAINTEXT_NOT_ALLOWED: { code: 3007, status: 503, when: 'DATA_KEY_SECRET is not set outside local development and ALLOW_PLAINTEXT is not "true"' },
   // --- API key management (ours; src/routes/api-keys.ts) ---
   KEY_INVALID: { code: 3201, status: 400, when: "a key definition (name, level, permissions) is not valid" },
   KEY_NOT_FOUND: { code: 3202, status: 404, when: "no key with that id in this database" },

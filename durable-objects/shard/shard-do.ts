@@ -14,7 +14,7 @@ import { applyOnce, applyRecords, inTransaction, type ApplyOutcome } from "./app
 import type { BackupJob, RestoreSource, TransferSizes } from "./backup";
 import { backupNow, commitRestoreJob, requestBackup, runPendingBackup, stageRestoreJob, type BackupHost } from "./backup-jobs";
 import type { ManifestEntry } from "./backup-manifest";
-import { secretsOf, type MasterSecrets } from "./data-key";
+import { DataKeyError, dataKeyUnavailable, secretsOf, type MasterSecrets } from "./data-key";
 import { faultGate, faultOf, setFault } from "./faults";
 import { KeyedEngine } from "./keyed-engine";
 import { ShardLog, type OutboxEntry } from "./log";
@@ -230,7 +230,7 @@ export class ShardDO extends DurableObject<Env> {
       if (after) await after();
       return { ok: true, value };
     } catch (e) {
-      const error: ApiErrorData = e instanceof ApiError ? e.toData() : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
+      const error: ApiErrorData = e instanceof ApiError ? e.toData() : e instanceof DataKeyError ? dataKeyUnavailable(e) : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
       this.log.setMeta("last_error", `${new Date().toISOString()} ${error.message}`);
       this.log.setMeta("error_count", String(Number(this.log.getMeta("error_count") ?? "0") + 1));
       return { ok: false, error };

@@ -22,7 +22,7 @@ let warned = false;
 export function requireEncryptionOrConsent(env: Env, url: string): void {
   if (secretsOf(env).current !== null || String(env.ALLOW_PLAINTEXT) === "true" || isLocalRequest(url)) return;
   const message =
-    "this deployment has no DATA_KEY_SECRET, so it would store data in plaintext: set it (`wrangler secret put DATA_KEY_SECRET`), or set the variable ALLOW_PLAINTEXT=\"true\" if an unencrypted service is intended";
+    'this deployment has no DATA_KEY_SECRET, so it would store data in plaintext: set it (`wrangler secret put DATA_KEY_SECRET`), or set the variable ALLOW_PLAINTEXT="true" if an unencrypted service is intended';
   if (!warned) console.error(`refusing data routes: ${message}`);
   warned = true;
   throw new ApiError("PLAINTEXT_NOT_ALLOWED", message);

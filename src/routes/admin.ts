@@ -19,7 +19,7 @@ import { FAULT_MODES, type ShardAddress, type ShardHealth } from "../../contract
 import type { DatabaseInfo } from "../../contract/schema";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
-import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../../durable-objects/shard/data-key";
+import { DataKeyError, dataKeyUnavailable, newDataKey, secretsOf, unwrapDataKey, wrapDataKey } from "../../durable-objects/shard/data-key";
 import { rotateDataKeys } from "../crypto/rotate";
 import { parseWith } from "./validation";
 
@@ -97,12 +97,7 @@ admin.get("/databases/:id/health", async (c) => {
     }
   }
   const deadLetters = await catalogOf(c.env, info.id).deadLetters();
-  const encryption =
-    secretsOf(c.env).current === null
-      ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
-      : (await catalogOf(c.env, info.id).dataKey()) === null
-        ? "pending: the data key is created on the first write"
-        : "on";
+  const encryption = await encryptionState(c.env, info.id);
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
   const behind = await catalogOf(c.env, info.id).replicaMarks();
   return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, "replicas-behind": behind, encryption });
@@ -164,6 +159,25 @@ admin.post("/databases/:id/noop", async (c) => {
 });
 
 const noopDatabases = new Map<string, { db: DatabaseInfo; until: number }>();
+
+/** Whether this database's data can be read here: a wrapped key this deployment's secrets cannot open is "unavailable". */
+async function encryptionState(env: Env, db: string): Promise<string> {
+  const secrets = secretsOf(env);
+  const wrapped = await catalogOf(env, db).dataKey();
+  if (wrapped === null) {
+    return secrets.current === null
+      ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
+      : "pending: the data key is created on the first write";
+  }
+  try {
+    if (secrets.current === null && secrets.previous === null) throw new DataKeyError("DATA_KEY_SECRET is not set");
+    (await unwrapDataKey(secrets, db, wrapped)).fill(0);
+    return "on";
+  } catch (e) {
+    if (!(e instanceof DataKeyError)) throw e;
+    return `unavailable: ${dataKeyUnavailable(e).message}; every query answers 4004`;
+  }
+}
 
 async function databaseOr404(c: AppContext): Promise<DatabaseInfo> {
   const id = c.req.param("id") ?? "";
