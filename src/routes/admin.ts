@@ -15,7 +15,7 @@ import { requireEncryptionOrConsent } from "../middleware/deployment";
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { FAULT_MODES, type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
+import { FAULT_MODES, type ReplicaMark, type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
@@ -100,7 +100,16 @@ admin.get("/databases/:id/health", async (c) => {
   const encryption = await encryptionState(c.env, info.id);
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
   const behind = await catalogOf(c.env, info.id).replicaMarks();
-  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, "replicas-behind": behind, encryption });
+  const shards = await Promise.all(copies);
+  return success(c, {
+    database: databaseJson(info),
+    shards,
+    "dead-letters": deadLetters.length,
+    "replicas-behind": behind,
+    "refusing-queries": refusingQueries(shards, behind),
+    restoring: shards.flatMap((h) => ("restoring" in h && h.restoring !== null ? [{ shard: h.shard, copy: h.copy, restore: h.restoring }] : [])),
+    encryption,
+  });
 });
 
 admin.get("/databases/:id/dead-letters", async (c) => {
@@ -159,6 +168,23 @@ admin.post("/databases/:id/noop", async (c) => {
 });
 
 const noopDatabases = new Map<string, { db: DatabaseInfo; until: number }>();
+
+/**
+ * Every copy a query would not use now, and why: unreachable, an injected fault, a replica that knows
+ * it missed changes (it refuses queries itself), or one the catalog marks behind (the fan-out skips it).
+ */
+function refusingQueries(shards: Array<ShardHealth | { shard: number; copy: number; error: string }>, marks: ReplicaMark[]): Array<{ shard: number; copy: number; reason: string }> {
+  const out: Array<{ shard: number; copy: number; reason: string }> = [];
+  for (const h of shards) {
+    if ("error" in h) out.push({ shard: h.shard, copy: h.copy, reason: `unreachable: ${h.error}` });
+    else if (h.fault === "down" || h.fault === "unreachable") out.push({ shard: h.shard, copy: h.copy, reason: `injected fault: ${h.fault}` });
+    else if (h.behind !== null) out.push({ shard: h.shard, copy: h.copy, reason: `behind its primary (${h.behind}): refuses queries until caught up` });
+  }
+  for (const m of marks) {
+    if (!out.some((o) => o.shard === m.shard && o.copy === m.copy)) out.push({ shard: m.shard, copy: m.copy, reason: "marked behind in the catalog: queries skip it until its primary catches it up" });
+  }
+  return out.sort((a, b) => a.shard - b.shard || a.copy - b.copy);
+}
 
 /** Whether this database's data can be read here: a wrapped key this deployment's secrets cannot open is "unavailable". */
 async function encryptionState(env: Env, db: string): Promise<string> {
