@@ -32,7 +32,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ADMIN_TOKEN: "test-admin-token", ALLOW_FAULT_INJECTION: "true", SHARD_DEADLINE_MS: "2000", INSERT_WAIT_MS: "3000", DATA_KEY_SECRET: "test-data-key-secret" },
+              bindings: { ADMIN_TOKEN: "test-admin-token-0123456789abcdef01", ALLOW_FAULT_INJECTION: "true", SHARD_DEADLINE_MS: "2000", INSERT_WAIT_MS: "3000", DATA_KEY_SECRET: "test-data-key-secret" },
               compatibilityFlags: ["service_binding_extra_handlers"],
               queueConsumers: {
                 "sliced-ingest": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" },

@@ -104,11 +104,13 @@ export const ERRORS = {
   SQL_SYNTAX: { code: 140, status: 400, when: "the SQL text is not in the supported dialect" },
   INTERNAL: { code: 130, status: 500, when: "an unexpected internal error (a bug: it is logged)" },
   // --- operator API (ours) ---
-  ADMIN_NOT_CONFIGURED: { code: 3001, status: 503, when: "ADMIN_TOKEN is not set on this deployment" },
+  ADMIN_NOT_CONFIGURED: { code: 3001, status: 503, when: "ADMIN_TOKEN is not set, or (outside local development) shorter than 32 characters" },
   ADMIN_UNAUTHORIZED: { code: 3002, status: 401, when: "missing or wrong admin bearer token" },
   ADMIN_INVALID: { code: 3003, status: 400, when: "an operator request with an invalid body" },
   DATABASE_NOT_FOUND: { code: 3004, status: 404, when: "no database with that id" },
   FAULTS_DISABLED: { code: 3005, status: 404, when: "fault injection is not enabled" },
+  ADMIN_RATE_LIMITED: { code: 3006, status: 429, when: "too many wrong admin tokens from this client address in the last minute" },
+  PLAINTEXT_NOT_ALLOWED: { code: 3007, status: 503, when: 'DATA_KEY_SECRET is not set outside local development and ALLOW_PLAINTEXT is not "true"' },
   // --- API key management (ours; src/routes/api-keys.ts) ---
   KEY_INVALID: { code: 3201, status: 400, when: "a key definition (name, level, permissions) is not valid" },
   KEY_NOT_FOUND: { code: 3202, status: 404, when: "no key with that id in this database" },
@@ -122,10 +124,12 @@ export const ERRORS = {
   BACKUP_CORRUPT: { code: 3103, status: 422, when: "a snapshot object fails its SHA-256, size or format check; nothing was restored" },
   BACKUP_INCOMPATIBLE: { code: 3104, status: 409, when: "the snapshot's format version or shard count does not fit this database; nothing was restored" },
   BACKUP_FAILED: { code: 3105, status: 503, when: "a shard could not write its snapshot (or apply a verified one); the message names the shards" },
+  RESTORE_IN_PROGRESS: { code: 3106, status: 503, when: "a restore of the database is running: deletes and updates are refused (nothing changed); queued inserts wait for it" },
   // --- availability (ours) ---
   SHARDS_UNAVAILABLE: { code: 4001, status: 503, when: "no copy of one or more shards answered; the message names them" },
   INSERT_WAIT_TIMEOUT: { code: 4002, status: 504, when: "?wait=true gave up waiting; the data stays queued and will be applied" },
   QUEUE_UNAVAILABLE: { code: 4003, status: 503, when: 'the insert could not be stored (intake unavailable, or with DURABLE_INTAKE="false" neither queue accepted it); nothing was acknowledged' },
+  DATA_KEY_UNAVAILABLE: { code: 4004, status: 500, when: "the database is encrypted and DATA_KEY_SECRET is missing or wrong: a configuration error, not transient" },
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

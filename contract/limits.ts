@@ -97,6 +97,10 @@ export const KEY_PERMISSION_DIMENSIONS_MAX = 100; // 3201: dimensions named in o
 export const KEY_PERMISSION_COLUMNS_MAX = 1000; // 3201: column names in one custom key's grants, all dimensions together
 export const KEY_REQUESTS_PER_PERIOD_MAX = 1000; // 1502: requests one API key may make per period; MUST equal [[ratelimits]] simple.limit in wrangler.toml
 export const KEY_RATE_PERIOD_S = 10; // MUST equal [[ratelimits]] simple.period (the binding allows 10 or 60)
+export const KEY_RATE_BUCKET_MS = 100; // the isolate's sliding window of a key's admissions, in buckets of this size
+export const ADMIN_FAILURES_PER_MINUTE_MAX = 10; // 3006: wrong admin tokens per client address per minute; MUST equal [[ratelimits]] ADMIN_FAILURE_LIMIT
+export const ADMIN_TOKEN_CHARS_MIN = 32; // 3001: shortest ADMIN_TOKEN served outside local development
+export const RESTORE_FENCE_MAX_MS = 900_000; // a copy refuses writes while a restore is staged on it, at most this long (a crashed restore)
 export const KEY_RATE_REPORT_MS = 100; // an isolate tells the binding about a key's requests at most this often (src/middleware/rate-limit.ts)
 
 // --- request ids and browser access (src/middleware/request-id.ts, cors.ts) ---

@@ -46,4 +46,8 @@ export interface ShardHealth {
   errors: number; // calls that failed on this copy since it was created
   lastBackupAt: string | null;
   fault: FaultMode;
+  /** A replica's own note that it missed changes: it refuses queries until its primary catches it up. */
+  behind: string | null;
+  /** A restore staged on this copy: it refuses writes until the restore commits or is aborted. */
+  restoring: string | null;
 }

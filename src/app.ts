@@ -25,6 +25,7 @@ import { saved } from "./routes/saved";
 import { sql } from "./routes/sql";
 import { notFound, onError } from "./middleware/errors";
 import { normalisePath } from "./middleware/paths";
+import { requireEncryptionOrConsent } from "./middleware/deployment";
 
 export const app = new Hono<AppEnv>({ getPath: (req) => normalisePath(new URL(req.url).pathname) });
 
@@ -42,6 +43,7 @@ app.route("/admin", admin);
 
 app.use("/v1/*", corsPreflight);
 app.use("/v1/*", async (c, next) => {
+  requireEncryptionOrConsent(c.env, c.req.url); // no silent plaintext service (src/middleware/deployment.ts)
   const caller = await authenticate(c.env, c.req.header("authorization"));
   c.set("caller", caller);
   c.set("db", caller.db);

@@ -1,12 +1,15 @@
 // Custom-key permissions, enforced on what a request really touches: the compiled plans (every
 // ColumnRef id a shard will read or write, mapped back to dimension + api-name through the schema)
-// rather than the request text, so every endpoint and SQL are covered by one walk. Pure.
+// rather than the request text, so every endpoint and SQL are covered by one walk. And a custom key
+// compiles against the schema its grants show it (schemaSeenBy): a column or dimension it is granted
+// nowhere is missing to it, so it cannot tell a forbidden name from one that does not exist (same
+// status, code and message), nor learn a forbidden column's type from a type error. Pure.
 
 import type { CompiledQuery } from "./query/compiled";
 import { ApiError } from "../contract/errors";
 import { grantOf, type KeyLevel, type KeyPermissions } from "../contract/api-keys";
 import type { EventTerm, Expr, Mutation, ShardQuery } from "../contract/plan";
-import type { SchemaIndex } from "../contract/schema";
+import { SchemaIndex } from "../contract/schema";
 
 export type Access = "query" | "insert";
 
@@ -54,6 +57,36 @@ function deniedError(access: Access, t: Touch): ApiError {
       return new ApiError("CUSTOM_KEY_COLUMN", `this key may not delete entities of dimension "${t.dimension}": that needs insert permission on every column ("*")`, info);
   }
 }
+
+// ---- what a custom key sees ------------------------------------------------------------------
+
+const seen = new WeakMap<SchemaIndex, WeakMap<KeyPermissions, SchemaIndex>>();
+
+/**
+ * The schema as `who` may know it: everything for master/write/read keys; for a custom key only the
+ * dimensions and columns some grant (query or insert) covers. A name in the key's own grants is
+ * known to it anyway, so those still get 403 / 16 when used with the other access.
+ */
+export function schemaSeenBy(who: Grantee, schema: SchemaIndex): SchemaIndex {
+  if (who.level !== "custom") return schema;
+  const permissions = who.permissions ?? NOTHING;
+  let byKey = seen.get(schema);
+  if (byKey === undefined) seen.set(schema, (byKey = new WeakMap()));
+  let view = byKey.get(permissions);
+  if (view === undefined) {
+    const granted = (t: Touch) => firstDenied(permissions, "query", [t]) === null || firstDenied(permissions, "insert", [t]) === null;
+    const s = schema.snapshot;
+    view = new SchemaIndex({
+      ...s,
+      dimensions: s.dimensions.filter((dimension) => granted({ kind: "dimension", dimension })),
+      columns: s.columns.filter((c) => granted({ kind: "column", dimension: c.dimension, column: c.apiName })),
+    });
+    byKey.set(permissions, view);
+  }
+  return view;
+}
+
+const NOTHING: KeyPermissions = { query: {}, insert: {} };
 
 // ---- what plans touch ------------------------------------------------------------------------
 
@@ -206,7 +239,20 @@ export function insertTouches(entities: Iterable<{ dimension: string; fields: Ar
 /** Before answering (and before the result cache): the plan shard 0 gets names every column any shard reads. */
 export function checkQuery(who: Grantee & { schema: SchemaIndex }, compiled: CompiledQuery): void {
   if (who.level !== "custom") return;
-  enforce(who, "query", queryTouches(compiled.planFor(0), who.schema));
+  const plan = compiled.planFor(0);
+  // A total of every dimension must not name the dimension the key lacks (it may not know it exists).
+  if (
+    plan.kind === "total" &&
+    plan.dimensions === null &&
+    firstDenied(
+      who.permissions ?? NOTHING,
+      "query",
+      who.schema.snapshot.dimensions.map((dimension) => ({ kind: "dimension" as const, dimension })),
+    ) !== null
+  ) {
+    throw new ApiError("CUSTOM_KEY_COLUMN", "this key may not count every dimension of the database; name the dimensions it may query", { access: "query" });
+  }
+  enforce(who, "query", queryTouches(plan, who.schema));
 }
 
 /** Before fanning a delete/update out: the selection needs query grants, the change insert grants. */

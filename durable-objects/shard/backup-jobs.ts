@@ -1,8 +1,10 @@
 // The shard's side of backup and restore as jobs: a snapshot now (the operator's request), one the
 // hourly cron asked for (run by the alarm, retried with backoff, the manifest written by whichever
-// shard finishes last), and the two phases of a restore (stage and verify, then swap in one transaction).
+// shard finishes last), and the two phases of a restore (stage and verify, then swap in one transaction)
+// with the write fence that keeps changes from landing between them (and being wiped by the swap).
 
-import { BACKUP_ATTEMPTS_MAX, BACKUP_RETRY_MAX_MS } from "../../contract/limits";
+import { ApiError } from "../../contract/errors";
+import { BACKUP_ATTEMPTS_MAX, BACKUP_RETRY_MAX_MS, RESTORE_FENCE_MAX_MS } from "../../contract/limits";
 import type { ShardAddress } from "../../contract/shard-rpc";
 import { createShardEngine } from "../../engine/select";
 import { backupShard, commitRestore, stageRestore, type BackupJob, type RestoreSource, type TransferSizes } from "./backup";
@@ -65,6 +67,9 @@ export async function runPendingBackup(host: BackupHost): Promise<number | null>
 /** Restore, phase 1: fetch and verify a snapshot object into staging; live tables untouched. */
 export async function stageRestoreJob(host: BackupHost, addr: ShardAddress, src: RestoreSource): Promise<SnapshotSummary> {
   const bucket = src.location === "remote" ? host.env.BACKUPS_REMOTE : host.env.BACKUPS;
+  // The write fence, before anything is fetched: a change applied from now until the commit would be
+  // wiped by it, so writes are refused meanwhile (restoreFence) and queued inserts retry after it.
+  host.log().setMeta(RESTORE_FENCE, JSON.stringify({ job: src.job, at: Date.now() }));
   await host.engine.ready(addr);
   return stageRestore(host.storage, bucket, src, undefined, host.engine.backupSeal);
 }
@@ -90,8 +95,36 @@ export async function commitRestoreJob(host: BackupHost, addr: ShardAddress, job
     log.identify(addr);
     log.resetReplication(addr.replicas);
     log.setMeta("last_restore", `${new Date().toISOString()} ${job}`);
+    log.setMeta(RESTORE_FENCE, null); // lifted with the swap, in the same transaction
     return { log, engine: createShardEngine(sql, cipher) }; // seals a plaintext (older) snapshot's segments
   });
   host.engine.replace(after.engine);
   return { summary, log: after.log };
+}
+
+// ---- the restore's write fence ----------------------------------------------------------------
+
+const RESTORE_FENCE = "restoring";
+
+/**
+ * The restore staged on this copy, as health shows it, or null. A fence older than
+ * RESTORE_FENCE_MAX_MS belongs to a restore that died between its phases: it no longer holds.
+ */
+export function restoreFence(log: ShardLog, now = Date.now()): string | null {
+  const raw = log.getMeta(RESTORE_FENCE);
+  if (raw === null) return null;
+  const fence = JSON.parse(raw) as { job: string; at: number };
+  if (now - fence.at > RESTORE_FENCE_MAX_MS) return null;
+  return `${fence.job} since ${new Date(fence.at).toISOString()}`;
+}
+
+/** Lifts the fence of `job` (the restore was aborted: live data unchanged). */
+export function liftRestoreFence(log: ShardLog, job: string): void {
+  const raw = log.getMeta(RESTORE_FENCE);
+  if (raw !== null && (JSON.parse(raw) as { job: string }).job === job) log.setMeta(RESTORE_FENCE, null);
+}
+
+/** The refusal of a write while fenced: nothing was changed, and the write may be sent again after the restore. */
+export function fencedWrite(addr: ShardAddress, fence: string): ApiError {
+  return new ApiError("RESTORE_IN_PROGRESS", `shard ${addr.shard} copy ${addr.copy} is being restored (${fence}): nothing was changed; send the change again once the restore has finished`);
 }

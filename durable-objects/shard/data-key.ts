@@ -13,6 +13,17 @@ export class DataKeyError extends Error {
   override name = "DataKeyError";
 }
 
+/**
+ * What a copy answers when it cannot load its database's key: a configuration error, not an outage
+ * (the fan-out passes it through instead of trying another copy, which would fail the same way).
+ */
+export function dataKeyUnavailable(e: DataKeyError): { name: "DATA_KEY_UNAVAILABLE"; message: string } {
+  return {
+    name: "DATA_KEY_UNAVAILABLE",
+    message: `data key unavailable: this database is encrypted and DATA_KEY_SECRET is missing or wrong (${e.message}); configure the secret that encrypted it, retrying will not help`,
+  };
+}
+
 const WRAP_VERSION = "dk1";
 const HKDF_SALT = new TextEncoder().encode("sliced/encryption-at-rest/v1");
 const utf8 = new TextEncoder();

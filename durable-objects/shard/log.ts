@@ -198,10 +198,14 @@ export class ShardLog {
 
   /**
    * After a restore every copy holds the snapshot and outbox sequence numbers restart from it: what
-   * was settled or marked before refers to numbers that will be reused. (The restore clears the catalog's marks.)
+   * was settled or marked before refers to numbers that will be reused, and a replica that was behind
+   * is not any more. (The restore clears the catalog's marks.)
    */
   resetReplication(replicas: number): void {
     this.setMeta("settled_seq", null);
+    // A replica's own note that it missed changes refers to the old state too: the restore gave it the
+    // snapshot every copy now holds (and the catalog's marks are cleared with it), so it answers again.
+    this.setMeta("behind", null);
     for (let copy = 1; copy <= replicas; copy++) this.setMeta(markKey(copy), null);
   }
 

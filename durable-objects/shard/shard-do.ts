@@ -12,9 +12,9 @@ import type { RpcResult } from "../../contract/rpc-result";
 import type { FaultMode, ShardAddress, ShardHealth } from "../../contract/shard-rpc";
 import { applyOnce, applyRecords, inTransaction, type ApplyOutcome } from "./apply";
 import type { BackupJob, RestoreSource, TransferSizes } from "./backup";
-import { backupNow, commitRestoreJob, requestBackup, runPendingBackup, stageRestoreJob, type BackupHost } from "./backup-jobs";
+import { backupNow, commitRestoreJob, fencedWrite, liftRestoreFence, requestBackup, restoreFence, runPendingBackup, stageRestoreJob, type BackupHost } from "./backup-jobs";
 import type { ManifestEntry } from "./backup-manifest";
-import { secretsOf, type MasterSecrets } from "./data-key";
+import { DataKeyError, dataKeyUnavailable, secretsOf, type MasterSecrets } from "./data-key";
 import { faultGate, faultOf, setFault } from "./faults";
 import { KeyedEngine } from "./keyed-engine";
 import { ShardLog, type OutboxEntry } from "./log";
@@ -36,6 +36,8 @@ export class ShardDO extends DurableObject<Env> {
   keySecrets: MasterSecrets | null = null;
   /** Test hook: transfer sizes for this object's backups (null: the production limits). */
   backupSizes: TransferSizes | null = null;
+  /** Test hook: a restore's commit waits this long first (writes arriving meanwhile meet the fence). */
+  restoreCommitDelayMs: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +63,8 @@ export class ShardDO extends DurableObject<Env> {
   /** Applies queued insert messages; each record id is applied at most once, all in one transaction. */
   async apply(addr: ShardAddress, messages: AnyIngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
     if (this.destroyed(`${messages.length} queued insert message(s)`)) return { ok: true, value: { applied: [], skipped: messages.map((m) => m.recordId) } };
+    const fenced = this.fenced(addr); // not acknowledged: the queue delivers them again after the restore
+    if (fenced) return fenced;
     return this.guarded(
       addr,
       () =>
@@ -76,6 +80,8 @@ export class ShardDO extends DurableObject<Env> {
 
   /** Applies a delete/update once per record id; a repeated call answers the first outcome. */
   async mutate(addr: ShardAddress, recordId: string, mutation: Mutation): Promise<RpcResult<{ entities: number }>> {
+    const fenced = this.fenced(addr);
+    if (fenced) return fenced;
     return this.guarded(
       addr,
       () => ({ entities: this.transaction(() => applyOnce(this.keyed.engine, this.log, addr, { recordId, mutation }) ?? this.log.appliedEntities(recordId)) }),
@@ -105,6 +111,8 @@ export class ShardDO extends DurableObject<Env> {
     if (this.destroyed(`${entries.length} replicated change(s)`)) return { ok: true, value: 0 };
     // Refused while down (injected fault): remember that changes were missed until the primary catches us up.
     if (faultOf(this.log) === "down") this.log.setMeta("behind", "missed replication while down");
+    const fenced = this.fenced(addr); // the primary retries; a committed restore empties its outbox anyway
+    if (fenced) return fenced;
     return this.guarded(addr, () => applyReplicated(this.ctx.storage, this.keyed.engine, this.log, addr, entries, headSeq));
   }
 
@@ -130,6 +138,8 @@ export class ShardDO extends DurableObject<Env> {
       errors: Number(this.log.getMeta("error_count") ?? "0"),
       lastBackupAt: this.log.getMeta("last_backup_at"),
       fault: faultOf(this.log),
+      behind: addr.copy > 0 ? this.log.getMeta("behind") : null,
+      restoring: restoreFence(this.log),
     };
   }
 
@@ -194,6 +204,7 @@ export class ShardDO extends DurableObject<Env> {
   /** Restore, phase 2: swap every table for the staged snapshot in one transaction, then reset caches. */
   async commitRestore(addr: ShardAddress, job: string): Promise<RpcResult<SnapshotSummary>> {
     return this.rpc(async () => {
+      if (this.restoreCommitDelayMs !== null) await scheduler.wait(this.restoreCommitDelayMs);
       const { summary, log } = await commitRestoreJob(this.backups, addr, job);
       this.log = log;
       return summary;
@@ -204,6 +215,7 @@ export class ShardDO extends DurableObject<Env> {
   async abortRestore(addr: ShardAddress, job: string): Promise<void> {
     this.log.identify(addr);
     clearStage(this.ctx.storage.sql, job);
+    liftRestoreFence(this.log, job);
   }
 
   // ---- shared by the entry points ----
@@ -213,6 +225,12 @@ export class ShardDO extends DurableObject<Env> {
     const at = this.log.getMeta("destroyed");
     if (at !== null) console.warn(`shard: dropped ${what} for a database deleted at ${at}`);
     return at !== null;
+  }
+
+  /** The refusal of a write while a restore is staged on this copy (backup-jobs.ts), else null. */
+  private fenced(addr: ShardAddress): RpcResult<never> | null {
+    const fence = restoreFence(this.log);
+    return fence === null ? null : { ok: false, error: fencedWrite(addr, fence).toData() };
   }
 
   private transaction<T>(work: () => T): T {
@@ -230,7 +248,7 @@ export class ShardDO extends DurableObject<Env> {
       if (after) await after();
       return { ok: true, value };
     } catch (e) {
-      const error: ApiErrorData = e instanceof ApiError ? e.toData() : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
+      const error: ApiErrorData = e instanceof ApiError ? e.toData() : e instanceof DataKeyError ? dataKeyUnavailable(e) : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
       this.log.setMeta("last_error", `${new Date().toISOString()} ${error.message}`);
       this.log.setMeta("error_count", String(Number(this.log.getMeta("error_count") ?? "0") + 1));
       return { ok: false, error };

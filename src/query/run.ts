@@ -9,7 +9,7 @@ import type { SchemaIndex } from "../../contract/schema";
 import { secretsOf } from "../../durable-objects/shard/data-key";
 import type { AppContext } from "../app-env";
 import { refreshSchema } from "../schema-cache";
-import { checkQuery } from "../permissions";
+import { checkQuery, schemaSeenBy } from "../permissions";
 import { successFromText } from "../routes/respond";
 import { extendAnswers, type CompiledQuery } from "./compiled";
 import { dataChangedSince } from "./data-changes";
@@ -51,7 +51,10 @@ export async function answer(c: AppContext, compiled: CompiledQuery, freshMs = R
   checkQuery(caller, compiled);
   const now = Date.now();
   // A bypassing request skips the cache both ways: no key hashing, no KV read or write on its path.
-  const key = compiled.bypassCache ? null : cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey));
+  // A custom key compiles against the schema its grants show it (SELECT *, all columns): its answers
+  // are kept apart from other keys' for the same request text.
+  const scope = caller.level === "custom" ? `\u0000custom:${caller.keyId}:${JSON.stringify(caller.permissions)}` : "";
+  const key = compiled.bypassCache ? null : cacheKeyOf(caller.db, caller.schema.version, await planHash(compiled.cacheKey + scope));
   const sealing = key === null ? null : cacheSealing(c.env, caller.db);
   if (key !== null) {
     const hit = await readCached(c.env.RESULT_CACHE, key, now, { freshMs, changedSince: dataChangedSince(caller.db), sealing });
@@ -89,13 +92,14 @@ export async function compileWithFreshSchema<T>(
 ): Promise<{ compiled: T; schema: SchemaIndex }> {
   const caller = c.get("caller");
   try {
-    return { compiled: compile(caller.schema), schema: caller.schema };
+    // Security: a custom key compiles against what its grants show it (forbidden = missing, src/permissions.ts).
+    return { compiled: compile(schemaSeenBy(caller, caller.schema)), schema: caller.schema };
   } catch (e) {
     if (!(e instanceof ApiError) || !stale(e)) throw e;
     const schema = await refreshSchema(c.env, caller.db);
     // Security: permission checks and cache keys after this must see the schema the plan was compiled with.
     c.set("caller", { ...caller, schema });
-    return { compiled: compile(schema), schema };
+    return { compiled: compile(schemaSeenBy(caller, schema)), schema };
   }
 }
 

@@ -8,15 +8,17 @@ import { catalogOf, directoryOf, shardStub } from "../../durable-objects/stubs";
 import { readJson } from "../middleware/body-limits";
 import { success } from "./respond";
 import { type AppContext, type AppEnv } from "../app-env";
-import { newApiKey, newDatabaseId, secretsEqual, sha256Hex, type KeyLevel } from "../crypto/api-key-tokens";
+import { newApiKey, newDatabaseId, sha256Hex, type KeyLevel } from "../crypto/api-key-tokens";
+import { guardAdmin } from "../middleware/admin-guard";
+import { requireEncryptionOrConsent } from "../middleware/deployment";
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
+import { type ReplicaMark, type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
-import { DataKeyError, newDataKey, secretsOf, wrapDataKey } from "../../durable-objects/shard/data-key";
+import { DataKeyError, dataKeyUnavailable, newDataKey, secretsOf, unwrapDataKey, wrapDataKey } from "../../durable-objects/shard/data-key";
 import { rotateDataKeys } from "../crypto/rotate";
 import { parseWith } from "./validation";
 import { createDatabaseSchema, faultSchema } from "./admin-schemas";
@@ -27,15 +29,12 @@ const SHARDS_DEFAULT = 8;
 export const admin = new Hono<AppEnv>();
 
 admin.use("*", async (c, next) => {
-  const token = c.env.ADMIN_TOKEN;
-  if (!token) throw new ApiError("ADMIN_NOT_CONFIGURED", "the operator API is disabled: set the ADMIN_TOKEN secret (locally: .dev.vars or --var ADMIN_TOKEN:<token>)");
-  const header = c.req.header("authorization") ?? "";
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
-  if (!(await secretsEqual(given, token))) throw new ApiError("ADMIN_UNAUTHORIZED", "send the operator token as 'Authorization: Bearer <ADMIN_TOKEN>'");
+  await guardAdmin(c); // token configured and strong enough, wrong tokens limited per address
   await next();
 });
 
 admin.post("/databases", async (c) => {
+  requireEncryptionOrConsent(c.env, c.req.url); // a new database would be born unencrypted
   const body = parseWith(createDatabaseSchema, await readJson(c, QUERY_BODY_BYTES_MAX, {}), {}, "ADMIN_INVALID", "database");
   const now = new Date().toISOString();
   const info: DatabaseInfo = {
@@ -86,15 +85,19 @@ admin.get("/databases/:id/health", async (c) => {
     }
   }
   const deadLetters = await catalogOf(c.env, info.id).deadLetters();
-  const encryption =
-    secretsOf(c.env).current === null
-      ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
-      : (await catalogOf(c.env, info.id).dataKey()) === null
-        ? "pending: the data key is created on the first write"
-        : "on";
+  const encryption = await encryptionState(c.env, info.id);
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
   const behind = await catalogOf(c.env, info.id).replicaMarks();
-  return success(c, { database: databaseJson(info), shards: await Promise.all(copies), "dead-letters": deadLetters.length, "replicas-behind": behind, encryption });
+  const shards = await Promise.all(copies);
+  return success(c, {
+    database: databaseJson(info),
+    shards,
+    "dead-letters": deadLetters.length,
+    "replicas-behind": behind,
+    "refusing-queries": refusingQueries(shards, behind),
+    restoring: shards.flatMap((h) => ("restoring" in h && h.restoring !== null ? [{ shard: h.shard, copy: h.copy, restore: h.restoring }] : [])),
+    encryption,
+  });
 });
 
 admin.get("/databases/:id/dead-letters", async (c) => {
@@ -154,6 +157,42 @@ admin.post("/databases/:id/noop", async (c) => {
 });
 
 const noopDatabases = new Map<string, { db: DatabaseInfo; until: number }>();
+
+/**
+ * Every copy a query would not use now, and why: unreachable, an injected fault, a replica that knows
+ * it missed changes (it refuses queries itself), or one the catalog marks behind (the fan-out skips it).
+ */
+function refusingQueries(shards: Array<ShardHealth | { shard: number; copy: number; error: string }>, marks: ReplicaMark[]): Array<{ shard: number; copy: number; reason: string }> {
+  const out: Array<{ shard: number; copy: number; reason: string }> = [];
+  for (const h of shards) {
+    if ("error" in h) out.push({ shard: h.shard, copy: h.copy, reason: `unreachable: ${h.error}` });
+    else if (h.fault === "down" || h.fault === "unreachable") out.push({ shard: h.shard, copy: h.copy, reason: `injected fault: ${h.fault}` });
+    else if (h.behind !== null) out.push({ shard: h.shard, copy: h.copy, reason: `behind its primary (${h.behind}): refuses queries until caught up` });
+  }
+  for (const m of marks) {
+    if (!out.some((o) => o.shard === m.shard && o.copy === m.copy)) out.push({ shard: m.shard, copy: m.copy, reason: "marked behind in the catalog: queries skip it until its primary catches it up" });
+  }
+  return out.sort((a, b) => a.shard - b.shard || a.copy - b.copy);
+}
+
+/** Whether this database's data can be read here: a wrapped key this deployment's secrets cannot open is "unavailable". */
+async function encryptionState(env: Env, db: string): Promise<string> {
+  const secrets = secretsOf(env);
+  const wrapped = await catalogOf(env, db).dataKey();
+  if (wrapped === null) {
+    return secrets.current === null
+      ? "off: DATA_KEY_SECRET is not set, segments, backups, queued inserts and cached answers are written in plaintext"
+      : "pending: the data key is created on the first write";
+  }
+  try {
+    if (secrets.current === null && secrets.previous === null) throw new DataKeyError("DATA_KEY_SECRET is not set");
+    (await unwrapDataKey(secrets, db, wrapped)).fill(0);
+    return "on";
+  } catch (e) {
+    if (!(e instanceof DataKeyError)) throw e;
+    return `unavailable: ${dataKeyUnavailable(e).message}; every query answers 4004`;
+  }
+}
 
 function defaultShards(c: AppContext): number {
   const n = Number(c.env.DEFAULT_SHARDS);

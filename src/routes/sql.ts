@@ -11,6 +11,7 @@ import { compileSql } from "../sql/index";
 import { ApiError } from "../../contract/errors";
 import { SQL_TEXT_CHARS_MAX } from "../../contract/limits";
 import { answer, requestCacheKey } from "../query/run";
+import { schemaSeenBy } from "../permissions";
 
 export const sql = new Hono<AppEnv>();
 
@@ -24,7 +25,8 @@ sql.post("/sql", async (c) => {
   if (text.length > SQL_TEXT_CHARS_MAX) {
     throw new ApiError("BODY_TOO_LARGE", `the statement has ${text.length} characters; the limit is ${SQL_TEXT_CHARS_MAX}`, { max: SQL_TEXT_CHARS_MAX });
   }
-  const statement = compileSql(text, caller.schema, Date.now());
+  // Security: a custom key compiles against what its grants show it (forbidden = missing, src/permissions.ts).
+  const statement = compileSql(text, schemaSeenBy(caller, caller.schema), Date.now());
   if (statement.kind === "insert") {
     requireLevel(caller, ["write"], "insert data");
     const wait = /^(1|true|yes)$/i.test(c.req.query("wait") ?? "");

@@ -1,15 +1,25 @@
 // Custom keys through the Worker: every query endpoint, saved queries, SQL, inserts, delete and
-// update answer 403 / code 16 naming the column a key may not touch, and work on granted columns.
+// update refuse a column a key may not touch (as missing when no grant names it, else 403 / code 16),
+// work on granted columns, and answer a forbidden column exactly like one that does not exist.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createDatabase, firstError, type Reply, type TestDatabase } from "../helpers/api";
 
 const sqlCall = (key: string, text: string) => call("POST", "/v1/sql", { key, raw: text, headers: { "content-type": "application/sql" } });
 
+/**
+ * Refused: 403 / 16 naming the column when the key's own grants name it (for the other access), else
+ * exactly as a column that does not exist is refused (400 / 85), so forbidden names cannot be probed.
+ */
 function expectDenied(r: Reply, column: string): void {
-  expect(r.status, r.text).toBe(403);
-  expect(firstError(r).code, r.text).toBe(16);
-  expect(firstError(r).message).toContain(`"${column}"`);
+  if (r.status === 403) {
+    expect(firstError(r).code, r.text).toBe(16);
+    expect(firstError(r).message).toContain(`"${column}"`);
+    return;
+  }
+  expect(r.status, r.text).toBe(400);
+  expect(firstError(r).code, r.text).toBe(85);
+  expect(firstError(r).message).toMatch(new RegExp(`"${column}" does not exist|unknown column ${column}\\b`));
 }
 
 function expectOk(r: Reply): void {
@@ -70,11 +80,15 @@ describe("custom key permissions", () => {
     expectOk(await call("POST", "/v1/query/count/entity/total", { key: partial, body: {} }));
     const total = await call("POST", "/v1/query/count/entity/total", { key: narrow, body: {} });
     expect(total.status).toBe(403);
-    expect(firstError(total).message).toContain('dimension "customers"');
+    expect(firstError(total).message).toMatch(/may not count every dimension/);
+    expect(firstError(total).message, "the dimension it lacks is not named").not.toContain("customers");
     expectOk(await call("POST", "/v1/query/count/entity/total", { key: narrow, body: { dimensions: ["default"] } }));
     const other = await call("POST", "/v1/query/exists/entity", { key: narrow, body: { ids: ["c1"], dimension: "customers" } });
-    expect(other.status).toBe(403);
-    expect(firstError(other).code).toBe(16);
+    // A dimension the key is granted nowhere is answered like one that does not exist.
+    const none = await call("POST", "/v1/query/exists/entity", { key: narrow, body: { ids: ["c1"], dimension: "nosuchdim" } });
+    expect(other.status, other.text).toBe(none.status);
+    expect(firstError(other).code).toBe(firstError(none).code);
+    expect(firstError(other).message.replaceAll("customers", "X")).toBe(firstError(none).message.replaceAll("nosuchdim", "X"));
   });
 
   it("top values and aggregation", async () => {
@@ -91,8 +105,10 @@ describe("custom key permissions", () => {
     expect(r.body.data).toHaveLength(2);
     expectDenied(await call("POST", "/v1/data_extraction/result", { key: partial, body: { query: [{ age: { gte: 1 } }], columns: ["secret"] } }), "secret");
     const all = await call("POST", "/v1/data_extraction/score", { key: partial, body: { query: [{ age: { gte: 1 } }], columns: "all" } });
-    expect(all.status).toBe(403);
-    expect(firstError(all).code).toBe(16);
+    // "all" is every column the key can see: a forbidden one is not there for it (not a 403 hinting at it).
+    expectOk(all);
+    expect(all.text).not.toMatch(/secret|"s1"|constructor/);
+    expect(all.text).toContain("ana");
     expectDenied(await call("POST", "/v1/data_extraction/result", { key: partial, body: { columns: ["name"], order: [{ secret: "asc" }] } }), "secret");
   });
 
@@ -116,8 +132,8 @@ describe("custom key permissions", () => {
     expectDenied(await sqlCall(partial, "SELECT secret FROM default"), "secret");
     expectDenied(await sqlCall(partial, "SELECT name FROM default WHERE secret = 's1'"), "secret");
     const star = await sqlCall(partial, "SELECT * FROM default");
-    expect(star.status).toBe(403);
-    expect(firstError(star).code).toBe(16);
+    expectOk(star); // every column the key can see, as with "all"
+    expect(star.text).not.toMatch(/secret|"s1"|constructor/);
     expectOk(await sqlCall(partial, "INSERT INTO default([entity-id], name) VALUES('e9', 'zed')"));
     expectDenied(await sqlCall(partial, "INSERT INTO default([entity-id], secret) VALUES('e9', 'x')"), "secret");
   });
@@ -156,5 +172,31 @@ describe("custom key permissions", () => {
   it("changes made through refused requests did not happen", async () => {
     const r = await call("POST", "/v1/query/count/entity", { key: db.master, body: { "query-name": "q", query: [{ age: { gte: 0 } }], "bypass-cache": true } });
     expect(r.body.result.q).toBe(2);
+  });
+
+  // Issue 15 item 10: 403 / 16 naming a forbidden column vs 400 / 85 for a missing one let a custom
+  // key enumerate column names (and a type error, a forbidden column's type).
+  it("answers a forbidden column exactly like a missing one, in queries, SQL and inserts", async () => {
+    const same = async (what: string, ask: (column: string) => Promise<Reply>) => {
+      const forbidden = await ask("secret");
+      const missing = await ask("nosuchcol");
+      expect(forbidden.status, `${what}: ${forbidden.text}`).toBe(missing.status);
+      expect(forbidden.status, what).toBeGreaterThanOrEqual(400);
+      expect(firstError(forbidden).code, what).toBe(firstError(missing).code);
+      expect(firstError(forbidden).message.replaceAll("secret", "X"), what).toBe(firstError(missing).message.replaceAll("nosuchcol", "X"));
+    };
+    await same("count entity", (col) => call("POST", "/v1/query/count/entity", { key: partial, body: { "query-name": "q", query: [{ [col]: { equals: "s1" } }], "bypass-cache": true } }));
+    await same("type probe", (col) => call("POST", "/v1/query/count/entity", { key: partial, body: { "query-name": "q", query: [{ [col]: { gte: 3 } }], "bypass-cache": true } }));
+    await same("top values", (col) => call("POST", "/v1/query/top_values", { key: partial, body: { t: { [col]: 3 } } }));
+    await same("extraction", (col) => call("POST", "/v1/data_extraction/result", { key: partial, body: { query: [{ age: { gte: 1 } }], columns: [col] } }));
+    await same("SQL", (col) => sqlCall(partial, `SELECT COUNT(*) FROM default WHERE ${col} = 's1'`));
+    await same("SQL select list", (col) => sqlCall(partial, `SELECT ${col} FROM default`));
+    await same("insert", (col) => call("POST", "/v1/insert", { key: partial, body: { e7: { [col]: "x" } } }));
+    await same("SQL INSERT", (col) => sqlCall(partial, `INSERT INTO default([entity-id], ${col}) VALUES('e7', 'x')`));
+    await same("update", (col) => call("POST", "/v1/update", { key: partial, body: { query: [{ [col]: { equals: "s1" } }], set: { name: "z" } } }));
+    // A whole-database total does not name the dimension the key lacks.
+    const total = await call("POST", "/v1/query/count/entity/total", { key: narrow, body: {} });
+    expect(total.status, total.text).toBe(403);
+    expect(firstError(total).message).not.toContain("customers");
   });
 });

@@ -2,7 +2,7 @@
 
 import { exports } from "cloudflare:workers";
 
-export const ADMIN_TOKEN = "test-admin-token";
+export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef01";
 export const BASE = "http://sliced.test";
 
 export interface Reply {

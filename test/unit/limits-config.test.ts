@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as limits from "../../contract/limits";
-import { brokenLimitRelations, KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX, type RelatedLimits } from "../../contract/limits";
+import { ADMIN_FAILURES_PER_MINUTE_MAX, brokenLimitRelations, KEY_RATE_PERIOD_S, KEY_REQUESTS_PER_PERIOD_MAX, type RelatedLimits } from "../../contract/limits";
 
 /** The current values of the limits the relations read. */
 const relatedLimits = (): RelatedLimits => limits as unknown as RelatedLimits;
@@ -17,6 +17,14 @@ describe("limits.ts matches wrangler.toml", () => {
     expect(Number(block![1])).toBe(KEY_REQUESTS_PER_PERIOD_MAX);
     expect(Number(block![2])).toBe(KEY_RATE_PERIOD_S);
     expect([10, 60]).toContain(KEY_RATE_PERIOD_S);
+  });
+
+  it("ADMIN_FAILURE_LIMIT's simple limit, per minute", () => {
+    const toml = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
+    const block = /\[\[ratelimits\]\]\s*\nname = "ADMIN_FAILURE_LIMIT"[\s\S]*?simple = \{ limit = (\d+), period = (\d+) \}/.exec(toml);
+    expect(block, "a [[ratelimits]] block named ADMIN_FAILURE_LIMIT with simple = { limit, period }").not.toBeNull();
+    expect(Number(block![1])).toBe(ADMIN_FAILURES_PER_MINUTE_MAX);
+    expect(Number(block![2])).toBe(60);
   });
 });
 

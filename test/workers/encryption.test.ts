@@ -2,7 +2,7 @@
 // correct answers, tampering detected, encrypted backup objects that restore only with the right
 // secret, and master-secret rotation that re-wraps keys without rewriting a segment.
 
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { catalogOf, shardStub } from "../../durable-objects/stubs";
@@ -11,7 +11,8 @@ import { secretId, unwrapDataKey, wrappedBy, type MasterSecrets } from "../../du
 import { rotateDataKeys } from "../../src/crypto/rotate";
 import { shardFile, snapshotPrefix } from "../../durable-objects/shard/backup-objects";
 import type { ShardAddress } from "../../contract/shard-rpc";
-import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
+import { ADMIN_TOKEN, adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
+import { app } from "../../src/app";
 
 const SECRET = "test-data-key-secret"; // vitest.config.ts miniflare bindings
 const MARKER = "plaintext-marker-Zq7Kx";
@@ -138,6 +139,37 @@ describe("segments at rest", () => {
     expect(r.status === 200 && r.body.result?.m === 10).toBe(false);
     const health = await adminCall("GET", `/admin/databases/${db.id}/health`);
     expect(String(health.body.shards[0].lastError)).toMatch(/failed authentication/);
+  });
+});
+
+describe("an encrypted database without its secret", () => {
+  // Issue 15 item 13: it answered 503 / 4001 "retry later" on every query, as if shards were down.
+  it("answers 500 / 4004 naming the cause, for a missing and for a wrong secret, and health says so", async () => {
+    const { db, addr } = await setup();
+    for (const secrets of [
+      { current: null, previous: null },
+      { current: "a-wrong-secret-0123456789abcdef", previous: null },
+    ]) {
+      await useSecrets(addr, secrets);
+      const r = await countMarker(db);
+      expect(r.status, r.text).toBe(500);
+      expect(r.body.errors[0].code).toBe(4004);
+      expect(r.body.errors[0].message).toMatch(/data key unavailable: this database is encrypted and DATA_KEY_SECRET is missing or wrong/);
+      expect(r.text).not.toContain("a-wrong-secret");
+    }
+    await useSecrets(addr, null);
+    expect((await countMarker(db)).body.result.m).toBe(10);
+    // The database health endpoint of a deployment without the secret (or with another) says why.
+    for (const vars of [{ DATA_KEY_SECRET: undefined }, { DATA_KEY_SECRET: "a-wrong-secret-0123456789abcdef" }]) {
+      const res = await app.fetch(
+        new Request(`http://127.0.0.1/admin/databases/${db.id}/health`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+        { ...env, ...vars } as Env,
+        createExecutionContext(),
+      );
+      const body = (await res.json()) as { encryption: string };
+      expect(body.encryption).toMatch(/^unavailable: data key unavailable/);
+    }
+    expect((await adminCall("GET", `/admin/databases/${db.id}/health`)).body.encryption).toBe("on");
   });
 });
 
