@@ -40,6 +40,8 @@ const SHARD_COPY_HEALTH = closed({
   errors: count,
   lastBackupAt: nullable("string"),
   fault: { enum: [...FAULT_MODES] },
+  behind: nullable("string"),
+  restoring: nullable("string"),
 });
 
 const KEY_PROPERTIES: Record<string, JsonSchema> = {
@@ -90,6 +92,8 @@ export function responseSchemas(): Record<string, JsonSchema> {
       shards: list({ oneOf: [SHARD_COPY_HEALTH, closed({ shard: count, copy: count, error: str }, undefined, "A copy that did not answer.")] }),
       "dead-letters": count,
       "replicas-behind": list(closed({ shard: count, copy: count, since: int, through: int, at: str })),
+      "refusing-queries": list(closed({ shard: count, copy: count, reason: str }, undefined, "A copy a query would not use now, and why.")),
+      restoring: list(closed({ shard: count, copy: count, restore: str }, undefined, "A copy with a restore staged: it refuses writes until it commits or is aborted.")),
       encryption: { type: "string", description: '"on", "pending: …" or "off: …".' },
     }),
     DeadLetters: answer({ "dead-letters": list(closed({ at: str, recordId: str, shard: count, error: str })) }),
