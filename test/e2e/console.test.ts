@@ -13,6 +13,7 @@ import { countColour, decodePng } from "./helpers/png";
 const PLANS = { gold: 12, silver: 9, bronze: 5 } as const;
 /** Login events per day of October 2026: day d (1..6) has DAY_EVENTS[d - 1] events. */
 const DAY_EVENTS = [4, 0, 7, 2, 9, 1];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let server: DevServer;
 let browser: Browser;
@@ -162,10 +163,17 @@ describeInBrowser("web console at /console", () => {
     const box = await page.textContent("#error");
     expect(box).toContain(`code ${error.code}`);
     expect(box).toContain(error.message);
-    // The request id is shown exactly when the server sends X-Request-Id.
-    const requestId = direct.headers.get("x-request-id");
-    if (requestId === null) expect(await page.$("#request-id")).toBeNull();
-    else expect(await page.textContent("#request-id")).toContain(requestId);
+    // The console shows the id the server gave its own request (each request gets a fresh one),
+    // and the server's log line for that 400 carries the same id.
+    expect(direct.headers.get("x-request-id")).toMatch(UUID);
+    const shown = (await page.textContent("#request-id"))?.replace(/^request id\s*/, "") ?? "";
+    expect(shown).toMatch(UUID);
+    expect(shown).not.toBe(direct.headers.get("x-request-id"));
+    const logged = server
+      .log()
+      .split("\n")
+      .filter((line) => line.includes(`"requestId":"${shown}"`));
+    expect(logged.join("\n")).toMatch(/"path":"\/v1\/query\/top_values","status":400/);
     await snapshot("error");
     // Text that is not JSON never leaves the page.
     await page.fill("#json-editor", "{ not json");
