@@ -26,6 +26,7 @@ import { sql } from "./routes/sql";
 import { notFound, onError } from "./middleware/errors";
 import { normalisePath } from "./middleware/paths";
 import { requireEncryptionOrConsent } from "./middleware/deployment";
+import { resumeIntakeOnce } from "./ingest/resume-intake";
 
 export const app = new Hono<AppEnv>({ getPath: (req) => normalisePath(new URL(req.url).pathname) });
 
@@ -47,6 +48,7 @@ app.use("/v1/*", async (c, next) => {
   const caller = await authenticate(c.env, c.req.header("authorization"));
   c.set("caller", caller);
   c.set("db", caller.db);
+  resumeIntakeOnce(c.env, caller.db, (p) => c.executionCtx.waitUntil(p));
   return next();
 });
 // After authentication, so it knows the database; before anything can fail, so errors carry it too.

@@ -17,6 +17,10 @@ import { catalogOf, directoryOf, shardStub } from "../stubs";
 
 /** Messages one alarm run handles; more are left for an immediate next run. */
 const DRAIN_MESSAGES_MAX = 400;
+/** After a drain run failed outright (not a shard refusing: that has its own backoff). */
+const DRAIN_RETRY_MS = 2_000;
+/** An alarm this far past its time is taken as lost and set again. */
+const ALARM_OVERDUE_MS = 30_000;
 
 export class IntakeDO extends DurableObject<Env> {
   private readonly store: IntakeStore;
@@ -45,23 +49,47 @@ export class IntakeDO extends DurableObject<Env> {
     return this.store.holds(recordId);
   }
 
+  /** What is held, for health; also re-arms a drain that lost its alarm. */
   async counts(): Promise<IntakeCounts> {
+    await this.resume();
     return this.store.counts();
   }
 
-  /** Applies what is due, shard by shard in acceptance order, then sleeps until the next due message. */
+  /**
+   * Makes sure held messages have an alarm. The alarm is stored with the object and normally
+   * survives restarts; this is the second line for one lost anyway (the Worker calls it once per
+   * isolate and database, see src/ingest/resume-intake.ts), and costs one read when nothing is held.
+   */
+  async resume(): Promise<void> {
+    const next = this.store.nextDueAt();
+    if (next !== null) await this.wakeBy(next);
+  }
+
+  /**
+   * Applies what is due, shard by shard in acceptance order, then sleeps until the next due message.
+   * It never throws: workerd gives up an alarm after six failed retries, which would leave held
+   * messages without a drain until the next insert. A failed run is retried by our own alarm.
+   */
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    const due = this.store.due(now, DRAIN_MESSAGES_MAX);
-    const byShard = new Map<string, HeldMessage[]>();
-    for (const h of due) {
-      const key = `${h.message.db}/${h.message.shard}`;
-      let list = byShard.get(key);
-      if (!list) byShard.set(key, (list = []));
-      list.push(h);
+    let next: number | null;
+    try {
+      const due = this.store.due(Date.now(), DRAIN_MESSAGES_MAX);
+      const byShard = new Map<string, HeldMessage[]>();
+      for (const h of due) {
+        const key = `${h.message.db}/${h.message.shard}`;
+        let list = byShard.get(key);
+        if (!list) byShard.set(key, (list = []));
+        list.push(h);
+      }
+      const drained = await Promise.allSettled([...byShard.values()].map((held) => this.drainShard(held)));
+      for (const d of drained) if (d.status === "rejected") console.error(`intake: a drain failed and is retried: ${errorText(d.reason)}`);
+      const failed = drained.some((d) => d.status === "rejected");
+      next = due.length === DRAIN_MESSAGES_MAX ? Date.now() : this.store.nextDueAt();
+      if (failed && next !== null) next = Math.max(next, Date.now() + DRAIN_RETRY_MS);
+    } catch (e) {
+      console.error(`intake: a drain failed and is retried: ${errorText(e)}`);
+      next = Date.now() + DRAIN_RETRY_MS;
     }
-    await Promise.all([...byShard.values()].map((held) => this.drainShard(held)));
-    const next = due.length === DRAIN_MESSAGES_MAX ? Date.now() : this.store.nextDueAt();
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
@@ -133,7 +161,9 @@ export class IntakeDO extends DurableObject<Env> {
   /** Makes sure the alarm fires no later than `at`. */
   private async wakeBy(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    // An alarm long overdue did not fire (it should run within moments of its time): set it again.
+    const stale = current !== null && current < Date.now() - ALARM_OVERDUE_MS;
+    if (current === null || current > at || stale) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
   }
 }
 

@@ -95,6 +95,11 @@ export function responseSchemas(): Record<string, JsonSchema> {
       "refusing-queries": list(closed({ shard: count, copy: count, reason: str }, undefined, "A copy a query would not use now, and why.")),
       restoring: list(closed({ shard: count, copy: count, restore: str }, undefined, "A copy with a restore staged: it refuses writes until it commits or is aborted.")),
       encryption: { type: "string", description: '"on", "pending: …" or "off: …".' },
+      intake: closed(
+        { pending: count, "dead-lettered": count, "oldest-accepted-at": nullable("string") },
+        undefined,
+        "Acknowledged insert messages the durable intake still holds because their primary has not applied them yet (0 when the queue kept up).",
+      ),
     }),
     DeadLetters: answer({ "dead-letters": list(closed({ at: str, recordId: str, shard: count, error: str })) }),
     FaultSet: answer({ shard: count, replica: count, mode: { enum: [...FAULT_MODES] } }),

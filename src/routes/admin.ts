@@ -4,7 +4,8 @@
 
 import { Hono } from "hono";
 import { forgetDatabase, forgetKeys } from "../middleware/auth";
-import { catalogOf, directoryOf, shardStub } from "../../durable-objects/stubs";
+import { catalogOf, directoryOf, intakeInLane, shardStub } from "../../durable-objects/stubs";
+import { intakeLanes } from "../../durable-objects/intake/lanes";
 import { readJson } from "../middleware/body-limits";
 import { success } from "./respond";
 import { type AppContext, type AppEnv } from "../app-env";
@@ -89,6 +90,7 @@ admin.get("/databases/:id/health", async (c) => {
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
   const behind = await catalogOf(c.env, info.id).replicaMarks();
   const shards = await Promise.all(copies);
+  const intake = await intakeHealth(c.env, info.id);
   return success(c, {
     database: databaseJson(info),
     shards,
@@ -97,8 +99,20 @@ admin.get("/databases/:id/health", async (c) => {
     "refusing-queries": refusingQueries(shards, behind),
     restoring: shards.flatMap((h) => ("restoring" in h && h.restoring !== null ? [{ shard: h.shard, copy: h.copy, restore: h.restoring }] : [])),
     encryption,
+    intake,
   });
 });
+
+/** Acknowledged insert messages the durable intake still holds (not yet known applied by their primary). */
+async function intakeHealth(env: Env, db: string): Promise<{ pending: number; "dead-lettered": number; "oldest-accepted-at": string | null }> {
+  const lanes = await Promise.all(intakeLanes().map((lane) => intakeInLane(env, db, lane).counts()));
+  const oldest = lanes.flatMap((l) => (l.oldestAcceptedAt === null ? [] : [l.oldestAcceptedAt]));
+  return {
+    pending: lanes.reduce((n, l) => n + l.pending, 0),
+    "dead-lettered": lanes.reduce((n, l) => n + l.deadLettered, 0),
+    "oldest-accepted-at": oldest.length === 0 ? null : new Date(Math.min(...oldest)).toISOString(),
+  };
+}
 
 admin.get("/databases/:id/dead-letters", async (c) => {
   const info = await databaseOr404(c);

@@ -86,10 +86,28 @@ async function presentIds(): Promise<string[]> {
   return ids;
 }
 
+/** What the server says about the drain, shown when an entity is missing. */
+async function diagnosis(): Promise<string> {
+  const health = await http(server.base, "GET", `/admin/databases/${db.id}/health`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+  const lines = server
+    .log()
+    .split("\n")
+    .filter((l) => /intake|alarm|error/i.test(l))
+    .slice(-30);
+  return `intake: ${JSON.stringify(health.body?.intake)}; dead letters: ${health.body?.["dead-letters"]}\n${lines.join("\n")}`;
+}
+
+async function intakePending(): Promise<number> {
+  const health = await http(server.base, "GET", `/admin/databases/${db.id}/health`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+  expect(health.status, health.text).toBe(200);
+  return health.body.intake.pending;
+}
+
+/** Until every acknowledged entity counts and the intake has released everything it held. */
 async function untilSettled(expectedAtLeast: number, ms: number): Promise<{ entities: number; events: number }> {
   const giveUpAt = Date.now() + ms;
   let t = await totals();
-  while (t.entities < expectedAtLeast && Date.now() < giveUpAt) {
+  while ((t.entities < expectedAtLeast || (await intakePending()) > 0) && Date.now() < giveUpAt) {
     await new Promise((r) => setTimeout(r, 1000));
     t = await totals();
   }
@@ -113,7 +131,7 @@ describe("acknowledged inserts survive stops of wrangler dev", () => {
     const present = new Set(await presentIds());
     expect(present.size).toBe(t.entities);
     const lost = [...acknowledged].filter((id) => !present.has(id));
-    expect(lost, `${lost.length} of ${acknowledged.size} acknowledged entities lost`).toEqual([]);
+    expect(lost, `${lost.length} of ${acknowledged.size} acknowledged entities lost; ${lost.length > 0 ? await diagnosis() : ""}`).toEqual([]);
   });
 
   it("keeps inserts acknowledged while a primary is down across a restart, and applies them when it is back", async () => {
@@ -129,8 +147,9 @@ describe("acknowledged inserts survive stops of wrangler dev", () => {
     expect(up.status, up.text).toBe(200);
     const t = await untilSettled(acknowledged.size, 90_000);
     expect(t.events).toBe(t.entities);
+    expect(await intakePending(), await diagnosis()).toBe(0);
     const present = new Set(await presentIds());
     const lost = [...acknowledged].filter((id) => !present.has(id));
-    expect(lost, `${lost.length} of ${acknowledged.size} acknowledged entities lost`).toEqual([]);
+    expect(lost, `${lost.length} of ${acknowledged.size} acknowledged entities lost; ${lost.length > 0 ? await diagnosis() : ""}`).toEqual([]);
   });
 });

@@ -140,4 +140,33 @@ describe("durable intake", () => {
     await runDurableObjectAlarm(intake);
     expect((await intake.counts()).pending).toBe(0);
   });
+  it("re-arms a drain whose alarm was lost: on the database's first request in an isolate, and on health", async () => {
+    // Created through the operator API only, so no /v1 request has named this database yet.
+    const db = await createDatabase({ shards: 1, replicas: 0 });
+    const intake = intakeOf(env, db.id, "req-stalled");
+    const held: IngestMessage = { v: 2, db: db.id, shard: 0, replicas: 0, recordId: "req-stalled/0/0", entitiesJson: "[]" };
+    await intake.accept([held]);
+    const alarmOf = () => runInDurableObject(intake, (_: unknown, state: DurableObjectState) => state.storage.getAlarm());
+    const loseAlarm = () => runInDurableObject(intake, (_: unknown, state: DurableObjectState) => state.storage.deleteAlarm());
+    await loseAlarm();
+    expect(await alarmOf()).toBeNull();
+
+    const r = await call("POST", "/v1/query/count/entity/total", { key: db.read, body: {} });
+    expect(r.status, r.text).toBe(200);
+    let alarm = await alarmOf();
+    for (let i = 0; alarm === null && i < 50; i++) alarm = await new Promise((w) => setTimeout(w, 20)).then(alarmOf); // the re-arm runs after the answer
+    expect(alarm).not.toBeNull();
+
+    await loseAlarm();
+    const health = await adminCall("GET", `/admin/databases/${db.id}/health`);
+    expect(health.status, health.text).toBe(200);
+    expect(health.body.intake).toMatchObject({ pending: 1, "dead-lettered": 0 });
+    expect(await alarmOf()).not.toBeNull();
+
+    // once re-armed it drains: the (empty) message is applied and released
+    await makeDue(intake);
+    await runDurableObjectAlarm(intake);
+    expect((await intake.counts()).pending).toBe(0);
+    expect((await adminCall("GET", `/admin/databases/${db.id}/health`)).body.intake).toEqual({ pending: 0, "dead-lettered": 0, "oldest-accepted-at": null });
+  });
 });
