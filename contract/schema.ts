@@ -2,8 +2,9 @@
 // for a few seconds, keyed by its version): the database, its dimensions and its columns.
 
 import type { ColumnDef } from "./columns";
+import type { Placement } from "./placement";
 
-export interface DatabaseInfo {
+export interface DatabaseInfo extends Placement {
   id: string;
   name: string;
   description: string;

@@ -85,9 +85,16 @@ export const ROUTES: readonly RouteDoc[] = [
     auth: "admin",
     body: QUERY_BODY("CreateDatabase"),
     ok: 201,
-    returns: "database {id, name, description, shards, replicas, created-at}, api-keys {master, write, read} (shown once)",
+    returns: "database {id, name, description, shards, replicas, placement, jurisdiction, created-at}, api-keys {master, write, read} (shown once)",
   },
-  { method: "get", path: "/admin/databases", tag: "operator", summary: "List every database.", auth: "admin", returns: "databases: [{id, name, description, shards, replicas, created-at}]" },
+  {
+    method: "get",
+    path: "/admin/databases",
+    tag: "operator",
+    summary: "List every database.",
+    auth: "admin",
+    returns: "databases: [{id, name, description, shards, replicas, placement, jurisdiction, created-at}]",
+  },
   {
     method: "delete",
     path: "/admin/databases/:id",
