@@ -3,8 +3,9 @@
 // origins browsers may call it from.
 
 import type { ColumnDef } from "./columns";
+import type { Placement } from "./placement";
 
-export interface DatabaseInfo {
+export interface DatabaseInfo extends Placement {
   id: string;
   name: string;
   description: string;

@@ -1,13 +1,28 @@
 // The shard Durable Object's RPC contract: where a copy lives, which copy a call is for, fault
 // injection modes, replica marks and health. Plain data only: it crosses the RPC boundary.
 
+import type { Placement } from "./placement";
+import type { DatabaseInfo } from "./schema";
+
 /** Where a shard copy lives: idFromName(shardObjectName(db, shard, copy)); copy 0 is the primary. */
 export function shardObjectName(db: string, shard: number, copy: number): string {
   return `${db}/${shard}/${copy}`;
 }
 
-/** Which shard copy an RPC is for; a shard object learns its identity from its first call. */
-export interface ShardAddress {
+/** The address of one copy of one shard of `info`, its placement included: addresses are built only here. */
+export function shardAddress(info: DatabaseInfo, shard: number, copy: number): ShardAddress {
+  const addr: ShardAddress = { db: info.id, shard, copy, replicas: info.replicas };
+  if (info.placement) addr.placement = info.placement;
+  if (info.jurisdiction) addr.jurisdiction = info.jurisdiction;
+  return addr;
+}
+
+/**
+ * Which shard copy an RPC is for; a shard object learns its identity from its first call. The
+ * database's placement travels with it: the stub factory (durable-objects/stubs.ts) needs it to reach
+ * the object (a jurisdiction is part of the id), and a primary needs it to reach its replicas.
+ */
+export interface ShardAddress extends Placement {
   db: string;
   shard: number;
   copy: number; // 0 = primary
@@ -50,4 +65,6 @@ export interface ShardHealth {
   behind: string | null;
   /** A restore staged on this copy: it refuses writes until the restore commits or is aborted. */
   restoring: string | null;
+  /** The jurisdiction the object really lives in (its id's, as the runtime reports it), null: none. */
+  jurisdiction: string | null;
 }

@@ -10,6 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { OutgoingIngestMessage } from "../../contract/queue-messages";
 import { INTAKE_APPLY_MESSAGES_MAX, INTAKE_DEAD_LETTER_ATTEMPTS, INTAKE_RETRY_DELAY_MAX_MS, INTAKE_SETTLE_MS } from "../../contract/limits";
+import { shardAddress } from "../../contract/shard-rpc";
 import { IntakeStore, type HeldMessage, type IntakeCounts } from "./intake-store";
 import { openMessage } from "../ingest-seal";
 import { secretsOf } from "../shard/data-key";
@@ -94,14 +95,15 @@ export class IntakeDO extends DurableObject<Env> {
   }
 
   private async drainShard(held: HeldMessage[]): Promise<void> {
-    const { db, shard, replicas } = held[0]!.message;
-    if ((await directoryOf(this.env).get(db)) === null) {
+    const { db, shard } = held[0]!.message;
+    const info = await directoryOf(this.env).get(db);
+    if (info === null) {
       // The database was deleted after the insert was acknowledged: its data went with it.
       this.store.release(held.map((h) => h.message.recordId));
       console.warn(`intake: ${held.length} held message(s) of deleted database ${db} dropped`);
       return;
     }
-    const addr = { db, shard, copy: 0, replicas };
+    const addr = shardAddress(info, shard, 0); // with its placement: a jurisdiction is part of the id
     const secrets = secretsOf(this.env);
     for (let i = 0; i < held.length; i += INTAKE_APPLY_MESSAGES_MAX) {
       const part = held.slice(i, i + INTAKE_APPLY_MESSAGES_MAX);

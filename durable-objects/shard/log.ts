@@ -72,10 +72,21 @@ export class ShardLog {
     this.metaMemo.set(key, value);
   }
 
-  /** Records who this object is on first contact (and the replica count, which the catalog fixes). */
+  /**
+   * Records who this object is on first contact (and the replica count, which the catalog fixes),
+   * with the database's placement once a caller names it: the primary needs it to reach its replicas.
+   * Placement is fixed at creation, so a caller that does not name it (older code paths, messages
+   * queued before placement existed) leaves the known one in place instead of rewriting the row.
+   */
   identify(addr: ShardAddress): void {
     const known = this.getMeta("identity");
-    const text = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas });
+    const base = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas });
+    if (addr.placement === undefined && addr.jurisdiction === undefined) {
+      if (known === base || known?.startsWith(base.slice(0, -1) + ",")) return;
+      this.setMeta("identity", base);
+      return;
+    }
+    const text = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas, placement: addr.placement, jurisdiction: addr.jurisdiction });
     if (known !== text) this.setMeta("identity", text);
   }
 

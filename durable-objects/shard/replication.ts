@@ -6,9 +6,9 @@
 import { LATE, within } from "../../contract/deadline";
 import { ApiError } from "../../contract/errors";
 import type { RpcResult } from "../../contract/rpc-result";
-import { shardObjectName, type ShardAddress } from "../../contract/shard-rpc";
+import type { ShardAddress } from "../../contract/shard-rpc";
 import type { ShardEngine } from "../../engine/engine";
-import { catalogOf } from "../stubs";
+import { catalogOf, shardStubOn } from "../stubs";
 import { applyRecords, inTransaction } from "./apply";
 import type { OutboxEntry, ShardLog } from "./log";
 import { OUTBOX_BATCH_ENTRIES_MAX, REPLICA_FORWARD_WAIT_MS, REPLICA_MARK_WAIT_MS, REPLICATION_RETRY_MAX_MS } from "../../contract/limits";
@@ -49,7 +49,7 @@ export class Replication {
     for (let copy = 1; copy <= addr.replicas; copy++) {
       const entries = this.log.outboxAfter(copy, OUTBOX_BATCH_ENTRIES_MAX);
       if (entries.length === 0) continue;
-      const replica = this.host.env.SHARD.get(this.host.env.SHARD.idFromName(shardObjectName(addr.db, addr.shard, copy)));
+      const replica = shardStubOn(this.host.env.SHARD, { ...addr, copy }); // the replica copy keeps its own hint
       let result: RpcResult<number>;
       try {
         result = await replica.replicate({ ...addr, copy }, entries, this.log.outboxHead());

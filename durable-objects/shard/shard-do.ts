@@ -16,6 +16,7 @@ import { backupNow, commitRestoreJob, fencedWrite, liftRestoreFence, requestBack
 import type { ManifestEntry } from "./backup-manifest";
 import { DataKeyError, dataKeyUnavailable, secretsOf, type MasterSecrets } from "./data-key";
 import { faultGate, faultOf, setFault } from "./faults";
+import { outsideJurisdiction } from "./jurisdiction";
 import { KeyedEngine } from "./keyed-engine";
 import { ShardLog, type OutboxEntry } from "./log";
 import { applyReplicated, Replication } from "./replication";
@@ -27,6 +28,8 @@ export class ShardDO extends DurableObject<Env> {
   private readonly keyed: KeyedEngine;
   private readonly replication: Replication;
   private readonly backups: BackupHost;
+  /** This wake's jurisdiction check (insideJurisdiction); null until the first guarded call. */
+  private placementChecked: Promise<void> | null = null;
 
   /** Test hook: a batch of more than this many new messages throws after the engine wrote them (then rolls back). */
   failApplyAfter: number | null = null;
@@ -140,6 +143,7 @@ export class ShardDO extends DurableObject<Env> {
       fault: faultOf(this.log),
       behind: addr.copy > 0 ? this.log.getMeta("behind") : null,
       restoring: restoreFence(this.log),
+      jurisdiction: this.ctx.id.jurisdiction ?? null,
     };
   }
 
@@ -233,6 +237,25 @@ export class ShardDO extends DurableObject<Env> {
     return fence === null ? null : { ok: false, error: fencedWrite(addr, fence).toData() };
   }
 
+  /**
+   * Refuses to hold data outside its database's jurisdiction. A caller that builds the stub without
+   * the database's placement reaches the object of the same name in the global namespace (another
+   * object, see durable-objects/stubs.ts): the first call of each wake asks the catalog once.
+   */
+  private insideJurisdiction(addr: ShardAddress): Promise<void> {
+    this.placementChecked ??= outsideJurisdiction(this.env, this.ctx.id, addr).then(
+      // A refusal is kept: neither this object's id nor the database's jurisdiction can change.
+      (refusal) => {
+        if (refusal !== null) throw new ApiError("SHARDS_UNAVAILABLE", refusal);
+      },
+      (e: unknown) => {
+        this.placementChecked = null; // the catalog did not answer: ask again on the next call
+        throw e;
+      },
+    );
+    return this.placementChecked;
+  }
+
   private transaction<T>(work: () => T): T {
     return inTransaction(this.ctx.storage, this.keyed.loaded, this.log, work);
   }
@@ -243,6 +266,7 @@ export class ShardDO extends DurableObject<Env> {
     const refused = await faultGate(this.log, addr);
     if (refused) return refused;
     try {
+      await this.insideJurisdiction(addr);
       await this.keyed.ready(addr);
       const value = work();
       if (after) await after();

@@ -4,7 +4,7 @@
 
 import { directoryOf, shardStub } from "../../durable-objects/stubs";
 import { BACKUP_CRON_COPY_BUDGET_MS, BACKUP_CRON_SHARD_CALLS_IN_FLIGHT, BACKUP_DAILY_KEEP_DEFAULT, BACKUP_HOURLY_KEEP_DEFAULT, BACKUP_R2_CALLS_IN_FLIGHT } from "../../contract/limits";
-import type { ShardAddress } from "../../contract/shard-rpc";
+import { shardAddress } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { copySnapshot, dueForDailyCopy } from "./daily";
 import { hourlySnapshotId } from "../../durable-objects/shard/backup-objects";
@@ -31,7 +31,7 @@ export async function runScheduledBackups(env: Env, scheduledTime: number, now: 
 
   const asks = databases.flatMap((info) => Array.from({ length: info.shards }, (_, shard) => ({ info, shard })));
   await pool(asks, BACKUP_CRON_SHARD_CALLS_IN_FLIGHT, async ({ info, shard }) => {
-    const addr: ShardAddress = { db: info.id, shard, copy: 0, replicas: info.replicas };
+    const addr = shardAddress(info, shard, 0);
     try {
       await shardStub(env, addr).requestBackup(addr, { db: info.id, snapshot, shards: info.shards });
       report.shardsAsked++;

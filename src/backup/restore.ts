@@ -8,7 +8,7 @@ import { catalogOf, shardStub } from "../../durable-objects/stubs";
 import { SNAPSHOT_FORMAT_VERSION } from "../../durable-objects/shard/snapshot-codec";
 import { ApiError, type ApiErrorData } from "../../contract/errors";
 import type { RpcResult } from "../../contract/rpc-result";
-import type { ShardAddress } from "../../contract/shard-rpc";
+import { shardAddress } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { MANIFEST_FILE, snapshotPrefix, type BackupLocation } from "../../durable-objects/shard/backup-objects";
 import { MANIFEST_VERSION, parseManifest, type Manifest } from "../../durable-objects/shard/backup-manifest";
@@ -36,9 +36,7 @@ export async function restoreSnapshot(env: Env, info: DatabaseInfo, snapshot: st
   });
 
   const job = `restore:${snapshot}:${crypto.randomUUID()}`;
-  const copies = manifest.entries.flatMap((e) =>
-    Array.from({ length: info.replicas + 1 }, (_, copy) => ({ entry: e, addr: { db: info.id, shard: e.shard, copy, replicas: info.replicas } satisfies ShardAddress })),
-  );
+  const copies = manifest.entries.flatMap((e) => Array.from({ length: info.replicas + 1 }, (_, copy) => ({ entry: e, addr: shardAddress(info, e.shard, copy) })));
   const staged = await Promise.all(
     copies.map(({ entry, addr }) => settle(() => shardStub(env, addr).stageRestore(addr, { job, location, key: prefix + entry.file, bytes: entry.bytes, sha256: entry.sha256 }))),
   );

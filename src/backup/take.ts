@@ -3,7 +3,7 @@
 
 import { shardStub } from "../../durable-objects/stubs";
 import { ApiError } from "../../contract/errors";
-import type { ShardAddress } from "../../contract/shard-rpc";
+import { shardAddress } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { manualSnapshotId } from "../../durable-objects/shard/backup-objects";
 import { finalizeSnapshot, type Manifest } from "../../durable-objects/shard/backup-manifest";
@@ -13,7 +13,7 @@ export async function takeSnapshot(env: Env, info: DatabaseInfo, now = Date.now(
   const job = { db: info.id, snapshot, shards: info.shards };
   const results = await Promise.all(
     Array.from({ length: info.shards }, async (_, shard) => {
-      const addr: ShardAddress = { db: info.id, shard, copy: 0, replicas: info.replicas };
+      const addr = shardAddress(info, shard, 0);
       try {
         return { shard, result: await shardStub(env, addr).backup(addr, job) };
       } catch (e) {

@@ -9,7 +9,8 @@ import { durableIntakeOn } from "./deliver";
 import { secretsOf } from "../../durable-objects/shard/data-key";
 import { openMessage } from "../../durable-objects/ingest-seal";
 import { INGEST_RETRY_DELAY_MAX_S } from "../../contract/limits";
-import type { ShardAddress } from "../../contract/shard-rpc";
+import { shardAddress, type ShardAddress } from "../../contract/shard-rpc";
+import { schemaOf } from "../schema-cache";
 import { errorText, log } from "../log";
 
 function retryDelay(m: Message<unknown>): { delaySeconds: number } {
@@ -28,7 +29,7 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
   await Promise.all(
     [...groups.values()].map(async (group) => {
       const first = group[0]!.body;
-      const addr = { db: first.db, shard: first.shard, copy: 0, replicas: first.replicas };
+      const addr = await primaryOf(env, first);
       // Sealed (v3) messages are opened here, so the shard RPC and replication keep taking v2. One that
       // cannot be opened is never acked: it retries alone (then is dead-lettered), the others apply.
       const opened = await Promise.all(
@@ -78,7 +79,7 @@ export async function consumeDeadLetters(batch: MessageBatch<QueuedIngestMessage
   const secrets = secretsOf(env);
   for (const msg of batch.messages) {
     const m = msg.body;
-    const addr = { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas };
+    const addr = await primaryOf(env, m);
     if (durableIntakeOn(env)) {
       const held = await Promise.all(intakeLanes().map((lane) => intakeInLane(env, m.db, lane).holds(m.recordId)));
       if (held.includes(true)) {
@@ -116,5 +117,18 @@ async function appliedOnPrimary(env: Env, addr: ShardAddress, recordId: string):
     return result.ok && result.value.includes(recordId);
   } catch {
     return false; // unreachable: not known applied, so it is recorded
+  }
+}
+
+/**
+ * The primary copy a message goes to, with its database's placement (a jurisdiction is part of the
+ * object's id, so an address without it would reach another object). A database that is gone has
+ * none: the bare address reaches its destroyed shard, which skips the message.
+ */
+async function primaryOf(env: Env, m: QueuedIngestMessage): Promise<ShardAddress> {
+  try {
+    return shardAddress((await schemaOf(env, m.db)).database, m.shard, 0);
+  } catch {
+    return { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas };
   }
 }

@@ -12,7 +12,8 @@ import { enforce, insertTouches } from "../permissions";
 import { ApiError } from "../../contract/errors";
 import { COLUMNS_PER_REQUEST_MAX, INSERT_WAIT_MS, QUEUED_WRITE_SETTLE_MS } from "../../contract/limits";
 import type { IngestMessage } from "../../contract/queue-messages";
-import type { SchemaIndex } from "../../contract/schema";
+import type { DatabaseInfo, SchemaIndex } from "../../contract/schema";
+import { shardAddress } from "../../contract/shard-rpc";
 import type { RpcResult } from "../../contract/rpc-result";
 import { missingSchema, normaliseEntities, parseInsertBody, type ParsedInsert } from "./insert-body";
 import { packMessages } from "./pack";
@@ -49,7 +50,7 @@ export async function insert(env: Env, caller: Caller, body: unknown, options: I
   let visibleAt = Date.now() + QUEUED_WRITE_SETTLE_MS;
   try {
     if (options.wait) {
-      await waitUntilApplied(env, db.replicas, messages, insertWaitMs(env));
+      await waitUntilApplied(env, db, messages, insertWaitMs(env));
       visibleAt = Date.now();
     }
   } finally {
@@ -104,21 +105,20 @@ function insertWaitMs(env: Env): number {
   return Number.isFinite(ms) && ms > 0 ? ms : INSERT_WAIT_MS;
 }
 
-async function waitUntilApplied(env: Env, replicas: number, messages: IngestMessage[], waitMs: number): Promise<void> {
+async function waitUntilApplied(env: Env, info: DatabaseInfo, messages: IngestMessage[], waitMs: number): Promise<void> {
   const pending = new Map<number, Set<string>>();
   for (const m of messages) {
     let set = pending.get(m.shard);
     if (!set) pending.set(m.shard, (set = new Set()));
     set.add(m.recordId);
   }
-  const db = messages[0]?.db;
-  if (db === undefined) return;
+  if (messages.length === 0) return;
   const giveUpAt = Date.now() + waitMs;
   let delay = 10;
   while (pending.size > 0) {
     await Promise.all(
       [...pending].map(async ([shard, ids]) => {
-        const addr = { db, shard, copy: 0, replicas };
+        const addr = shardAddress(info, shard, 0);
         try {
           // A slow primary must not stretch the wait: each poll gets only what is left of it.
           const result: RpcResult<string[]> | null = await withinDeadline<RpcResult<string[]>>(shardStub(env, addr).appliedAmong(addr, [...ids]), giveUpAt - Date.now());

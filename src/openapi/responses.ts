@@ -2,6 +2,7 @@
 // member listed, nothing else allowed), so test/api/openapi-responses.test.ts, which validates real
 // answers against them, fails when an answer gains, loses or retypes a member the document does not say.
 
+import { JURISDICTIONS, LOCATION_HINTS } from "../../contract/placement";
 import { SAVED_QUERY_TYPES } from "../query/saved";
 import { FAULT_MODES } from "../../contract/shard-rpc";
 import type { JsonSchema } from "./bodies";
@@ -42,6 +43,7 @@ const SHARD_COPY_HEALTH = closed({
   fault: { enum: [...FAULT_MODES] },
   behind: nullable("string"),
   restoring: nullable("string"),
+  jurisdiction: { ...nullable("string"), description: "The jurisdiction the object really lives in, as the runtime reports it." },
 });
 
 const KEY_PROPERTIES: Record<string, JsonSchema> = {
@@ -83,7 +85,16 @@ export function responseSchemas(): Record<string, JsonSchema> {
     OpenApiDocument: { type: "object", required: ["openapi", "info", "paths", "components"], properties: { openapi: { const: "3.1.0" } }, description: "This document." },
 
     // ---- operator API ----
-    Database: closed({ id: { type: "string", pattern: "^[0-9a-f]{20}$" }, name: str, description: str, shards: { type: "integer", minimum: 1 }, replicas: count, "created-at": str }),
+    Database: closed({
+      id: { type: "string", pattern: "^[0-9a-f]{20}$" },
+      name: str,
+      description: str,
+      shards: { type: "integer", minimum: 1 },
+      replicas: count,
+      placement: { type: ["array", "null"], items: { enum: [...LOCATION_HINTS] }, description: "Location hint of copy i of every shard: placement[i % length]; null: where the first caller is." },
+      jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null], description: "Where every copy's data stays; null: no restriction." },
+      "created-at": str,
+    }),
     DatabaseCreated: answer({ database: ref("Database"), "api-keys": closed({ master: str, write: str, read: str }, undefined, "Shown once: only their hashes are kept.") }),
     DatabaseList: answer({ databases: list(ref("Database")) }),
     DatabaseDeleted: answer({ deleted: str }),

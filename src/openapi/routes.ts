@@ -88,7 +88,7 @@ export const ROUTES: readonly RouteDoc[] = [
     auth: "admin",
     body: QUERY_BODY("CreateDatabase"),
     ok: 201,
-    returns: "database {id, name, description, shards, replicas, created-at}, api-keys {master, write, read} (shown once)",
+    returns: "database {id, name, description, shards, replicas, placement, jurisdiction, created-at}, api-keys {master, write, read} (shown once)",
   },
   {
     method: "get",
@@ -97,7 +97,7 @@ export const ROUTES: readonly RouteDoc[] = [
     tag: "operator",
     summary: "List every database.",
     auth: "admin",
-    returns: "databases: [{id, name, description, shards, replicas, created-at}]",
+    returns: "databases: [{id, name, description, shards, replicas, placement, jurisdiction, created-at}]",
   },
   {
     method: "delete",

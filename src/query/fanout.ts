@@ -11,7 +11,7 @@ import { ApiError, type ApiErrorData } from "../../contract/errors";
 import { SHARD_DEADLINE_MS_DEFAULT, SHARD_RETRIES_PER_COPY_MAX } from "../../contract/limits";
 import type { ShardAnswer, ShardQuery } from "../../contract/plan";
 import type { RpcResult } from "../../contract/rpc-result";
-import type { ShardAddress } from "../../contract/shard-rpc";
+import { shardAddress, type ShardAddress } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import { backoffMs, CopyHealth, isRetryable, RetryBudget } from "./shard-health";
 
@@ -49,7 +49,7 @@ export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, 
   const answers = await Promise.all(
     shards.map(async (shard) => {
       for (const copy of copyOrder(db.id, shard, lastCopy)) {
-        const addr: ShardAddress = { db: db.id, shard, copy, replicas: db.replicas };
+        const addr = shardAddress(db, shard, copy);
         // A replica may lack writes its primary acknowledged while it was unreachable: only the
         // catalog knows. It is asked before the replica, not alongside: a mark cleared after the read
         // means the replica already had those writes when it was asked.

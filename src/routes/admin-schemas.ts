@@ -5,12 +5,20 @@
 import { z } from "zod";
 import { isSnapshotId } from "../../durable-objects/shard/backup-objects";
 import { FAULT_MODES } from "../../contract/shard-rpc";
+import { JURISDICTIONS, LOCATION_HINTS } from "../../contract/placement";
 
 export const createDatabaseSchema = z.strictObject({
   name: z.string({ error: "is required and must be a string" }).trim().min(1, "must not be blank").max(200, "must be at most 200 characters"),
   description: z.string({ error: "must be a string" }).max(1000, "must be at most 1000 characters").optional(),
   shards: z.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(256, "must be at most 256").optional(),
   replicas: z.number({ error: "must be an integer" }).int("must be an integer").min(0, "must be at least 0").max(2, "must be at most 2").optional(),
+  // Copy i of every shard is created near placement[i % length]; see contract/placement.ts.
+  placement: z
+    .array(z.enum(LOCATION_HINTS, { error: `must be one of ${LOCATION_HINTS.join(", ")}` }), { error: "must be an array of location hints" })
+    .min(1, "must name at least 1 location hint")
+    .max(3, "must name at most 3 location hints (one per copy)")
+    .optional(),
+  jurisdiction: z.enum(JURISDICTIONS, { error: `must be one of ${JURISDICTIONS.join(", ")}` }).optional(),
 });
 
 export const faultSchema = z.strictObject({

@@ -15,8 +15,9 @@ import { requireEncryptionOrConsent } from "../middleware/deployment";
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { type ReplicaMark, type ShardAddress, type ShardHealth } from "../../contract/shard-rpc";
+import { shardAddress, type ReplicaMark, type ShardHealth } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
+import type { Jurisdiction } from "../../contract/placement";
 import { backups } from "./backups";
 // ---- encryption at rest (docs/security.md) ----
 import { DataKeyError, dataKeyUnavailable, newDataKey, secretsOf, unwrapDataKey, wrapDataKey } from "../../durable-objects/shard/data-key";
@@ -26,6 +27,8 @@ import { createDatabaseSchema, faultSchema } from "./admin-schemas";
 import { databaseOr404 } from "./database-param";
 
 const SHARDS_DEFAULT = 8;
+/** Copies kept of every shard when creation does not say: a primary and 2 replicas, as SlicingDice kept 3 (README: cost). */
+const REPLICAS_DEFAULT = 2;
 
 export const admin = new Hono<AppEnv>();
 
@@ -43,10 +46,20 @@ admin.post("/databases", async (c) => {
     name: body.name,
     description: body.description ?? "",
     shards: body.shards ?? defaultShards(c),
-    replicas: body.replicas ?? 1,
+    replicas: body.replicas ?? REPLICAS_DEFAULT,
     createdAt: now,
     updatedAt: now,
   };
+  if (body.placement) {
+    if (body.placement.length > info.replicas + 1) {
+      throw new ApiError(
+        "ADMIN_INVALID",
+        `database: 'placement' names ${body.placement.length} location hints but the database keeps ${info.replicas + 1} copies of each shard (replicas ${info.replicas}): hint ${info.replicas + 2} would never be used`,
+      );
+    }
+    info.placement = body.placement;
+  }
+  if (body.jurisdiction) info.jurisdiction = usableJurisdiction(c.env, body.jurisdiction);
   const keys = { master: newApiKey(info.id), write: newApiKey(info.id), read: newApiKey(info.id) };
   const hashed = await Promise.all((Object.entries(keys) as Array<[KeyLevel, string]>).map(async ([level, key]) => ({ level, hash: await sha256Hex(key) })));
   // The data key is born with the database and stored only wrapped (none while DATA_KEY_SECRET is unset).
@@ -54,6 +67,7 @@ admin.post("/databases", async (c) => {
   const wrappedKey = secret === null ? null : await wrapDataKey(secret, info.id, newDataKey());
   await catalogOf(c.env, info.id).init(info, hashed, wrappedKey);
   await directoryOf(c.env).register(info);
+  if (info.placement) await placeCopies(c.env, info);
   return success(c, { database: databaseJson(info), "api-keys": keys }, 201);
 });
 
@@ -66,7 +80,9 @@ admin.delete("/databases/:id", async (c) => {
   const info = await databaseOr404(c);
   // Unlist first so nothing new is routed to it, then remove every copy of every shard and the catalog.
   await directoryOf(c.env).remove(info.id);
-  await Promise.all(Array.from({ length: info.shards }, (_, shard) => Promise.all(Array.from({ length: info.replicas + 1 }, (_, copy) => shardStub(c.env, { db: info.id, shard, copy }).destroy()))));
+  await Promise.all(
+    Array.from({ length: info.shards }, (_, shard) => Promise.all(Array.from({ length: info.replicas + 1 }, (_, copy) => shardStub(c.env, shardAddress(info, shard, copy)).destroy()))),
+  );
   await catalogOf(c.env, info.id).destroy();
   forgetDatabase(info.id);
   return success(c, { deleted: info.id });
@@ -77,7 +93,7 @@ admin.get("/databases/:id/health", async (c) => {
   const copies: Array<Promise<ShardHealth | { shard: number; copy: number; error: string }>> = [];
   for (let shard = 0; shard < info.shards; shard++) {
     for (let copy = 0; copy <= info.replicas; copy++) {
-      const addr: ShardAddress = { db: info.id, shard, copy, replicas: info.replicas };
+      const addr = shardAddress(info, shard, copy);
       copies.push(
         shardStub(c.env, addr)
           .health(addr)
@@ -125,7 +141,7 @@ admin.post("/databases/:id/faults", async (c) => {
   const f = parseWith(faultSchema, await readJson(c, QUERY_BODY_BYTES_MAX), {}, "ADMIN_INVALID", "fault");
   if (f.shard >= info.shards) throw new ApiError("ADMIN_INVALID", `fault: shard ${f.shard} does not exist (the database has ${info.shards})`);
   if (f.replica > info.replicas) throw new ApiError("ADMIN_INVALID", `fault: replica ${f.replica} does not exist (the database keeps ${info.replicas})`);
-  const addr: ShardAddress = { db: info.id, shard: f.shard, copy: f.replica, replicas: info.replicas };
+  const addr = shardAddress(info, f.shard, f.replica);
   await shardStub(c.env, addr).setFault(addr, f.mode);
   return success(c, { shard: f.shard, replica: f.replica, mode: f.mode });
 });
@@ -213,6 +229,49 @@ function defaultShards(c: AppContext): number {
   return Number.isInteger(n) && n >= 1 && n <= 256 ? n : SHARDS_DEFAULT;
 }
 
+/**
+ * A jurisdiction the runtime cannot open would make every call to the database's shards throw
+ * (workerd, locally: "Jurisdiction restrictions are not implemented"): refused before anything exists.
+ */
+function usableJurisdiction(env: Env, j: Jurisdiction): Jurisdiction {
+  try {
+    env.SHARD.jurisdiction(j);
+    return j;
+  } catch (e) {
+    throw new ApiError(
+      "ADMIN_INVALID",
+      `database: 'jurisdiction' '${j}' is not available on this runtime (${(e instanceof Error ? e.message : String(e)).replace(/\.$/, "")}); local development cannot keep data in a jurisdiction`,
+    );
+  }
+}
+
+/**
+ * A location hint counts only on the call that creates the object, and the first call to a shard may
+ * come from a path that does not carry the placement (the ingest consumer): so every copy is created
+ * here, with its hint, before the database is handed out. Costs one call per copy, once.
+ */
+async function placeCopies(env: Env, info: DatabaseInfo): Promise<void> {
+  const calls: Array<Promise<unknown>> = [];
+  for (let shard = 0; shard < info.shards; shard++) {
+    for (let copy = 0; copy <= info.replicas; copy++) {
+      const addr = shardAddress(info, shard, copy);
+      calls.push(shardStub(env, addr).health(addr));
+    }
+  }
+  // Best effort: a copy not created now is created by its first caller, only without the hint.
+  const failed = (await Promise.allSettled(calls)).filter((r) => r.status === "rejected");
+  if (failed.length > 0) console.warn(`placement: ${failed.length} shard copies of ${info.id} were not created at their hint: ${String((failed[0] as PromiseRejectedResult).reason)}`);
+}
+
 function databaseJson(info: DatabaseInfo): Record<string, unknown> {
-  return { id: info.id, name: info.name, description: info.description, shards: info.shards, replicas: info.replicas, "created-at": info.createdAt };
+  return {
+    id: info.id,
+    name: info.name,
+    description: info.description,
+    shards: info.shards,
+    replicas: info.replicas,
+    placement: info.placement ?? null,
+    jurisdiction: info.jurisdiction ?? null,
+    "created-at": info.createdAt,
+  };
 }

@@ -26,7 +26,7 @@ describe("operator API", () => {
     const r = await adminCall("POST", "/admin/databases", { name: "shop" });
     expect(r.status, r.text).toBe(201);
     expect(r.body.status).toBe("success");
-    expect(r.body.database).toMatchObject({ name: "shop", shards: 8, replicas: 1 });
+    expect(r.body.database).toMatchObject({ name: "shop", shards: 8, replicas: 2, placement: null, jurisdiction: null }); // 3 copies, as SlicingDice kept
     expect(r.body.database.id).toMatch(/^[0-9a-f]{20}$/);
     expect(Date.parse(r.body.database["created-at"])).not.toBeNaN();
     const keys = r.body["api-keys"];
