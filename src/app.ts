@@ -37,7 +37,7 @@ app.use("*", requestId({ limitLength: REQUEST_ID_CHARS_MAX }));
 app.use("*", contextStorage());
 app.use("*", accessLog);
 
-app.get("/", (c) => c.json({ service: "sliced", description: "SlicingDice-compatible analytics database", api: "/v1", docs: "README.md", openapi: "/openapi.json" }));
+app.get("/", (c) => c.json({ service: "sliced", description: "SlicingDice-compatible analytics database", api: "/v1", docs: "/docs", console: "/console", openapi: "/openapi.json" }));
 app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
 app.route("/admin", admin);

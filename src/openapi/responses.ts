@@ -81,7 +81,7 @@ const SQL_CELL: JsonSchema = { anyOf: [{ type: ["string", "number", "boolean", "
 export function responseSchemas(): Record<string, JsonSchema> {
   return {
     // ---- service ----
-    ServiceAnswer: closed({ service: str, description: str, api: str, docs: str, openapi: str }),
+    ServiceAnswer: closed({ service: str, description: str, api: str, docs: str, console: str, openapi: str }),
     OpenApiDocument: { type: "object", required: ["openapi", "info", "paths", "components"], properties: { openapi: { const: "3.1.0" } }, description: "This document." },
 
     // ---- operator API ----

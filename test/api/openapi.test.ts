@@ -46,7 +46,7 @@ describe("GET /openapi.json", () => {
     const post = await call("POST", "/openapi.json");
     expect(post.status, post.text).toBe(405);
     expect(post.body.errors[0].code).toBe(25);
-    expect((await call("GET", "/")).body).toMatchObject({ openapi: "/openapi.json" });
+    expect((await call("GET", "/")).body).toMatchObject({ openapi: "/openapi.json", docs: "/docs", console: "/console" });
   });
 
   it("documents exactly the routes the Hono app registers", async () => {
