@@ -124,6 +124,7 @@ export const ERRORS = {
   BACKUP_CORRUPT: { code: 3103, status: 422, when: "a snapshot object fails its SHA-256, size or format check; nothing was restored" },
   BACKUP_INCOMPATIBLE: { code: 3104, status: 409, when: "the snapshot's format version or shard count does not fit this database; nothing was restored" },
   BACKUP_FAILED: { code: 3105, status: 503, when: "a shard could not write its snapshot (or apply a verified one); the message names the shards" },
+  RESTORE_ALREADY_RUNNING: { code: 3107, status: 409, when: "another restore of this database is running; nothing was changed, retry once it has finished" },
   RESTORE_IN_PROGRESS: { code: 3106, status: 503, when: "a restore of the database is running: deletes and updates are refused (nothing changed); queued inserts wait for it" },
   // --- availability (ours) ---
   SHARDS_UNAVAILABLE: { code: 4001, status: 503, when: "no copy of one or more shards answered; the message names them" },

@@ -101,6 +101,7 @@ export const KEY_RATE_BUCKET_MS = 100; // the isolate's sliding window of a key'
 export const ADMIN_FAILURES_PER_MINUTE_MAX = 10; // 3006: wrong admin tokens per client address per minute; MUST equal [[ratelimits]] ADMIN_FAILURE_LIMIT
 export const ADMIN_TOKEN_CHARS_MIN = 32; // 3001: shortest ADMIN_TOKEN served outside local development
 export const RESTORE_FENCE_MAX_MS = 900_000; // a copy refuses writes while a restore is staged on it, at most this long (a crashed restore)
+export const RESTORE_LOCK_MS = RESTORE_FENCE_MAX_MS; // a database's restore lock older than this is abandoned (its Worker died): as long as the fence it left
 export const KEY_RATE_REPORT_MS = 100; // an isolate tells the binding about a key's requests at most this often (src/middleware/rate-limit.ts)
 
 // --- request ids and browser access (src/middleware/request-id.ts, cors.ts) ---

@@ -11,7 +11,7 @@ import type { ReplicaMark } from "../contract/shard-rpc";
 import type { RpcResult } from "../contract/rpc-result";
 import type { DatabaseInfo, SchemaSnapshot } from "../contract/schema";
 import { newKeyId, type KeyInfo, type KeyLevel, type KeyPermissions, type StoredKey } from "../contract/api-keys";
-import { COLUMNS_PER_DATABASE_MAX, IDEMPOTENCY_KEY_RETENTION_MS, KEYS_PER_DATABASE_MAX } from "../contract/limits";
+import { COLUMNS_PER_DATABASE_MAX, IDEMPOTENCY_KEY_RETENTION_MS, KEYS_PER_DATABASE_MAX, RESTORE_LOCK_MS } from "../contract/limits";
 
 // 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions;
 // 3: cat_replica_marks.
@@ -404,6 +404,30 @@ export class CatalogDO extends DurableObject<Env> {
   /** After a restore every copy holds the snapshot, and outbox sequence numbers restart from it. */
   async clearReplicaMarks(): Promise<void> {
     this.sql.exec(`DELETE FROM cat_replica_marks`);
+  }
+
+  // ---- restore lock -----------------------------------------------------------------------------
+
+  /**
+   * Takes the database's restore lock for `job`: two restores staging and committing on the same
+   * copies at once could leave shards from different snapshots. Answers the running restore's
+   * snapshot when another holds it; a lock older than RESTORE_LOCK_MS is taken as abandoned
+   * (the Worker running that restore died) and replaced.
+   */
+  async beginRestore(job: string, snapshot: string, now: number): Promise<{ running: string | null }> {
+    const held = this.getMeta("restore_lock");
+    if (held !== null) {
+      const lock = JSON.parse(held) as { job: string; snapshot: string; at: number };
+      if (lock.job !== job && now - lock.at < RESTORE_LOCK_MS) return { running: lock.snapshot };
+    }
+    this.setMeta("restore_lock", JSON.stringify({ job, snapshot, at: now }));
+    return { running: null };
+  }
+
+  /** Releases the restore lock if `job` still holds it. */
+  async endRestore(job: string): Promise<void> {
+    const held = this.getMeta("restore_lock");
+    if (held !== null && (JSON.parse(held) as { job: string }).job === job) this.sql.exec(`DELETE FROM cat_meta WHERE key = 'restore_lock'`);
   }
 
   // ---- dead letters -----------------------------------------------------------------------------

@@ -36,6 +36,17 @@ export async function restoreSnapshot(env: Env, info: DatabaseInfo, snapshot: st
   });
 
   const job = `restore:${snapshot}:${crypto.randomUUID()}`;
+  const lock = await catalogOf(env, info.id).beginRestore(job, snapshot, Date.now());
+  if (lock.running !== null) throw new ApiError("RESTORE_ALREADY_RUNNING", `a restore of snapshot ${lock.running} is running on this database; nothing was changed, retry once it has finished`);
+  try {
+    return await stageAndCommit(env, info, manifest, snapshot, location, prefix, job);
+  } finally {
+    await catalogOf(env, info.id).endRestore(job);
+  }
+}
+
+/** Phase 1 (stage and verify on every copy) and phase 2 (commit everywhere), under the restore lock. */
+async function stageAndCommit(env: Env, info: DatabaseInfo, manifest: Manifest, snapshot: string, location: BackupLocation, prefix: string, job: string): Promise<RestoreReport> {
   const copies = manifest.entries.flatMap((e) => Array.from({ length: info.replicas + 1 }, (_, copy) => ({ entry: e, addr: shardAddress(info, e.shard, copy) })));
   const staged = await Promise.all(
     copies.map(({ entry, addr }) => settle(() => shardStub(env, addr).stageRestore(addr, { job, location, key: prefix + entry.file, bytes: entry.bytes, sha256: entry.sha256 }))),

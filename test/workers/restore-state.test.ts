@@ -2,7 +2,8 @@
 // queue and R2: (4) a replica that refused a write (its own "behind" note and the catalog's mark) is
 // usable again after a restore, and health lists every copy that will refuse queries, before and
 // after; (6) while a restore is running, deletes and updates are refused (503 / 3106, nothing
-// changed) and an insert acknowledged meanwhile is applied after the restore instead of being wiped.
+// changed) and an insert acknowledged meanwhile is applied after the restore instead of being wiped;
+// and one restore per database runs at a time.
 
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -101,5 +102,36 @@ describe("writes during a restore", () => {
     await eventually("the insert acknowledged during the restore is applied", async () => (await count(db)).body.result?.total === 2);
     const a = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", query: [{ name: { equals: "a" } }], "bypass-cache": true } });
     expect(a.body.result.q).toBe(1);
+  }, 40_000);
+  it("runs one restore of a database at a time: a second one is refused (409 / 3107) and changes nothing", async () => {
+    const db = await withColumn({ shards: 1, replicas: 0 });
+    expect((await call("POST", "/v1/insert?wait=true", { key: db.write, body: { e1: { name: "a" } } })).status).toBe(200);
+    const first = await adminCall("POST", `/admin/databases/${db.id}/backup`);
+    expect(first.status, first.text).toBe(201);
+    expect((await call("POST", "/v1/insert?wait=true", { key: db.write, body: { e2: { name: "b" } } })).status).toBe(200);
+    const second = await adminCall("POST", `/admin/databases/${db.id}/backup`);
+    expect(second.status, second.text).toBe(201);
+
+    const addr: ShardAddress = { db: db.id, shard: 0, copy: 0, replicas: 0 };
+    await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
+      shard.restoreCommitDelayMs = 3_000;
+    });
+    const running = adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: first.body.snapshot });
+    await eventually("the first restore is staged", async () => (await health(db)).restoring?.length === 1, 3_000);
+    const refused = await adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: second.body.snapshot });
+    expect(refused.status, refused.text).toBe(409);
+    expect(firstError(refused).code).toBe(3107);
+    expect(firstError(refused).message).toContain(`a restore of snapshot ${first.body.snapshot} is running`);
+
+    const done = await running;
+    expect(done.status, done.text).toBe(200);
+    await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
+      shard.restoreCommitDelayMs = null;
+    });
+    expect((await count(db)).body.result.total).toBe(1); // the first snapshot, untouched by the refused one
+    // The lock went with the first restore: the next one runs.
+    const again = await adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: second.body.snapshot });
+    expect(again.status, again.text).toBe(200);
+    expect((await count(db)).body.result.total).toBe(2);
   }, 40_000);
 });
