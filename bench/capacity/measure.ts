@@ -10,9 +10,7 @@
 // ms = perCall + perEntity * E; the same with 2 replicas; SQLite bytes per entity after the inserts.
 
 import { cpus, loadavg } from "node:os";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { writeFileSync } from "node:fs";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { makeGenerator, toEntityWrite } from "../generator";
 import { batches, messageBytes, packMessages } from "../../src/ingest/pack";
@@ -22,7 +20,7 @@ import type { EntityWrite } from "../../contract/plan";
 import type { IngestMessage } from "../../contract/queue-messages";
 import type { DatabaseInfo } from "../../contract/schema";
 import type { ShardAddress } from "../../contract/shard-rpc";
-import { workerdVersion } from "../workerd/run";
+import { bundleForWorkerd, workerdVersion } from "../workerd/run";
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string): string => {
@@ -73,25 +71,11 @@ console.log(`queue bytes per entity: ${round(v2Bytes / N)} (v2, plaintext), ${ro
 const sendBatches = batches(sealed).length;
 
 // ---- the production shard inside workerd ----
-mkdirSync(OUT, { recursive: true });
-await build({
-  entryPoints: ["bench/capacity/worker.ts"],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  outfile: join(OUT, "worker.mjs"),
-  logLevel: "warning",
-  external: ["cloudflare:workers"],
-  plugins: [{ name: "wasm-module", setup: (b) => b.onResolve({ filter: /\.wasm$/ }, () => ({ path: "./bits.wasm", external: true })) }],
-});
+const modules = await bundleForWorkerd("bench/capacity/worker.ts", OUT, ["cloudflare:workers"]);
 const runtime = `workerd ${workerdVersion()}`;
 const mf = new Miniflare({
   ...convertV4MiniflareOptions({
-    modules: [
-      { type: "ESModule", path: resolve(OUT, "worker.mjs"), contents: readFileSync(join(OUT, "worker.mjs"), "utf8") },
-      { type: "CompiledWasm", path: resolve(OUT, "bits.wasm"), contents: readFileSync("engine/kernel/bits.wasm") },
-    ],
+    modules,
     compatibilityDate: "2026-10-01",
     bindings: { DATA_KEY_SECRET: SECRET },
     durableObjects: { SHARD: { className: "MeasuredShard", useSQLite: true }, CATALOG: { className: "CatalogDO", useSQLite: true } },

@@ -31,26 +31,36 @@ export function workerdVersion(): string {
   return JSON.parse(readFileSync("node_modules/workerd/package.json", "utf8")).version as string;
 }
 
-export async function runWorkerd(o: WorkerdOptions): Promise<{ figures: Figure[]; runtime: string; storageMb: number }> {
-  mkdirSync(OUT, { recursive: true });
+/**
+ * Bundles a bench Worker with esbuild for Miniflare: bits.wasm stays a compiled-module import, as
+ * wrangler ships it. Answers the modules to hand to Miniflare.
+ */
+export async function bundleForWorkerd(entry: string, outDir: string, external: string[] = []): Promise<Array<{ type: "ESModule" | "CompiledWasm"; path: string; contents: string | Uint8Array }>> {
+  mkdirSync(outDir, { recursive: true });
   await build({
-    entryPoints: ["bench/workerd/worker.ts"],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "neutral",
     target: "es2022",
-    outfile: join(OUT, "worker.mjs"),
+    outfile: join(outDir, "worker.mjs"),
     logLevel: "warning",
+    external,
     plugins: [{ name: "wasm-module", setup: (b) => b.onResolve({ filter: /\.wasm$/ }, () => ({ path: "./bits.wasm", external: true })) }],
   });
-  copyFileSync("engine/kernel/bits.wasm", join(OUT, "bits.wasm"));
+  copyFileSync("engine/kernel/bits.wasm", join(outDir, "bits.wasm"));
+  return [
+    { type: "ESModule", path: resolve(outDir, "worker.mjs"), contents: readFileSync(join(outDir, "worker.mjs"), "utf8") },
+    { type: "CompiledWasm", path: resolve(outDir, "bits.wasm"), contents: readFileSync(join(outDir, "bits.wasm")) },
+  ];
+}
+
+export async function runWorkerd(o: WorkerdOptions): Promise<{ figures: Figure[]; runtime: string; storageMb: number }> {
+  const modules = await bundleForWorkerd("bench/workerd/worker.ts", OUT);
   const runtime = `workerd ${workerdVersion()}`;
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({
-      modules: [
-        { type: "ESModule", path: resolve(OUT, "worker.mjs"), contents: readFileSync(join(OUT, "worker.mjs"), "utf8") },
-        { type: "CompiledWasm", path: resolve(OUT, "bits.wasm"), contents: readFileSync(join(OUT, "bits.wasm")) },
-      ],
+      modules,
       compatibilityDate: "2026-10-01",
       durableObjects: { SHARD: { className: "BenchShard", useSQLite: true } },
     }),

@@ -3,6 +3,7 @@
 // how many values they insert (events counted one each, as the server does) and their bytes.
 
 import type { EntityValues } from "../../client/index";
+import { utf8Bytes } from "../../contract/utf8";
 
 export interface Row {
   /** The line of the file the record starts on. */
@@ -27,21 +28,6 @@ export interface Rejected {
 }
 
 export type Item = { kind: "row"; row: Row } | { kind: "rejected"; rejected: Rejected };
-
-/** Bytes of `text` in UTF-8, counted without encoding it. */
-export function utf8Bytes(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** Values an entity's members insert: one per attribute, one per event or list item. */
 export function countValues(values: EntityValues): number {

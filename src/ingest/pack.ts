@@ -8,6 +8,7 @@ import { QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX, QUEUE_MESSAG
 import type { EntityWrite } from "../../contract/plan";
 import type { IngestMessage, OutgoingIngestMessage } from "../../contract/queue-messages";
 import { shardOf } from "./shard-of";
+import { utf8Bytes } from "../../contract/utf8";
 
 const NON_ASCII = /[^\u0000-\u007f]/;
 const NON_LATIN1 = /[^\u0000-\u00ff]/;
@@ -18,21 +19,6 @@ const NON_LATIN1 = /[^\u0000-\u00ff]/;
  */
 export function serialisedBytes(text: string): number {
   return NON_LATIN1.test(text) ? 2 * text.length : text.length;
-}
-
-/** Bytes of `text` in UTF-8 (what a v3 message seals), counted without encoding it. */
-export function utf8Bytes(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4; // a surrogate pair: one character outside the BMP
-      i++;
-    } else n += 3; // the rest of the BMP; a lone surrogate becomes U+FFFD, 3 bytes too
-  }
-  return n;
 }
 
 /** A message's size on the queue: its entity text or sealed box plus the other fields' allowance. */
