@@ -133,6 +133,9 @@ export const INTAKE_SETTLE_MS = 10_000; // the queue usually applies a message w
 export const INTAKE_RETRY_DELAY_MAX_MS = 600_000; // backoff cap of a message its shard keeps refusing
 export const INTAKE_DEAD_LETTER_ATTEMPTS = 8; // after this many failed attempts a dead letter is recorded (retries go on)
 export const INTAKE_APPLY_MESSAGES_MAX = 40; // messages per apply call of a drain (each under 128 KB)
+export const INTAKE_DRAIN_MESSAGES_MAX = 400; // messages one alarm run handles; more are left for an immediate next run
+export const INTAKE_DRAIN_RETRY_MS = 2_000; // after a drain run failed outright (a refusing shard has its own backoff)
+export const INTAKE_ALARM_OVERDUE_MS = 30_000; // an intake alarm this far past its time is taken as lost and set again
 
 // --- relations the comments above state, checked when this module loads ---
 

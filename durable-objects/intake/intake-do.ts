@@ -9,19 +9,20 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { OutgoingIngestMessage } from "../../contract/queue-messages";
-import { INTAKE_APPLY_MESSAGES_MAX, INTAKE_DEAD_LETTER_ATTEMPTS, INTAKE_RETRY_DELAY_MAX_MS, INTAKE_SETTLE_MS } from "../../contract/limits";
+import {
+  INTAKE_ALARM_OVERDUE_MS,
+  INTAKE_APPLY_MESSAGES_MAX,
+  INTAKE_DEAD_LETTER_ATTEMPTS,
+  INTAKE_DRAIN_MESSAGES_MAX,
+  INTAKE_DRAIN_RETRY_MS,
+  INTAKE_RETRY_DELAY_MAX_MS,
+  INTAKE_SETTLE_MS,
+} from "../../contract/limits";
 import { shardAddress } from "../../contract/shard-rpc";
 import { IntakeStore, type HeldMessage, type IntakeCounts } from "./intake-store";
 import { openMessage } from "../ingest-seal";
 import { secretsOf } from "../shard/data-key";
 import { catalogOf, directoryOf, shardStub } from "../stubs";
-
-/** Messages one alarm run handles; more are left for an immediate next run. */
-const DRAIN_MESSAGES_MAX = 400;
-/** After a drain run failed outright (not a shard refusing: that has its own backoff). */
-const DRAIN_RETRY_MS = 2_000;
-/** An alarm this far past its time is taken as lost and set again. */
-const ALARM_OVERDUE_MS = 30_000;
 
 export class IntakeDO extends DurableObject<Env> {
   private readonly store: IntakeStore;
@@ -74,7 +75,7 @@ export class IntakeDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     let next: number | null;
     try {
-      const due = this.store.due(Date.now(), DRAIN_MESSAGES_MAX);
+      const due = this.store.due(Date.now(), INTAKE_DRAIN_MESSAGES_MAX);
       const byShard = new Map<string, HeldMessage[]>();
       for (const h of due) {
         const key = `${h.message.db}/${h.message.shard}`;
@@ -85,11 +86,11 @@ export class IntakeDO extends DurableObject<Env> {
       const drained = await Promise.allSettled([...byShard.values()].map((held) => this.drainShard(held)));
       for (const d of drained) if (d.status === "rejected") console.error(`intake: a drain failed and is retried: ${errorText(d.reason)}`);
       const failed = drained.some((d) => d.status === "rejected");
-      next = due.length === DRAIN_MESSAGES_MAX ? Date.now() : this.store.nextDueAt();
-      if (failed && next !== null) next = Math.max(next, Date.now() + DRAIN_RETRY_MS);
+      next = due.length === INTAKE_DRAIN_MESSAGES_MAX ? Date.now() : this.store.nextDueAt();
+      if (failed && next !== null) next = Math.max(next, Date.now() + INTAKE_DRAIN_RETRY_MS);
     } catch (e) {
       console.error(`intake: a drain failed and is retried: ${errorText(e)}`);
-      next = Date.now() + DRAIN_RETRY_MS;
+      next = Date.now() + INTAKE_DRAIN_RETRY_MS;
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
@@ -164,7 +165,7 @@ export class IntakeDO extends DurableObject<Env> {
   private async wakeBy(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     // An alarm long overdue did not fire (it should run within moments of its time): set it again.
-    const stale = current !== null && current < Date.now() - ALARM_OVERDUE_MS;
+    const stale = current !== null && current < Date.now() - INTAKE_ALARM_OVERDUE_MS;
     if (current === null || current > at || stale) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
   }
 }

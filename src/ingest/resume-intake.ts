@@ -7,12 +7,13 @@ import { intakeInLane } from "../../durable-objects/stubs";
 import { intakeLanes } from "../../durable-objects/intake/lanes";
 import { durableIntakeOn } from "./deliver";
 import { errorText, log } from "../log";
+import { rememberBounded } from "../schema-cache";
 
-const resumed = new Set<string>();
+const resumed = new Map<string, true>(); // bounded like every isolate cache
 
 export function resumeIntakeOnce(env: Env, db: string, waitUntil: (p: Promise<unknown>) => void): void {
   if (resumed.has(db) || !durableIntakeOn(env)) return;
-  resumed.add(db);
+  rememberBounded(resumed, db, true);
   waitUntil(
     Promise.all(intakeLanes().map((lane) => intakeInLane(env, db, lane).resume())).catch((e: unknown) => {
       resumed.delete(db); // try again with the next request

@@ -23,6 +23,14 @@ async function withColumn(options: { shards: number; replicas: number }): Promis
   return db;
 }
 
+/** Makes shard 0's primary wait this long between staging and committing a restore (null: no wait). */
+async function holdRestoreCommit(db: TestDatabase, ms: number | null): Promise<void> {
+  const addr: ShardAddress = { db: db.id, shard: 0, copy: 0, replicas: 0 };
+  await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
+    shard.restoreCommitDelayMs = ms;
+  });
+}
+
 async function eventually(what: string, ok: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -73,10 +81,7 @@ describe("writes during a restore", () => {
     expect(taken.status, taken.text).toBe(201);
 
     // Hold the restore between its phases (staged, not committed) long enough to write meanwhile.
-    const addr: ShardAddress = { db: db.id, shard: 0, copy: 0, replicas: 0 };
-    await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
-      shard.restoreCommitDelayMs = 4_000;
-    });
+    await holdRestoreCommit(db, 4_000);
     const restoring = adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: taken.body.snapshot });
     await eventually("the restore is staged", async () => (await health(db)).restoring?.length === 1, 3_000).catch(() => undefined);
 
@@ -94,9 +99,7 @@ describe("writes during a restore", () => {
 
     const done = await restoring;
     expect(done.status, done.text).toBe(200);
-    await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
-      shard.restoreCommitDelayMs = null;
-    });
+    await holdRestoreCommit(db, null);
     expect((await health(db)).restoring).toEqual([]);
     // The acknowledged insert is there after the restore (the queue delivered it again), e1 unchanged.
     await eventually("the insert acknowledged during the restore is applied", async () => (await count(db)).body.result?.total === 2);
@@ -112,10 +115,7 @@ describe("writes during a restore", () => {
     const second = await adminCall("POST", `/admin/databases/${db.id}/backup`);
     expect(second.status, second.text).toBe(201);
 
-    const addr: ShardAddress = { db: db.id, shard: 0, copy: 0, replicas: 0 };
-    await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
-      shard.restoreCommitDelayMs = 3_000;
-    });
+    await holdRestoreCommit(db, 3_000);
     const running = adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: first.body.snapshot });
     await eventually("the first restore is staged", async () => (await health(db)).restoring?.length === 1, 3_000);
     const refused = await adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: second.body.snapshot });
@@ -125,9 +125,7 @@ describe("writes during a restore", () => {
 
     const done = await running;
     expect(done.status, done.text).toBe(200);
-    await runInDurableObject(shardStub(env, addr), (shard: { restoreCommitDelayMs: number | null }) => {
-      shard.restoreCommitDelayMs = null;
-    });
+    await holdRestoreCommit(db, null);
     expect((await count(db)).body.result.total).toBe(1); // the first snapshot, untouched by the refused one
     // The lock went with the first restore: the next one runs.
     const again = await adminCall("POST", `/admin/databases/${db.id}/restore`, { snapshot: second.body.snapshot });
