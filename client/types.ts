@@ -6,6 +6,7 @@
 import type { ColumnGrant, KeyLevel, KeyPermissions } from "../contract/api-keys";
 import type { ColumnType, Storage } from "../contract/columns";
 import type { FaultMode, ReplicaMark, ShardHealth } from "../contract/shard-rpc";
+import type { Jurisdiction, LocationHint } from "../contract/placement";
 import type { ColumnDefinitionBody, ColumnPatchBody, CreateDatabaseBody, FaultBody, RestoreBody } from "../src/openapi/wire-types";
 
 export type { ColumnDefinitionBody, ColumnPatchBody, ColumnGrant, ColumnType, CreateDatabaseBody, FaultBody, FaultMode, KeyLevel, KeyPermissions, RestoreBody, Storage };
@@ -387,6 +388,9 @@ export interface Database {
   description: string;
   shards: number;
   replicas: number;
+  /** Location hint of copy i of every shard: placement[i % length]; null: where the first caller is. */
+  placement: LocationHint[] | null;
+  jurisdiction: Jurisdiction | null;
   "created-at": string;
 }
 
@@ -409,7 +413,13 @@ export interface HealthAnswer extends Envelope {
   shards: Array<ShardHealth | { shard: number; copy: number; error: string }>;
   "dead-letters": number;
   "replicas-behind": ReplicaMark[];
+  /** Copies a query would not use now, and why. */
+  "refusing-queries": Array<{ shard: number; copy: number; reason: string }>;
+  /** Copies with a restore staged: they refuse writes until it commits or is aborted. */
+  restoring: Array<{ shard: number; copy: number; restore: string }>;
   encryption: string;
+  /** Acknowledged insert messages the durable intake still holds (not yet applied by their primary). */
+  intake: { pending: number; "dead-lettered": number; "oldest-accepted-at": string | null };
 }
 
 export interface DeadLetter {

@@ -181,6 +181,8 @@ describe("typed client against the Worker", () => {
     expect((await admin.databases()).databases.map((d) => d.id)).toContain(dbId);
     const health = await admin.health(dbId);
     expect([health.database.id, health.shards.length, health["dead-letters"]]).toEqual([dbId, 2 * (health.database.replicas + 1), 0]);
+    // The typed answer carries what the Worker sends (placement, restores, the intake's backlog).
+    expect([health.database.placement, health.database.jurisdiction, health.restoring, health["refusing-queries"], typeof health.intake.pending]).toEqual([null, null, [], [], "number"]);
     expect((await admin.deadLetters(dbId))["dead-letters"]).toEqual([]);
     expect((await admin.noop(dbId)).shards).toBe(2);
     const rotated = await admin.rotateMasterKey(dbId);
