@@ -2,6 +2,7 @@
 // Pure: an engine reaches storage only through the SqlLike it was built with.
 
 import type { Mutation, ShardAnswer, ShardQuery } from "../contract/plan";
+import type { ExportCursor, ExportPage } from "./queries/export";
 
 /**
  * The storage engine of one shard. Pure: it reaches storage only through the SqlLike it was built
@@ -19,6 +20,12 @@ export interface ShardEngine {
   stats(): EngineStats;
   /** Drops every cached byte (the next call pages from storage again). */
   dropCaches(): void;
+}
+
+/** The engine a shard runs in production: also exports its entities (a reshard's copy, durable-objects/reshard/). */
+export interface ExportingEngine extends ShardEngine {
+  /** Up to `limit` entities after `cursor` as the writes that recreate them. */
+  exportEntities(cursor: ExportCursor | null, limit: number): ExportPage;
 }
 
 export interface MutationOutcome {

@@ -3,17 +3,19 @@
 // segments paged through a byte-budgeted cache. Entry point: createSegmentEngine(sql, options).
 
 import type { Mutation, ShardAnswer, ShardQuery } from "../contract/plan";
-import type { EngineStats, MutationOutcome, ShardEngine, SqlLike } from "./engine";
+import type { EngineStats, ExportingEngine, MutationOutcome, SqlLike } from "./engine";
 import { applyMutation } from "./mutations";
 import { aggregation } from "./queries/aggregation";
 import { countEntities, countEvents, exists, total } from "./queries/counts";
 import { extract } from "./queries/extract";
+import { exportEntities } from "./queries/export";
 import { topValues } from "./queries/top-values";
 import { SEGMENT_CACHE_BYTES_DEFAULT } from "../contract/limits";
 import { Shard } from "./shard";
 import type { SegmentCipher } from "./store/sealed";
 
 export { SCHEMA_VERSION } from "./store/schema";
+export type { ExportCursor, ExportPage } from "./queries/export";
 export { SegmentSealError, type SegmentCipher } from "./store/sealed";
 
 export interface SegmentEngineOptions {
@@ -28,7 +30,7 @@ export interface SegmentEngineOptions {
  * wraps each apply() in one transaction; if that transaction is rolled back after apply() returned,
  * it must call dropCaches() so the engine re-reads storage.
  */
-export function createSegmentEngine(sql: SqlLike, options: SegmentEngineOptions = {}): ShardEngine {
+export function createSegmentEngine(sql: SqlLike, options: SegmentEngineOptions = {}): ExportingEngine {
   const shard = new Shard(sql, options.cacheBytes ?? SEGMENT_CACHE_BYTES_DEFAULT, options.cipher ?? null);
   return {
     apply(mutation: Mutation): MutationOutcome {
@@ -65,6 +67,14 @@ export function createSegmentEngine(sql: SqlLike, options: SegmentEngineOptions 
         entities += d.live;
       }
       return { entities, dimensions, storageBytes: shard.storageBytes(), cachedBytes: shard.cache.cachedBytes() };
+    },
+
+    exportEntities(cursor, limit) {
+      try {
+        return exportEntities(shard, cursor, limit);
+      } finally {
+        shard.trim(false);
+      }
     },
 
     dropCaches(): void {

@@ -3,7 +3,7 @@
 // segment cipher, the outbox's cipher and the backup seal. Dropped to force a fresh load.
 
 import type { ShardAddress } from "../../contract/shard-rpc";
-import type { ShardEngine } from "../../engine/engine";
+import type { ExportingEngine } from "../../engine/engine";
 import type { SegmentCipher } from "../../engine/index";
 import { createShardEngine } from "../../engine/select";
 import { importDataKey, type BackupSeal } from "./backup-cipher";
@@ -20,7 +20,7 @@ interface Keys {
 
 export class KeyedEngine {
   private keys: Keys | null = null;
-  private current: ShardEngine | null = null;
+  private current: ExportingEngine | null = null;
   private loading: Promise<void> | null = null;
 
   constructor(
@@ -31,13 +31,13 @@ export class KeyedEngine {
   ) {}
 
   /** The engine; only after ready(). */
-  get engine(): ShardEngine {
+  get engine(): ExportingEngine {
     if (this.current === null) throw new Error("shard engine used before its data key was loaded");
     return this.current;
   }
 
   /** The engine if it is loaded, else null (health and rollbacks must not load it). */
-  get loaded(): ShardEngine | null {
+  get loaded(): ExportingEngine | null {
     return this.current;
   }
 
@@ -67,7 +67,7 @@ export class KeyedEngine {
   }
 
   /** Puts in an engine built over replaced tables (a restore): nothing cached from the old ones survives. */
-  replace(engine: ShardEngine): void {
+  replace(engine: ExportingEngine): void {
     this.current = engine;
   }
 
