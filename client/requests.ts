@@ -110,5 +110,8 @@ export const adminRequests = {
   backup: (id: string) => req<T.BackupAnswer>("POST", "/admin/databases/:id/backup", "admin", { path: db(id, "/backup") }),
   backups: (id: string) => req<T.BackupsAnswer>("GET", "/admin/databases/:id/backups", "admin", { path: db(id, "/backups") }),
   restore: (id: string, body: T.RestoreBody) => req<T.RestoreAnswer>("POST", "/admin/databases/:id/restore", "admin", { path: db(id, "/restore"), body: json(body) }),
+  reshard: (id: string, body: T.ReshardBody) => req<T.ReshardAnswer>("POST", "/admin/databases/:id/reshard", "admin", { path: db(id, "/reshard"), body: json(body) }),
+  reshardStatus: (id: string) => req<T.ReshardStatusAnswer>("GET", "/admin/databases/:id/reshard", "admin", { path: db(id, "/reshard") }),
+  cancelReshard: (id: string) => req<T.ReshardAnswer>("DELETE", "/admin/databases/:id/reshard", "admin", { path: db(id, "/reshard") }),
   noop: (id: string) => req<T.NoopAnswer>("POST", "/admin/databases/:id/noop", "admin", { path: db(id, "/noop") }),
 } as const;

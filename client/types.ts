@@ -7,9 +7,9 @@ import type { ColumnGrant, KeyLevel, KeyPermissions } from "../contract/api-keys
 import type { ColumnType, Storage } from "../contract/columns";
 import type { FaultMode, ReplicaMark, ShardHealth } from "../contract/shard-rpc";
 import type { Jurisdiction, LocationHint } from "../contract/placement";
-import type { ColumnDefinitionBody, ColumnPatchBody, CreateDatabaseBody, FaultBody, RestoreBody } from "../src/openapi/wire-types";
+import type { ColumnDefinitionBody, ColumnPatchBody, CreateDatabaseBody, FaultBody, ReshardBody, RestoreBody } from "../src/openapi/wire-types";
 
-export type { ColumnDefinitionBody, ColumnPatchBody, ColumnGrant, ColumnType, CreateDatabaseBody, FaultBody, FaultMode, KeyLevel, KeyPermissions, RestoreBody, Storage };
+export type { ColumnDefinitionBody, ColumnPatchBody, ColumnGrant, ColumnType, CreateDatabaseBody, FaultBody, FaultMode, KeyLevel, KeyPermissions, ReshardBody, RestoreBody, Storage };
 
 // ---- the success envelope (API.md §2.1) ----
 
@@ -387,6 +387,8 @@ export interface Database {
   name: string;
   description: string;
   shards: number;
+  /** The routing epoch of the shard layout: 0 at creation, one more with each reshard. */
+  epoch: number;
   replicas: number;
   /** Location hint of copy i of every shard: placement[i % length]; null: where the first caller is. */
   placement: LocationHint[] | null;
@@ -420,6 +422,30 @@ export interface HealthAnswer extends Envelope {
   encryption: string;
   /** Acknowledged insert messages the durable intake still holds (not yet applied by their primary). */
   intake: { pending: number; "dead-lettered": number; "oldest-accepted-at": string | null };
+  /** The last reshard, null when never resharded. */
+  reshard: ReshardProgress | null;
+}
+
+export interface ReshardProgress {
+  id: string;
+  phase: "freezing" | "copying" | "publishing" | "retiring" | "done" | "cancelling" | "cancelled";
+  from: { epoch: number; shards: number };
+  to: { epoch: number; shards: number };
+  "entities-copied": number;
+  entities: number;
+  "sources-done": number;
+  "started-at": string;
+  "updated-at": string;
+  "finished-at": string | null;
+  "last-error": string | null;
+}
+
+export interface ReshardAnswer extends Envelope {
+  reshard: ReshardProgress;
+}
+
+export interface ReshardStatusAnswer extends Envelope {
+  reshard: ReshardProgress | null;
 }
 
 export interface DeadLetter {

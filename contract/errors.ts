@@ -126,6 +126,17 @@ export const ERRORS = {
   BACKUP_FAILED: { code: 3105, status: 503, when: "a shard could not write its snapshot (or apply a verified one); the message names the shards" },
   RESTORE_ALREADY_RUNNING: { code: 3107, status: 409, when: "another restore of this database is running; nothing was changed, retry once it has finished" },
   RESTORE_IN_PROGRESS: { code: 3106, status: 503, when: "a restore of the database is running: deletes and updates are refused (nothing changed); queued inserts wait for it" },
+  // --- resharding (ours; durable-objects/reshard/, docs/resharding.md) ---
+  RESHARD_IN_PROGRESS: {
+    code: 3401,
+    status: 503,
+    when: "the database's shards are being copied to a new layout: deletes and updates are refused (nothing changed), inserts are kept and applied after; retry in a moment",
+  },
+  RESHARD_INVALID: { code: 3402, status: 400, when: "the reshard request is not valid: the shard count must be a whole number in range and differ from the current one" },
+  RESHARD_CONFLICT: { code: 3403, status: 409, when: "another reshard or a restore of this database is running; nothing was changed" },
+  RESHARD_NOT_RUNNING: { code: 3404, status: 409, when: "no reshard of this database can be cancelled: none is running, or it has already published its layout" },
+  LAYOUT_RETIRED: { code: 3406, status: 503, when: "a reshard published a new shard layout while the request ran and it could not be sent again; nothing was changed, retry" },
+  RESHARD_UNAVAILABLE: { code: 3405, status: 409, when: 'resharding holds inserts in the durable intake while shards are copied; it is refused with DURABLE_INTAKE="false"' },
   // --- availability (ours) ---
   SHARDS_UNAVAILABLE: { code: 4001, status: 503, when: "no copy of one or more shards answered; the message names them" },
   INSERT_WAIT_TIMEOUT: { code: 4002, status: 504, when: "?wait=true gave up waiting; the data stays queued and will be applied" },

@@ -66,6 +66,12 @@ export const SHARD_RETRIES_PER_COPY_MAX = 2; // retries of a runtime-retryable e
 export const SICK_COPY_MIN_MS = 1_000; // a copy that failed is tried last for at least this long...
 export const SICK_COPY_MAX_MS = 30_000; // ...and at most this long, growing with repeated failures
 
+// --- resharding (durable-objects/reshard/) ---
+export const SHARDS_MAX = 256; // shards of one database, at creation and after a reshard
+export const RESHARD_EXPORT_ENTITIES_MAX = 500; // entities one export page carries from an old shard
+export const RESHARD_STEP_MS = 10_000; // work one catalog alarm run does before it re-arms (stays far below the 15 min wall clock)
+export const RESHARD_RETRY_MS = 5_000; // a failed step is tried again after this long (no limit on attempts)
+
 // --- the storage engine (engine/) ---
 export const SEGMENT_CACHE_BYTES_DEFAULT = 64 * 1024 * 1024; // decoded segments one shard keeps in memory (DO isolate: 128 MB)
 export const ENTITY_ID_CACHE_ENTRIES_MAX = 50_000; // external id <-> dense id pairs kept per direction

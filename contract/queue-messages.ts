@@ -16,6 +16,8 @@ export interface IngestMessage {
   v: 2;
   db: string;
   shard: number;
+  /** The routing epoch `shard` is of (absent: 0): a message packed before a reshard reaches the old layout, which forwards it. */
+  epoch?: number;
   replicas: number; // the database's replica count, so the primary knows whom to forward to
   recordId: string;
   /** JSON array of EntityWrite. */
@@ -27,6 +29,7 @@ export interface IngestMessageV1 {
   v: 1;
   db: string;
   shard: number;
+  epoch?: number; // never set: v1 predates resharding (epoch 0)
   replicas: number;
   recordId: string;
   entities: EntityWrite[];
@@ -47,6 +50,8 @@ export interface SealedIngestMessage {
   v: 3;
   db: string;
   shard: number;
+  /** The routing epoch `shard` is of (absent: 0): a message packed before a reshard reaches the old layout, which forwards it. */
+  epoch?: number;
   replicas: number;
   recordId: string;
   entitiesSealed: Uint8Array;

@@ -10,6 +10,14 @@ export interface DatabaseInfo extends Placement {
   name: string;
   description: string;
   shards: number;
+  /**
+   * The routing epoch `shards` belongs to (absent: 0, the layout of creation). A reshard
+   * (durable-objects/reshard/) builds the next epoch's shards beside the current ones and publishes
+   * it here with a new schema version; shard objects of an epoch > 0 carry it in their names.
+   */
+  epoch?: number;
+  /** Layouts this database left by resharding, oldest first: their shards forward late inserts and are destroyed with it. */
+  pastLayouts?: Array<{ epoch: number; shards: number }>;
   replicas: number;
   createdAt: string; // ISO
   updatedAt: string; // ISO

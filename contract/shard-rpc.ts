@@ -4,14 +4,21 @@
 import type { Placement } from "./placement";
 import type { DatabaseInfo } from "./schema";
 
-/** Where a shard copy lives: idFromName(shardObjectName(db, shard, copy)); copy 0 is the primary. */
-export function shardObjectName(db: string, shard: number, copy: number): string {
-  return `${db}/${shard}/${copy}`;
+/**
+ * Where a shard copy lives: idFromName(shardObjectName(db, shard, copy, epoch)); copy 0 is the
+ * primary. Epoch 0 (the layout of creation) keeps the names shards had before resharding existed.
+ */
+export function shardObjectName(db: string, shard: number, copy: number, epoch = 0): string {
+  return epoch === 0 ? `${db}/${shard}/${copy}` : `${db}/e${epoch}/${shard}/${copy}`;
 }
 
-/** The address of one copy of one shard of `info`, its placement included: addresses are built only here. */
-export function shardAddress(info: DatabaseInfo, shard: number, copy: number): ShardAddress {
+/**
+ * The address of one copy of one shard of `info`, its placement included: addresses are built only
+ * here. `epoch` defaults to the database's current routing epoch; a queued message names its own.
+ */
+export function shardAddress(info: DatabaseInfo, shard: number, copy: number, epoch = info.epoch ?? 0): ShardAddress {
   const addr: ShardAddress = { db: info.id, shard, copy, replicas: info.replicas };
+  if (epoch > 0) addr.epoch = epoch;
   if (info.placement) addr.placement = info.placement;
   if (info.jurisdiction) addr.jurisdiction = info.jurisdiction;
   return addr;
@@ -26,6 +33,8 @@ export interface ShardAddress extends Placement {
   db: string;
   shard: number;
   copy: number; // 0 = primary
+  /** The routing epoch of the layout this shard belongs to (absent: 0). */
+  epoch?: number;
   replicas: number; // how many replica copies the database keeps (the primary forwards to copies 1..replicas)
 }
 
@@ -65,6 +74,8 @@ export interface ShardHealth {
   behind: string | null;
   /** A restore staged on this copy: it refuses writes until the restore commits or is aborted. */
   restoring: string | null;
+  /** A reshard's hold on this copy: "frozen" (writes wait while it is copied) or "retired" (inserts are forwarded to the new layout), null: none. */
+  resharding: string | null;
   /** The jurisdiction the object really lives in (its id's, as the runtime reports it), null: none. */
   jurisdiction: string | null;
 }

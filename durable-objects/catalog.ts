@@ -11,11 +11,15 @@ import type { ReplicaMark } from "../contract/shard-rpc";
 import type { RpcResult } from "../contract/rpc-result";
 import type { DatabaseInfo, SchemaSnapshot } from "../contract/schema";
 import { newKeyId, type KeyInfo, type KeyLevel, type KeyPermissions, type StoredKey } from "../contract/api-keys";
-import { COLUMNS_PER_DATABASE_MAX, IDEMPOTENCY_KEY_RETENTION_MS, KEYS_PER_DATABASE_MAX, RESTORE_LOCK_MS } from "../contract/limits";
+import { COLUMNS_PER_DATABASE_MAX, IDEMPOTENCY_KEY_RETENTION_MS, KEYS_PER_DATABASE_MAX, RESHARD_EXPORT_ENTITIES_MAX, RESHARD_RETRY_MS, RESHARD_STEP_MS, RESTORE_LOCK_MS } from "../contract/limits";
+import type { ApiErrorData } from "../contract/errors";
+import { advance, type ReshardHost } from "./reshard/driver";
+import { freshSources, isRunning, type ReshardJob } from "./reshard/job";
 
 // 1: first layout; 2: cat_keys (hash, level) became cat_api_keys with an id, a name and permissions;
 // 3: cat_replica_marks.
-const SCHEMA_VERSION = 4;
+// 4: cat_idempotency; 5: replica marks carry the routing epoch of their shard (resharding).
+const SCHEMA_VERSION = 5;
 
 export type { KeyLevel } from "../contract/api-keys";
 
@@ -41,6 +45,11 @@ export interface DeadLetter {
 export class CatalogDO extends DurableObject<Env> {
   private readonly storageSql: SqlStorage;
   private migrated = false;
+
+  /** Test hook: entities per reshard export page (null: RESHARD_EXPORT_ENTITIES_MAX). */
+  reshardPageEntities: number | null = null;
+  /** Test hook: the reshard driver pauses this long after each step (null: no pause). */
+  reshardStepDelayMs: number | null = null;
 
   // Nothing is written until a method needs the tables: authenticating a made-up key for a database
   // that was never created (anyone can shape one) must not create a catalog on disk.
@@ -105,6 +114,20 @@ export class CatalogDO extends DurableObject<Env> {
     if (version < 4) {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS cat_idempotency (scope TEXT PRIMARY KEY, digest TEXT NOT NULL, answer TEXT, at INTEGER NOT NULL)`);
       this.sql.exec(`CREATE INDEX IF NOT EXISTS cat_idempotency_at ON cat_idempotency (at)`);
+    }
+    if (version < 5) {
+      // Shard n of two layouts are different objects: their marks must not merge. One transaction,
+      // idempotent if an earlier attempt stopped half-way.
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec(
+          `CREATE TABLE IF NOT EXISTS cat_replica_marks_e (epoch INTEGER NOT NULL, shard INTEGER NOT NULL, copy INTEGER NOT NULL, since INTEGER NOT NULL, through INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (epoch, shard, copy))`,
+        );
+        if (this.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cat_replica_marks'`).toArray().length > 0) {
+          this.sql.exec(`INSERT OR IGNORE INTO cat_replica_marks_e (epoch, shard, copy, since, through, at) SELECT 0, shard, copy, since, through, at FROM cat_replica_marks`);
+          this.sql.exec(`DROP TABLE cat_replica_marks`);
+        }
+        this.setMeta("storage_version", "5");
+      });
     }
     this.setMeta("storage_version", String(SCHEMA_VERSION));
   }
@@ -366,10 +389,11 @@ export class CatalogDO extends DurableObject<Env> {
    * Records that a replica copy lacks the primary's outbox entries since..through. A mark only grows
    * (earliest since, latest through), so marks for concurrent writes of one shard cannot undo each other.
    */
-  async markReplicaBehind(shard: number, copy: number, since: number, through: number): Promise<void> {
+  async markReplicaBehind(shard: number, copy: number, since: number, through: number, epoch = 0): Promise<void> {
     this.sql.exec(
-      `INSERT INTO cat_replica_marks (shard, copy, since, through, at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(shard, copy) DO UPDATE SET since = MIN(since, excluded.since), through = MAX(through, excluded.through)`,
+      `INSERT INTO cat_replica_marks_e (epoch, shard, copy, since, through, at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(epoch, shard, copy) DO UPDATE SET since = MIN(since, excluded.since), through = MAX(through, excluded.through)`,
+      epoch,
       shard,
       copy,
       since,
@@ -382,15 +406,15 @@ export class CatalogDO extends DurableObject<Env> {
    * Clears a replica's mark if the copy has acknowledged everything it covers (through ≤ ackedSeq): a
    * mark raised meanwhile for a later write stays. Answers whether the copy is now unmarked.
    */
-  async clearReplicaMark(shard: number, copy: number, ackedSeq: number): Promise<boolean> {
-    this.sql.exec(`DELETE FROM cat_replica_marks WHERE shard = ? AND copy = ? AND through <= ?`, shard, copy, ackedSeq);
-    return this.sql.exec(`SELECT 1 FROM cat_replica_marks WHERE shard = ? AND copy = ?`, shard, copy).toArray().length === 0;
+  async clearReplicaMark(shard: number, copy: number, ackedSeq: number, epoch = 0): Promise<boolean> {
+    this.sql.exec(`DELETE FROM cat_replica_marks_e WHERE epoch = ? AND shard = ? AND copy = ? AND through <= ?`, epoch, shard, copy, ackedSeq);
+    return this.sql.exec(`SELECT 1 FROM cat_replica_marks_e WHERE epoch = ? AND shard = ? AND copy = ?`, epoch, shard, copy).toArray().length === 0;
   }
 
-  /** Every marked replica copy of the database. */
-  async replicaMarks(): Promise<ReplicaMark[]> {
+  /** Every marked replica copy of the database's layout of routing epoch `epoch`. */
+  async replicaMarks(epoch = 0): Promise<ReplicaMark[]> {
     return this.sql
-      .exec(`SELECT shard, copy, since, through, at FROM cat_replica_marks ORDER BY shard, copy`)
+      .exec(`SELECT shard, copy, since, through, at FROM cat_replica_marks_e WHERE epoch = ? ORDER BY shard, copy`, epoch)
       .toArray()
       .map((r) => ({
         shard: Number(r["shard"]),
@@ -403,7 +427,7 @@ export class CatalogDO extends DurableObject<Env> {
 
   /** After a restore every copy holds the snapshot, and outbox sequence numbers restart from it. */
   async clearReplicaMarks(): Promise<void> {
-    this.sql.exec(`DELETE FROM cat_replica_marks`);
+    this.sql.exec(`DELETE FROM cat_replica_marks_e`);
   }
 
   // ---- restore lock -----------------------------------------------------------------------------
@@ -414,7 +438,9 @@ export class CatalogDO extends DurableObject<Env> {
    * snapshot when another holds it; a lock older than RESTORE_LOCK_MS is taken as abandoned
    * (the Worker running that restore died) and replaced.
    */
-  async beginRestore(job: string, snapshot: string, now: number): Promise<{ running: string | null }> {
+  async beginRestore(job: string, snapshot: string, now: number): Promise<{ running: string | null; resharding?: boolean }> {
+    // A restore writes the current layout's shards while a reshard copies them: one at a time.
+    if (isRunning(this.reshardJob())) return { running: null, resharding: true };
     const held = this.getMeta("restore_lock");
     if (held !== null) {
       const lock = JSON.parse(held) as { job: string; snapshot: string; at: number };
@@ -428,6 +454,119 @@ export class CatalogDO extends DurableObject<Env> {
   async endRestore(job: string): Promise<void> {
     const held = this.getMeta("restore_lock");
     if (held !== null && (JSON.parse(held) as { job: string }).job === job) this.sql.exec(`DELETE FROM cat_meta WHERE key = 'restore_lock'`);
+  }
+
+  // ---- resharding (durable-objects/reshard/) ----------------------------------------------------
+
+  /**
+   * Starts moving the database to `shards` shards (the alarm does the work, reshard/driver.ts).
+   * Refused while another reshard or a restore runs, and for the current count.
+   */
+  async startReshard(shards: number, now: number): Promise<RpcResult<ReshardJob>> {
+    const info = this.database();
+    if (info === null) return { ok: false, error: { name: "DATABASE_NOT_FOUND", message: "no such database" } };
+    const running = this.reshardJob();
+    if (running !== null && isRunning(running))
+      return { ok: false, error: { name: "RESHARD_CONFLICT", message: `reshard ${running.id} (to ${running.to.shards} shards) is ${running.phase}; nothing was changed` } };
+    const lock = this.getMeta("restore_lock");
+    if (lock !== null && now - (JSON.parse(lock) as { at: number }).at < RESTORE_LOCK_MS) {
+      return { ok: false, error: { name: "RESHARD_CONFLICT", message: "a restore of this database is running; nothing was changed, retry once it has finished" } };
+    }
+    if (shards === info.shards) return { ok: false, error: { name: "RESHARD_INVALID", message: `the database already has ${shards} shards` } };
+    const from = { epoch: info.epoch ?? 0, shards: info.shards };
+    // Epochs are never reused: an abandoned or cancelled attempt's objects must not be met again.
+    const after = Math.max(from.epoch, ...(running?.abandoned ?? []), running?.to.epoch ?? 0);
+    const at = new Date(now).toISOString();
+    const job: ReshardJob = {
+      id: crypto.randomUUID(),
+      from,
+      to: { epoch: after + 1, shards },
+      phase: "freezing",
+      sources: freshSources(from),
+      startedAt: at,
+      updatedAt: at,
+      finishedAt: null,
+      lastError: null,
+      failedSteps: 0,
+      abandoned: [],
+    };
+    this.setMeta("reshard", JSON.stringify(job));
+    await this.ctx.storage.setAlarm(now);
+    return { ok: true, value: job };
+  }
+
+  /** Cancels a reshard that has not published its layout yet: the old shards take writes again. */
+  async cancelReshard(): Promise<RpcResult<ReshardJob>> {
+    const job = this.reshardJob();
+    if (job === null || !isRunning(job) || (job.phase !== "freezing" && job.phase !== "copying" && job.phase !== "cancelling")) {
+      const why = job === null ? "no reshard was started" : `reshard ${job.id} is ${job.phase}`;
+      return { ok: false, error: { name: "RESHARD_NOT_RUNNING", message: `${why}: there is nothing to cancel` } };
+    }
+    job.phase = "cancelling";
+    this.setMeta("reshard", JSON.stringify(job));
+    await this.ctx.storage.setAlarm(Date.now());
+    return { ok: true, value: job };
+  }
+
+  /** The last reshard started (running or finished), or null. */
+  async reshardStatus(): Promise<ReshardJob | null> {
+    return this.reshardJob();
+  }
+
+  /** The catalog's one alarm drives the reshard: a bounded run of steps, re-armed until it ends; a failed step is retried. */
+  override async alarm(): Promise<void> {
+    const job = this.reshardJob();
+    if (job === null || !isRunning(job)) return;
+    let next: number | null;
+    try {
+      next = (await advance(this.reshardHost(), job, Date.now() + RESHARD_STEP_MS)) ? Date.now() : null;
+    } catch (e) {
+      const error: ApiErrorData | null = e instanceof Error && "toData" in e ? (e as { toData(): ApiErrorData }).toData() : null;
+      job.lastError = error?.message ?? (e instanceof Error ? e.message : String(e));
+      job.failedSteps++;
+      job.updatedAt = new Date().toISOString();
+      this.saveReshardJob(job);
+      console.warn(`reshard ${job.id} (${job.phase}): step failed, retried in ${RESHARD_RETRY_MS} ms: ${job.lastError}`);
+      next = Date.now() + RESHARD_RETRY_MS;
+    }
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  private reshardJob(): ReshardJob | null {
+    if (!this.exists()) return null;
+    const text = this.getMeta("reshard");
+    return text === null ? null : (JSON.parse(text) as ReshardJob);
+  }
+
+  private database(): DatabaseInfo | null {
+    const db = this.getMeta("database");
+    return db === null ? null : (JSON.parse(db) as DatabaseInfo);
+  }
+
+  private reshardHost(): ReshardHost {
+    return {
+      env: this.env,
+      database: () => this.database(),
+      publish: (next) =>
+        this.ctx.storage.transactionSync(() => {
+          if ((this.database()?.epoch ?? 0) === next.epoch) return;
+          this.setMeta("database", JSON.stringify(next));
+          this.setMeta("schema_version", String(Number(this.getMeta("schema_version") ?? "1") + 1));
+        }),
+      save: (job) => this.saveReshardJob(job),
+      pageEntities: this.reshardPageEntities ?? RESHARD_EXPORT_ENTITIES_MAX,
+      stepDelayMs: this.reshardStepDelayMs ?? 0,
+    };
+  }
+
+  /**
+   * Stores the driver's copy of the job. A cancel that arrived while a step was running (the alarm
+   * awaits shards, so RPCs interleave) wins over the step's phase: it was accepted before publishing.
+   */
+  private saveReshardJob(job: ReshardJob): void {
+    const stored = this.reshardJob();
+    if (stored?.id === job.id && stored.phase === "cancelling" && job.phase !== "cancelled") job.phase = "cancelling";
+    this.setMeta("reshard", JSON.stringify(job));
   }
 
   // ---- dead letters -----------------------------------------------------------------------------

@@ -16,6 +16,11 @@ export class DirectoryDO extends DurableObject<Env> {
     this.sql.exec(`INSERT OR IGNORE INTO dir_databases (id, created_at, info) VALUES (?, ?, ?)`, info.id, info.createdAt, JSON.stringify(info));
   }
 
+  /** Replaces a listed database's description (a reshard published a new layout). */
+  async update(info: DatabaseInfo): Promise<void> {
+    this.sql.exec(`UPDATE dir_databases SET info = ? WHERE id = ?`, JSON.stringify(info), info.id);
+  }
+
   async list(): Promise<DatabaseInfo[]> {
     return this.sql
       .exec(`SELECT info FROM dir_databases ORDER BY created_at, id`)

@@ -15,7 +15,7 @@ export async function sealMessages(secrets: MasterSecrets, messages: IngestMessa
   return Promise.all(
     messages.map(async (m): Promise<OutgoingIngestMessage> => {
       const box = await seal(secrets, "ingest-queue", m.db, ingestSealContext(m), utf8.encode(m.entitiesJson));
-      return box === null ? m : { v: 3, db: m.db, shard: m.shard, replicas: m.replicas, recordId: m.recordId, entitiesSealed: box };
+      return box === null ? m : { v: 3, db: m.db, shard: m.shard, ...epochOf(m), replicas: m.replicas, recordId: m.recordId, entitiesSealed: box };
     }),
   );
 }
@@ -30,5 +30,9 @@ export async function openMessage(secrets: MasterSecrets, m: QueuedIngestMessage
   // A body that did not travel as "v8" (say, JSON) arrives without its bytes.
   if (!(m.entitiesSealed instanceof Uint8Array)) throw new DataKeyError(`queued insert ${m.recordId} of database ${m.db} carries no sealed bytes`);
   const plain = await open(secrets, "ingest-queue", m.db, ingestSealContext(m), m.entitiesSealed);
-  return { v: 2, db: m.db, shard: m.shard, replicas: m.replicas, recordId: m.recordId, entitiesJson: utf8Text.decode(plain) };
+  return { v: 2, db: m.db, shard: m.shard, ...epochOf(m), replicas: m.replicas, recordId: m.recordId, entitiesJson: utf8Text.decode(plain) };
+}
+
+function epochOf(m: { epoch?: number }): { epoch?: number } {
+  return m.epoch ? { epoch: m.epoch } : {};
 }

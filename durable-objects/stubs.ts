@@ -15,7 +15,7 @@ export interface ShardNamespace<T extends Rpc.DurableObjectBranded | undefined> 
   get(id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions): DurableObjectStub<T>;
 }
 
-type ShardAt = Pick<ShardAddress, "db" | "shard" | "copy" | "placement" | "jurisdiction">;
+type ShardAt = Pick<ShardAddress, "db" | "shard" | "copy" | "epoch" | "placement" | "jurisdiction">;
 
 /**
  * The one place a shard copy's stub is built. A jurisdiction selects the id namespace (the same name
@@ -24,7 +24,7 @@ type ShardAt = Pick<ShardAddress, "db" | "shard" | "copy" | "placement" | "juris
  */
 export function shardStubOn<T extends Rpc.DurableObjectBranded | undefined>(ns: ShardNamespace<T>, addr: ShardAt): DurableObjectStub<T> {
   const space = addr.jurisdiction ? ns.jurisdiction(addr.jurisdiction) : ns;
-  const id = space.idFromName(shardObjectName(addr.db, addr.shard, addr.copy));
+  const id = space.idFromName(shardObjectName(addr.db, addr.shard, addr.copy, addr.epoch ?? 0));
   const locationHint = copyHint(addr, addr.copy);
   return locationHint ? space.get(id, { locationHint }) : space.get(id);
 }

@@ -78,7 +78,7 @@ export class IntakeDO extends DurableObject<Env> {
       const due = this.store.due(Date.now(), INTAKE_DRAIN_MESSAGES_MAX);
       const byShard = new Map<string, HeldMessage[]>();
       for (const h of due) {
-        const key = `${h.message.db}/${h.message.shard}`;
+        const key = `${h.message.db}/${h.message.epoch ?? 0}/${h.message.shard}`;
         let list = byShard.get(key);
         if (!list) byShard.set(key, (list = []));
         list.push(h);
@@ -96,7 +96,7 @@ export class IntakeDO extends DurableObject<Env> {
   }
 
   private async drainShard(held: HeldMessage[]): Promise<void> {
-    const { db, shard } = held[0]!.message;
+    const { db, shard, epoch } = held[0]!.message;
     const info = await directoryOf(this.env).get(db);
     if (info === null) {
       // The database was deleted after the insert was acknowledged: its data went with it.
@@ -104,7 +104,9 @@ export class IntakeDO extends DurableObject<Env> {
       console.warn(`intake: ${held.length} held message(s) of deleted database ${db} dropped`);
       return;
     }
-    const addr = shardAddress(info, shard, 0); // with its placement: a jurisdiction is part of the id
+    // With its placement (a jurisdiction is part of the id), in the layout it was packed for: a shard a
+    // reshard retired forwards it to the current one.
+    const addr = shardAddress(info, shard, 0, epoch ?? 0);
     const secrets = secretsOf(this.env);
     for (let i = 0; i < held.length; i += INTAKE_APPLY_MESSAGES_MAX) {
       const part = held.slice(i, i + INTAKE_APPLY_MESSAGES_MAX);

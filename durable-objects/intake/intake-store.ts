@@ -34,16 +34,20 @@ export class IntakeStore {
       next_at INTEGER NOT NULL,
       dead_lettered INTEGER NOT NULL DEFAULT 0)`);
     sql.exec(`CREATE INDEX IF NOT EXISTS intake_due ON intake_messages (next_at)`);
+    // The routing epoch of `shard` (resharding came after the table): rows from before it are of epoch 0.
+    const columns = sql.exec(`SELECT name FROM pragma_table_info('intake_messages')`).toArray();
+    if (!columns.some((c) => c["name"] === "epoch")) sql.exec(`ALTER TABLE intake_messages ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0`);
   }
 
   /** Keeps each message once (a retried request under its Idempotency-Key carries the same record ids). */
   hold(messages: ReadonlyArray<OutgoingIngestMessage>, now: number, checkAt: number): void {
     for (const m of messages) {
       this.sql.exec(
-        `INSERT OR IGNORE INTO intake_messages (record_id, db, shard, replicas, entities_json, entities_sealed, accepted_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO intake_messages (record_id, db, shard, epoch, replicas, entities_json, entities_sealed, accepted_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         m.recordId,
         m.db,
         m.shard,
+        m.epoch ?? 0,
         m.replicas,
         m.v === 2 ? m.entitiesJson : null,
         m.v === 3 ? m.entitiesSealed : null,
@@ -100,7 +104,8 @@ export class IntakeStore {
 }
 
 function messageOf(r: Record<string, SqlStorageValue>): OutgoingIngestMessage {
-  const base = { db: r["db"] as string, shard: r["shard"] as number, replicas: r["replicas"] as number, recordId: r["record_id"] as string };
+  const epoch = Number(r["epoch"] ?? 0);
+  const base = { db: r["db"] as string, shard: r["shard"] as number, ...(epoch > 0 ? { epoch } : {}), replicas: r["replicas"] as number, recordId: r["record_id"] as string };
   const sealed = r["entities_sealed"];
   if (sealed instanceof ArrayBuffer) return { v: 3, ...base, entitiesSealed: new Uint8Array(sealed) };
   return { v: 2, ...base, entitiesJson: r["entities_json"] as string };

@@ -80,13 +80,15 @@ export class ShardLog {
    */
   identify(addr: ShardAddress): void {
     const known = this.getMeta("identity");
-    const base = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas });
+    // The epoch is part of the object's name, so every caller names the same one (absent for 0).
+    const epoch = addr.epoch ? { epoch: addr.epoch } : {};
+    const base = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas, ...epoch });
     if (addr.placement === undefined && addr.jurisdiction === undefined) {
       if (known === base || known?.startsWith(base.slice(0, -1) + ",")) return;
       this.setMeta("identity", base);
       return;
     }
-    const text = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas, placement: addr.placement, jurisdiction: addr.jurisdiction });
+    const text = JSON.stringify({ db: addr.db, shard: addr.shard, copy: addr.copy, replicas: addr.replicas, ...epoch, placement: addr.placement, jurisdiction: addr.jurisdiction });
     if (known !== text) this.setMeta("identity", text);
   }
 

@@ -104,7 +104,7 @@ export class Replication {
       const noted = this.log.markedThrough(copy);
       if (noted === null || this.log.pendingFor(copy) !== null) continue;
       try {
-        const unmarked = await catalogOf(this.host.env, addr.db).clearReplicaMark(addr.shard, copy, this.log.ackedSeq(copy));
+        const unmarked = await catalogOf(this.host.env, addr.db).clearReplicaMark(addr.shard, copy, this.log.ackedSeq(copy), addr.epoch ?? 0);
         // A write that lagged meanwhile raised the note again: its own mark stands, so keep the note.
         if (unmarked) this.log.forgetMark(copy, noted);
       } catch (e) {
@@ -150,7 +150,7 @@ export class Replication {
     try {
       const fault = this.host.catalogMarkFault();
       if (fault !== null) throw new Error(fault);
-      const marked = Promise.all(lagging.map((l) => catalog.markReplicaBehind(addr.shard, l.copy, l.since, l.through)));
+      const marked = Promise.all(lagging.map((l) => catalog.markReplicaBehind(addr.shard, l.copy, l.since, l.through, addr.epoch ?? 0)));
       return (await within(marked, REPLICA_MARK_WAIT_MS)) === LATE ? `no answer within ${REPLICA_MARK_WAIT_MS} ms` : null;
     } catch (e) {
       return e instanceof Error ? e.message : String(e);

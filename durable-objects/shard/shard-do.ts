@@ -6,7 +6,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { toWire, type WireAnswer } from "../../contract/answer-wire";
 import { ApiError, type ApiErrorData } from "../../contract/errors";
-import type { Mutation, ShardQuery } from "../../contract/plan";
+import type { EntityWrite, Mutation, ShardQuery } from "../../contract/plan";
+import type { DatabaseInfo } from "../../contract/schema";
+import type { ExportCursor } from "../../engine/index";
 import { entitiesOf, type AnyIngestMessage } from "../../contract/queue-messages";
 import type { RpcResult } from "../../contract/rpc-result";
 import type { FaultMode, ShardAddress, ShardHealth } from "../../contract/shard-rpc";
@@ -20,6 +22,7 @@ import { outsideJurisdiction } from "./jurisdiction";
 import { KeyedEngine } from "./keyed-engine";
 import { ShardLog, type OutboxEntry } from "./log";
 import { applyReplicated, Replication } from "./replication";
+import { freeze, forwardToLayout, heldWrite, reshardHold, retire, retiredLayout, thaw, type ReshardHold } from "./reshard";
 import { clearStage } from "./snapshot";
 import { type SnapshotSummary } from "./snapshot-codec";
 
@@ -68,10 +71,15 @@ export class ShardDO extends DurableObject<Env> {
     if (this.destroyed(`${messages.length} queued insert message(s)`)) return { ok: true, value: { applied: [], skipped: messages.map((m) => m.recordId) } };
     const fenced = this.fenced(addr); // not acknowledged: the queue delivers them again after the restore
     if (fenced) return fenced;
+    const hold = reshardHold(this.log);
+    if (hold?.state === "retired") return this.forwardRetired(addr, hold, messages);
+    if (hold) return { ok: false, error: heldWrite(addr, hold).toData() }; // frozen: not acknowledged, retried after the copy
     return this.guarded(
       addr,
       () =>
         this.transaction(() => {
+          this.refuseIfHeld(addr); // a freeze that arrived while this call waited for the key
+
           const records = messages.map((m) => ({ recordId: m.recordId, mutation: { kind: "write", entities: entitiesOf(m) } as Mutation }));
           const outcome = applyRecords(this.keyed.engine, this.log, addr, records);
           if (this.failApplyAfter !== null && outcome.applied.length > this.failApplyAfter) throw new Error("injected apply failure");
@@ -85,9 +93,11 @@ export class ShardDO extends DurableObject<Env> {
   async mutate(addr: ShardAddress, recordId: string, mutation: Mutation): Promise<RpcResult<{ entities: number }>> {
     const fenced = this.fenced(addr);
     if (fenced) return fenced;
+    const hold = reshardHold(this.log);
+    if (hold) return { ok: false, error: heldWrite(addr, hold).toData() };
     return this.guarded(
       addr,
-      () => ({ entities: this.transaction(() => applyOnce(this.keyed.engine, this.log, addr, { recordId, mutation }) ?? this.log.appliedEntities(recordId)) }),
+      () => ({ entities: this.transaction(() => this.refuseIfHeld(addr) ?? applyOnce(this.keyed.engine, this.log, addr, { recordId, mutation }) ?? this.log.appliedEntities(recordId)) }),
       () => this.replication.forwardNow(addr),
     );
   }
@@ -105,6 +115,10 @@ export class ShardDO extends DurableObject<Env> {
       if (addr.copy > 0 && this.log.getMeta("behind") !== null) {
         throw new ApiError("SHARDS_UNAVAILABLE", `shard ${addr.shard} replica ${addr.copy} is catching up with its primary`);
       }
+      // A retired layout still holds its data as of the freeze, but inserts since then live in the new
+      // one: answering would be stale. The Worker reads the schema again and asks the new layout.
+      const hold = reshardHold(this.log);
+      if (hold?.state === "retired") throw retiredLayout(addr, hold);
       return toWire(this.keyed.engine.query(plan));
     });
   }
@@ -143,6 +157,7 @@ export class ShardDO extends DurableObject<Env> {
       fault: faultOf(this.log),
       behind: addr.copy > 0 ? this.log.getMeta("behind") : null,
       restoring: restoreFence(this.log),
+      resharding: describeHold(reshardHold(this.log)),
       jurisdiction: this.ctx.id.jurisdiction ?? null,
     };
   }
@@ -183,6 +198,40 @@ export class ShardDO extends DurableObject<Env> {
     const behind = replication === null && addr && addr.copy === 0 && addr.replicas > 0 && this.log.outboxBacklog() > 0 ? Date.now() : null;
     const wanted = [replication, backup, behind, fresh].filter((t): t is number => t !== null);
     if (wanted.length > 0) await this.ctx.storage.setAlarm(Math.min(...wanted));
+  }
+
+  // ---- resharding (reshard.ts; the catalog's driver, durable-objects/reshard/driver.ts, calls these) ----
+
+  /** Holds every write for a move to `toEpoch` (idempotent); answers what the copy must match: applied records and entities. */
+  async reshardFreeze(addr: ShardAddress, toEpoch: number): Promise<RpcResult<{ appliedRecords: number; entities: number; state: ReshardHold["state"] }>> {
+    return this.guarded(addr, () => {
+      const hold = freeze(this.log, toEpoch);
+      return { appliedRecords: this.log.appliedCount(), entities: this.keyed.engine.stats().entities, state: hold.state };
+    });
+  }
+
+  /** Lifts the freeze of a cancelled move. */
+  async reshardThaw(addr: ShardAddress, toEpoch: number): Promise<boolean> {
+    this.log.identify(addr);
+    return thaw(this.log, toEpoch);
+  }
+
+  /** One page of this frozen shard's entities (JSON of EntityWrite[]); refused unless frozen for `toEpoch`, so the copy is consistent. */
+  async reshardExport(addr: ShardAddress, toEpoch: number, cursor: ExportCursor | null, limit: number): Promise<RpcResult<{ entitiesJson: string; count: number; next: ExportCursor | null }>> {
+    return this.guarded(addr, () => {
+      const hold = reshardHold(this.log);
+      if (hold?.state !== "frozen" || hold.toEpoch !== toEpoch)
+        throw new ApiError("RESHARD_CONFLICT", `shard ${addr.shard} is not frozen for epoch ${toEpoch}: its entities cannot be exported consistently`);
+      const page = this.keyed.engine.exportEntities(cursor, limit);
+      const writes: EntityWrite[] = page.writes;
+      return { entitiesJson: JSON.stringify(writes), count: writes.length, next: page.next };
+    });
+  }
+
+  /** After the new layout is published: this copy forwards inserts to it from now on and applies nothing. */
+  async reshardRetire(addr: ShardAddress, target: DatabaseInfo): Promise<void> {
+    this.log.identify(addr);
+    retire(this.log, target);
   }
 
   // ---- backup and restore (backup-jobs.ts) ----
@@ -229,6 +278,27 @@ export class ShardDO extends DurableObject<Env> {
     const at = this.log.getMeta("destroyed");
     if (at !== null) console.warn(`shard: dropped ${what} for a database deleted at ${at}`);
     return at !== null;
+  }
+
+  /** Inside a write's transaction: throws the refusal if a reshard holds this copy (it may have arrived since the call began). */
+  private refuseIfHeld(addr: ShardAddress): null {
+    const hold = reshardHold(this.log);
+    if (hold) throw heldWrite(addr, hold);
+    return null;
+  }
+
+  /** A retired copy's inserts go to the new layout (reshard.ts); faults and identity as for any call. */
+  private async forwardRetired(addr: ShardAddress, hold: ReshardHold, messages: AnyIngestMessage[]): Promise<RpcResult<ApplyOutcome>> {
+    this.log.identify(addr);
+    const refused = await faultGate(this.log, addr);
+    if (refused) return refused;
+    try {
+      return { ok: true, value: await forwardToLayout(this.env, this.log, (work) => this.ctx.storage.transactionSync(work), hold.target!, messages) };
+    } catch (e) {
+      const error: ApiErrorData = e instanceof ApiError ? e.toData() : { name: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
+      this.log.setMeta("last_error", `${new Date().toISOString()} forwarding to the new layout: ${error.message}`);
+      return { ok: false, error };
+    }
   }
 
   /** The refusal of a write while a restore is staged on this copy (backup-jobs.ts), else null. */
@@ -290,4 +360,9 @@ export class ShardDO extends DurableObject<Env> {
       return { ok: false, error: { name: "BACKUP_FAILED", message } };
     }
   }
+}
+
+function describeHold(hold: ReshardHold | null): string | null {
+  if (hold === null) return null;
+  return hold.state === "frozen" ? `frozen since ${hold.since} while copied to epoch ${hold.toEpoch}` : `retired since ${hold.since}: inserts are forwarded to epoch ${hold.toEpoch}`;
 }

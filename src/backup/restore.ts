@@ -37,6 +37,7 @@ export async function restoreSnapshot(env: Env, info: DatabaseInfo, snapshot: st
 
   const job = `restore:${snapshot}:${crypto.randomUUID()}`;
   const lock = await catalogOf(env, info.id).beginRestore(job, snapshot, Date.now());
+  if (lock.resharding) throw new ApiError("RESHARD_CONFLICT", "the database is being resharded; nothing was changed, restore once the reshard has finished");
   if (lock.running !== null) throw new ApiError("RESTORE_ALREADY_RUNNING", `a restore of snapshot ${lock.running} is running on this database; nothing was changed, retry once it has finished`);
   try {
     return await stageAndCommit(env, info, manifest, snapshot, location, prefix, job);

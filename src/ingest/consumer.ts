@@ -21,7 +21,7 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
   const secrets = secretsOf(env);
   const groups = new Map<string, Message<QueuedIngestMessage>[]>();
   for (const msg of batch.messages) {
-    const key = `${msg.body.db}/${msg.body.shard}`;
+    const key = `${msg.body.db}/${msg.body.epoch ?? 0}/${msg.body.shard}`;
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push(msg);
@@ -122,13 +122,14 @@ async function appliedOnPrimary(env: Env, addr: ShardAddress, recordId: string):
 
 /**
  * The primary copy a message goes to, with its database's placement (a jurisdiction is part of the
- * object's id, so an address without it would reach another object). A database that is gone has
+ * object's id, so an address without it would reach another object), in the layout the message was
+ * packed for: after a reshard that shard is retired and forwards it. A database that is gone has
  * none: the bare address reaches its destroyed shard, which skips the message.
  */
 async function primaryOf(env: Env, m: QueuedIngestMessage): Promise<ShardAddress> {
   try {
-    return shardAddress((await schemaOf(env, m.db)).database, m.shard, 0);
+    return shardAddress((await schemaOf(env, m.db)).database, m.shard, 0, m.epoch ?? 0);
   } catch {
-    return { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas };
+    return { db: m.db, shard: m.shard, copy: 0, replicas: m.replicas, ...(m.epoch ? { epoch: m.epoch } : {}) };
   }
 }

@@ -7,7 +7,7 @@ import { ApiError } from "../../contract/errors";
 import { QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX, QUEUE_MESSAGE_OVERHEAD_BYTES, QUEUE_ENTITY_TEXT_BYTES_MAX } from "../../contract/limits";
 import type { EntityWrite } from "../../contract/plan";
 import type { IngestMessage, OutgoingIngestMessage } from "../../contract/queue-messages";
-import { shardOf } from "./shard-of";
+import { shardOf } from "../../contract/shard-of";
 import { utf8Bytes } from "../../contract/utf8";
 
 const NON_ASCII = /[^\u0000-\u007f]/;
@@ -38,7 +38,7 @@ function partBytes(chars: number, utf8: number, wide: boolean): number {
   return Math.max(wide ? 2 * chars : chars, utf8);
 }
 
-export function packMessages(db: { id: string; shards: number; replicas: number }, requestId: string, entities: EntityWrite[]): IngestMessage[] {
+export function packMessages(db: { id: string; shards: number; replicas: number; epoch?: number }, requestId: string, entities: EntityWrite[]): IngestMessage[] {
   const byShard = new Map<number, EntityWrite[]>();
   for (const e of entities) {
     const s = shardOf(e.dimension, e.id, db.shards);
@@ -55,7 +55,9 @@ export function packMessages(db: { id: string; shards: number; replicas: number 
     let index = 0;
     const flush = () => {
       if (part.length === 0) return;
-      messages.push({ v: 2, db: db.id, shard, replicas: db.replicas, recordId: `${requestId}/${shard}/${index++}`, entitiesJson: `[${part.join(",")}]` });
+      const m: IngestMessage = { v: 2, db: db.id, shard, replicas: db.replicas, recordId: `${requestId}/${shard}/${index++}`, entitiesJson: `[${part.join(",")}]` };
+      if (db.epoch) m.epoch = db.epoch; // the layout `shard` is of: a reshard may publish another before it is applied
+      messages.push(m);
       part = [];
       chars = utf8 = 0;
       wide = false;

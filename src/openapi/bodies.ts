@@ -4,7 +4,7 @@
 
 import { z } from "zod";
 import { SAVED_QUERY_CACHE_PERIOD_DEFAULT, SAVED_QUERY_TYPES } from "../query/saved";
-import { createDatabaseSchema, faultSchema, restoreSchema } from "../routes/admin-schemas";
+import { createDatabaseSchema, faultSchema, reshardSchema, restoreSchema } from "../routes/admin-schemas";
 import { columnPatchSchema, columnSchema } from "../routes/column-schema";
 import { CREATABLE_LEVELS } from "../routes/api-keys";
 import { corsSettingSchema } from "../routes/database-settings";
@@ -63,6 +63,7 @@ export function bodySchemas(): Record<string, JsonSchema> {
     CreateDatabase: fromZod(createDatabaseSchema),
     Fault: fromZod(faultSchema),
     Restore: fromZod(restoreSchema),
+    Reshard: fromZod(reshardSchema),
     Column: fromZod(columnSchema),
     ColumnPatch: fromZod(columnPatchSchema),
     CorsSetting: fromZod(corsSettingSchema),

@@ -43,8 +43,29 @@ const SHARD_COPY_HEALTH = closed({
   fault: { enum: [...FAULT_MODES] },
   behind: nullable("string"),
   restoring: nullable("string"),
+  resharding: { ...nullable("string"), description: "A reshard's hold: frozen while copied (writes wait), or retired (inserts forwarded to the new layout)." },
   jurisdiction: { ...nullable("string"), description: "The jurisdiction the object really lives in, as the runtime reports it." },
 });
+
+const LAYOUT = closed({ epoch: count, shards: { type: "integer", minimum: 1 } });
+/** A reshard's progress (durable-objects/reshard/job.ts progressOf). */
+const RESHARD_PROGRESS = closed(
+  {
+    id: str,
+    phase: { enum: ["freezing", "copying", "publishing", "retiring", "done", "cancelling", "cancelled"] },
+    from: LAYOUT,
+    to: LAYOUT,
+    "entities-copied": count,
+    entities: count,
+    "sources-done": count,
+    "started-at": str,
+    "updated-at": str,
+    "finished-at": nullable("string"),
+    "last-error": nullable("string"),
+  },
+  undefined,
+  "The database's last reshard: the phase it is in and how many entities of the old layout are copied.",
+);
 
 const KEY_PROPERTIES: Record<string, JsonSchema> = {
   id: str,
@@ -90,6 +111,7 @@ export function responseSchemas(): Record<string, JsonSchema> {
       name: str,
       description: str,
       shards: { type: "integer", minimum: 1 },
+      epoch: { ...count, description: "The routing epoch of the shard layout: 0 at creation, one more with each reshard." },
       replicas: count,
       placement: { type: ["array", "null"], items: { enum: [...LOCATION_HINTS] }, description: "Location hint of copy i of every shard: placement[i % length]; null: where the first caller is." },
       jurisdiction: { type: ["string", "null"], enum: [...JURISDICTIONS, null], description: "Where every copy's data stays; null: no restriction." },
@@ -111,7 +133,10 @@ export function responseSchemas(): Record<string, JsonSchema> {
         undefined,
         "Acknowledged insert messages the durable intake still holds because their primary has not applied them yet (0 when the queue kept up).",
       ),
+      reshard: { oneOf: [{ type: "null" }, RESHARD_PROGRESS] },
     }),
+    Reshard: answer({ reshard: RESHARD_PROGRESS }),
+    ReshardStatus: answer({ reshard: { oneOf: [{ type: "null" }, RESHARD_PROGRESS] } }),
     DeadLetters: answer({ "dead-letters": list(closed({ at: str, recordId: str, shard: count, error: str })) }),
     FaultSet: answer({ shard: count, replica: count, mode: { enum: [...FAULT_MODES] } }),
     MasterKeyReplaced: answer({ id: str, level: { const: "master" }, "api-key": str }),

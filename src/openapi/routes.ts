@@ -27,7 +27,7 @@ export interface RouteDoc {
   options?: readonly OptionName[];
   /** A components.schemas name; `maxBytes` is what the route passes to readJson/readText. */
   body?: { schema: string; maxBytes: number; optional?: true; sql?: true };
-  ok?: 200 | 201;
+  ok?: 200 | 201 | 202;
   /** The components.schemas name of the success answer (./responses.ts). */
   response: string;
   /** The members of the answer besides status and took, in a line. */
@@ -199,6 +199,42 @@ export const ROUTES: readonly RouteDoc[] = [
     body: QUERY_BODY("Restore"),
     returns: "restored, location, shards, shard-copies, bytes, rows",
     errors: [404, 409, 422, 503],
+  },
+  {
+    method: "post",
+    path: "/admin/databases/:id/reshard",
+    response: "Reshard",
+    tag: "operator",
+    summary: "Move the live database to another shard count; inserts and queries go on (docs/resharding.md).",
+    auth: "admin",
+    params: DB_ID,
+    body: QUERY_BODY("Reshard"),
+    ok: 202,
+    returns: "reshard: {id, phase, from, to, entities-copied, ...}",
+    errors: [404, 409],
+  },
+  {
+    method: "get",
+    path: "/admin/databases/:id/reshard",
+    response: "ReshardStatus",
+    tag: "operator",
+    summary: "The database's last reshard and its progress (null: never resharded).",
+    auth: "admin",
+    params: DB_ID,
+    returns: "reshard",
+    errors: [404],
+  },
+  {
+    method: "delete",
+    path: "/admin/databases/:id/reshard",
+    response: "Reshard",
+    tag: "operator",
+    summary: "Cancel a reshard that has not published its layout: the old shards take writes again.",
+    auth: "admin",
+    params: DB_ID,
+    ok: 202,
+    returns: "reshard",
+    errors: [404, 409],
   },
   {
     method: "post",

@@ -3,7 +3,7 @@
 // stays in step with the routes' schemas and bundles none of their code.
 
 import type { z } from "zod";
-import type { createDatabaseSchema, faultSchema, restoreSchema } from "../routes/admin-schemas";
+import type { createDatabaseSchema, faultSchema, reshardSchema, restoreSchema } from "../routes/admin-schemas";
 import type { columnPatchSchema, columnSchema } from "../routes/column-schema";
 
 /** POST /v1/column: one column definition (API.md §4.2). */
@@ -16,3 +16,4 @@ export type CreateDatabaseBody = z.input<typeof createDatabaseSchema>;
 export type FaultBody = z.input<typeof faultSchema>;
 /** POST /admin/databases/<id>/restore. */
 export type RestoreBody = z.input<typeof restoreSchema>;
+export type ReshardBody = z.input<typeof reshardSchema>;

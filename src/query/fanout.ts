@@ -44,7 +44,7 @@ export function shardDeadline(env: Env): number {
 export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, options: FanOutOptions = {}): Promise<FanOutResult<T>> {
   const deadline = shardDeadline(env);
   const lastCopy = options.primaryOnly ? 0 : db.replicas; // writes go to the primary, which feeds its replicas
-  const behind = laggingReplicas(env, db.id, deadline);
+  const behind = laggingReplicas(env, db.id, db.epoch ?? 0, deadline);
   const shards = options.shards ?? Array.from({ length: db.shards }, (_, shard) => shard);
   const answers = await Promise.all(
     shards.map(async (shard) => {
@@ -84,10 +84,10 @@ export function queryShards(env: Env, db: DatabaseInfo, planFor: (shard: number)
  * nothing is kept across fan-outs, since a mark must count from the moment it is recorded. A catalog
  * that does not answer in time counts as "behind": a stale answer must not pass as exact.
  */
-function laggingReplicas(env: Env, db: string, ms: number): (shard: number, copy: number) => Promise<boolean> {
+function laggingReplicas(env: Env, db: string, epoch: number, ms: number): (shard: number, copy: number) => Promise<boolean> {
   let marked: Promise<Set<string> | null> | null = null;
   return async (shard, copy) => {
-    marked ??= within(catalogOf(env, db).replicaMarks(), ms).then(
+    marked ??= within(catalogOf(env, db).replicaMarks(epoch), ms).then(
       (marks) => (marks === LATE ? null : new Set(marks.map((m) => copyKey(db, m.shard, m.copy)))),
       () => null,
     );

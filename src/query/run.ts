@@ -5,9 +5,10 @@
 
 import { ApiError } from "../../contract/errors";
 import { RESULT_CACHE_FRESH_MS } from "../../contract/limits";
-import type { SchemaIndex } from "../../contract/schema";
+import type { DatabaseInfo, SchemaIndex } from "../../contract/schema";
 import { secretsOf } from "../../durable-objects/shard/data-key";
 import type { AppContext } from "../app-env";
+import { onCurrentLayout } from "./current-layout";
 import { refreshSchema } from "../schema-cache";
 import { checkQuery, schemaSeenBy } from "../permissions";
 import { successFromText } from "../routes/respond";
@@ -103,8 +104,11 @@ export async function compileWithFreshSchema<T>(
   }
 }
 
-export async function execute(c: AppContext, compiled: CompiledQuery): Promise<Record<string, unknown>> {
-  const db = c.get("caller").schema.database;
+export function execute(c: AppContext, compiled: CompiledQuery): Promise<Record<string, unknown>> {
+  return onCurrentLayout(c, (db) => executeOn(c, db, compiled));
+}
+
+async function executeOn(c: AppContext, db: DatabaseInfo, compiled: CompiledQuery): Promise<Record<string, unknown>> {
   const first = await queryShards(c.env, db, compiled.planFor);
   let answers = first.answers;
   const again = compiled.followUp?.plans(answers) ?? null;

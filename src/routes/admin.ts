@@ -19,6 +19,8 @@ import { shardAddress, type ReplicaMark, type ShardHealth } from "../../contract
 import type { DatabaseInfo } from "../../contract/schema";
 import type { Jurisdiction } from "../../contract/placement";
 import { backups } from "./backups";
+import { reshard } from "./reshard";
+import { progressOf } from "../../durable-objects/reshard/job";
 // ---- encryption at rest (docs/security.md) ----
 import { DataKeyError, dataKeyUnavailable, newDataKey, secretsOf, unwrapDataKey, wrapDataKey } from "../../durable-objects/shard/data-key";
 import { rotateDataKeys } from "../crypto/rotate";
@@ -78,10 +80,22 @@ admin.get("/databases", async (c) => {
 
 admin.delete("/databases/:id", async (c) => {
   const info = await databaseOr404(c);
-  // Unlist first so nothing new is routed to it, then remove every copy of every shard and the catalog.
+  // Unlist first so nothing new is routed to it, then remove every copy of every shard of every layout
+  // (the current one, those a reshard left, one a running reshard is building) and the catalog.
   await directoryOf(c.env).remove(info.id);
+  const job = await catalogOf(c.env, info.id).reshardStatus();
+  const layouts = [
+    { epoch: info.epoch ?? 0, shards: info.shards },
+    ...(info.pastLayouts ?? []),
+    ...(job === null ? [] : [job.to, ...job.abandoned.map((epoch) => ({ epoch, shards: job.to.shards }))]),
+  ];
   await Promise.all(
-    Array.from({ length: info.shards }, (_, shard) => Promise.all(Array.from({ length: info.replicas + 1 }, (_, copy) => shardStub(c.env, shardAddress(info, shard, copy)).destroy()))),
+    layouts.flatMap((l) =>
+      Array.from({ length: l.shards * (info.replicas + 1) }, (_, i) => {
+        const addr = shardAddress(info, Math.floor(i / (info.replicas + 1)), i % (info.replicas + 1), l.epoch);
+        return shardStub(c.env, addr).destroy();
+      }),
+    ),
   );
   await catalogOf(c.env, info.id).destroy();
   forgetDatabase(info.id);
@@ -104,9 +118,10 @@ admin.get("/databases/:id/health", async (c) => {
   const deadLetters = await catalogOf(c.env, info.id).deadLetters();
   const encryption = await encryptionState(c.env, info.id);
   // Replicas their primary could not bring up to date: queries will not fall back to them until caught up.
-  const behind = await catalogOf(c.env, info.id).replicaMarks();
+  const behind = await catalogOf(c.env, info.id).replicaMarks(info.epoch ?? 0);
   const shards = await Promise.all(copies);
   const intake = await intakeHealth(c.env, info.id);
+  const job = await catalogOf(c.env, info.id).reshardStatus();
   return success(c, {
     database: databaseJson(info),
     shards,
@@ -116,6 +131,7 @@ admin.get("/databases/:id/health", async (c) => {
     restoring: shards.flatMap((h) => ("restoring" in h && h.restoring !== null ? [{ shard: h.shard, copy: h.copy, restore: h.restoring }] : [])),
     encryption,
     intake,
+    reshard: job === null ? null : progressOf(job),
   });
 });
 
@@ -171,6 +187,7 @@ admin.post("/rotate-data-key-secret", async (c) => {
 });
 
 admin.route("/", backups); // POST /databases/:id/backup, GET /databases/:id/backups, POST /databases/:id/restore
+admin.route("/", reshard); // POST, GET and DELETE /databases/:id/reshard
 
 /** The platform's floor for query latency: every shard is called and answers at once. */
 admin.post("/databases/:id/noop", async (c) => {
@@ -269,6 +286,7 @@ function databaseJson(info: DatabaseInfo): Record<string, unknown> {
     name: info.name,
     description: info.description,
     shards: info.shards,
+    epoch: info.epoch ?? 0,
     replicas: info.replicas,
     placement: info.placement ?? null,
     jurisdiction: info.jurisdiction ?? null,

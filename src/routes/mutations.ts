@@ -10,6 +10,7 @@ import { type AppContext, type AppEnv } from "../app-env";
 import { beginIdempotent } from "../idempotency";
 import { checkMutation } from "../permissions";
 import { fanOut } from "../query/fanout";
+import { onCurrentLayout } from "../query/current-layout";
 import { compileDelete, compileUpdate, type CompiledMutation } from "../query/mutations";
 import { QUERY_BODY_BYTES_MAX } from "../../contract/limits";
 import type { SchemaIndex } from "../../contract/schema";
@@ -39,8 +40,11 @@ async function mutate(c: AppContext, body: unknown, compile: MutationCompiler, o
   const request = await beginIdempotent<Record<string, unknown>>(c.env, caller, operation, c.req.header("idempotency-key"), body);
   if (request.replay !== null) return request.replay;
   const requestId = request.recordId;
-  const db = caller.schema.database;
-  const result = await fanOut(c.env, db, (stub, addr) => stub.mutate(addr, `${requestId}/${addr.shard}`, compiled.mutationFor(addr.shard)), { primaryOnly: true });
+  // A retired layout changed nothing: the request goes again to the published one.
+  const { db, result } = await onCurrentLayout(c, async (db) => ({
+    db,
+    result: await fanOut(c.env, db, (stub, addr) => stub.mutate(addr, `${requestId}/${addr.shard}`, compiled.mutationFor(addr.shard)), { primaryOnly: true }),
+  }));
   noteDataChange(caller.db, Date.now()); // applied (on the shards that answered): older cached answers are stale here
   const answer = compiled.merge(
     result.answers.map((a) => (a === null ? null : a.entities)),

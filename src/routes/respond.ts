@@ -7,7 +7,7 @@ import { stringifyResponse } from "../query/json";
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
 
 /** The success envelope: the payload plus status and took (seconds, as SlicingDice did); floats keep their ".0". */
-export function success(c: AppContext, body: Record<string, unknown>, status: 200 | 201 = 200): Response {
+export function success(c: AppContext, body: Record<string, unknown>, status: 200 | 201 | 202 = 200): Response {
   // c.body, not a bare Response: it keeps the headers middleware set before the route ran (X-Request-Id, CORS).
   return c.body(stringifyResponse({ status: "success", ...body, took: tookSeconds(c) }), status, JSON_TYPE);
 }

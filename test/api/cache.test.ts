@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { catalogOf } from "../../durable-objects/stubs";
 import { cacheKeyOf, readCached, writeCached } from "../../src/query/result-cache";
 import worker from "../../src/index";
-import { shardOf } from "../../src/ingest/shard-of";
+import { shardOf } from "../../contract/shard-of";
 import type { EntityWrite } from "../../contract/plan";
 import type { IngestMessage } from "../../contract/queue-messages";
 import { call, createDatabase, type TestDatabase } from "../helpers/api";

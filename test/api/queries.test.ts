@@ -2,7 +2,7 @@
 // tokens, score, ties, zero matches, saved queries, delete/update (idempotent), and SQL.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { shardOf } from "../../src/ingest/shard-of";
+import { shardOf } from "../../contract/shard-of";
 import { call, createDatabase, firstError, type TestDatabase } from "../helpers/api";
 
 const ENTITIES = 57;

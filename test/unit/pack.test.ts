@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { SEALED_OVERHEAD_BYTES } from "../../durable-objects/edge-seal";
 import { batches, messageBytes, packMessages, serialisedBytes } from "../../src/ingest/pack";
 import { utf8Bytes } from "../../contract/utf8";
-import { shardOf } from "../../src/ingest/shard-of";
+import { shardOf } from "../../contract/shard-of";
 import { ApiError } from "../../contract/errors";
 import { QUEUE_MESSAGE_BYTES_MAX, QUEUE_SEND_BATCH_BYTES_MAX, QUEUE_SEND_BATCH_MESSAGES_MAX } from "../../contract/limits";
 import type { EntityWrite } from "../../contract/plan";
