@@ -124,7 +124,15 @@ async function copyPage(env: Env, info: DatabaseInfo, target: DatabaseInfo, job:
   await Promise.all(
     [...byTarget].map(async ([t, writes]) => {
       const addr = shardAddress(target, t, 0);
-      const message: IngestMessage = { v: 2, db: info.id, shard: t, epoch: target.epoch!, replicas: target.replicas, recordId: `reshard:${job.id}/e${job.to.epoch}/${src.shard}/${src.page}>${t}`, entitiesJson: JSON.stringify(writes) };
+      const message: IngestMessage = {
+        v: 2,
+        db: info.id,
+        shard: t,
+        epoch: target.epoch!,
+        replicas: target.replicas,
+        recordId: `reshard:${job.id}/e${job.to.epoch}/${src.shard}/${src.page}>${t}`,
+        entitiesJson: JSON.stringify(writes),
+      };
       const result = await shardStub(env, addr).apply(addr, [message]);
       if (!result.ok) throw ApiError.from(result.error);
     }),

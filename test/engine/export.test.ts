@@ -58,7 +58,9 @@ describe("entity export recreates a shard", () => {
     const h = openSqlite();
     const e = createSegmentEngine(h.sql);
     const col = { id: 1, type: "integer" as const, storage: "latest-value" as const };
-    h.transactionSync(() => e.apply({ kind: "write", entities: Array.from({ length: 300 }, (_, i) => ({ dimension: i % 3 === 0 ? "users" : "default", id: `u${i}`, attrs: [{ col, value: i }], events: [] })) }));
+    h.transactionSync(() =>
+      e.apply({ kind: "write", entities: Array.from({ length: 300 }, (_, i) => ({ dimension: i % 3 === 0 ? "users" : "default", id: `u${i}`, attrs: [{ col, value: i }], events: [] })) }),
+    );
     const first = e.exportEntities(null, 120);
     expect(e.exportEntities(null, 120)).toEqual(first);
     const second = e.exportEntities(first.next, 120);
