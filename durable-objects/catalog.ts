@@ -554,8 +554,8 @@ export class CatalogDO extends DurableObject<Env> {
           this.setMeta("schema_version", String(Number(this.getMeta("schema_version") ?? "1") + 1));
         }),
       save: (job) => this.saveReshardJob(job),
-      pageEntities: this.reshardPageEntities ?? RESHARD_EXPORT_ENTITIES_MAX,
-      stepDelayMs: this.reshardStepDelayMs ?? 0,
+      pageEntities: this.reshardPageEntities ?? positive(this.env.RESHARD_PAGE_ENTITIES, RESHARD_EXPORT_ENTITIES_MAX),
+      stepDelayMs: this.reshardStepDelayMs ?? positive(this.env.RESHARD_PAUSE_MS, 0),
     };
   }
 
@@ -646,6 +646,12 @@ export class CatalogDO extends DurableObject<Env> {
   private setMeta(key: string, value: string): void {
     this.sql.exec(`INSERT INTO cat_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
   }
+}
+
+/** A configured whole number above 0 (RESHARD_* vars), else `fallback`. */
+function positive(text: string | undefined, fallback: number): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 function keyInfo(r: Record<string, SqlStorageValue>): KeyInfo {

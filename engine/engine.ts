@@ -1,8 +1,7 @@
 // The storage engine of one shard as the Durable Object sees it, and the slice of SQLite it runs on.
 // Pure: an engine reaches storage only through the SqlLike it was built with.
 
-import type { Mutation, ShardAnswer, ShardQuery } from "../contract/plan";
-import type { ExportCursor, ExportPage } from "./queries/export";
+import type { EntityWrite, Mutation, ShardAnswer, ShardQuery } from "../contract/plan";
 
 /**
  * The storage engine of one shard. Pure: it reaches storage only through the SqlLike it was built
@@ -20,6 +19,18 @@ export interface ShardEngine {
   stats(): EngineStats;
   /** Drops every cached byte (the next call pages from storage again). */
   dropCaches(): void;
+}
+
+/** Where an entity export page resumes: after entity `afterId` of dimension ordinal `dim` (engine/queries/export.ts). */
+export interface ExportCursor {
+  dim: number;
+  afterId: number;
+}
+
+export interface ExportPage {
+  writes: EntityWrite[];
+  /** null: the page ends the export. */
+  next: ExportCursor | null;
 }
 
 /** The engine a shard runs in production: also exports its entities (a reshard's copy, durable-objects/reshard/). */

@@ -15,7 +15,7 @@ import { Shard } from "./shard";
 import type { SegmentCipher } from "./store/sealed";
 
 export { SCHEMA_VERSION } from "./store/schema";
-export type { ExportCursor, ExportPage } from "./queries/export";
+export type { ExportCursor, ExportPage } from "./engine";
 export { SegmentSealError, type SegmentCipher } from "./store/sealed";
 
 export interface SegmentEngineOptions {

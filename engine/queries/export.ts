@@ -6,19 +6,8 @@
 import type { AttrWrite, EntityWrite, EventWrite } from "../../contract/plan";
 import type { Bitmap } from "../bitmap/bitmap";
 import { toValues } from "../bitmap/container";
+import type { ExportCursor, ExportPage } from "../engine";
 import type { Shard } from "../shard";
-
-/** Where an export page resumes: after entity `afterId` of dimension ordinal `dim`. */
-export interface ExportCursor {
-  dim: number;
-  afterId: number;
-}
-
-export interface ExportPage {
-  writes: EntityWrite[];
-  /** null: the page ends the export. */
-  next: ExportCursor | null;
-}
 
 /**
  * Up to `limit` entities after `cursor` (null: from the start), each with every value of every

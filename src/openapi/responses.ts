@@ -135,7 +135,7 @@ export function responseSchemas(): Record<string, JsonSchema> {
       ),
       reshard: { oneOf: [{ type: "null" }, RESHARD_PROGRESS] },
     }),
-    Reshard: answer({ reshard: RESHARD_PROGRESS }),
+    ReshardAnswer: answer({ reshard: RESHARD_PROGRESS }),
     ReshardStatus: answer({ reshard: { oneOf: [{ type: "null" }, RESHARD_PROGRESS] } }),
     DeadLetters: answer({ "dead-letters": list(closed({ at: str, recordId: str, shard: count, error: str })) }),
     FaultSet: answer({ shard: count, replica: count, mode: { enum: [...FAULT_MODES] } }),

@@ -203,7 +203,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "post",
     path: "/admin/databases/:id/reshard",
-    response: "Reshard",
+    response: "ReshardAnswer",
     tag: "operator",
     summary: "Move the live database to another shard count; inserts and queries go on (docs/resharding.md).",
     auth: "admin",
@@ -227,7 +227,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: "delete",
     path: "/admin/databases/:id/reshard",
-    response: "Reshard",
+    response: "ReshardAnswer",
     tag: "operator",
     summary: "Cancel a reshard that has not published its layout: the old shards take writes again.",
     auth: "admin",

@@ -2,7 +2,10 @@
 // failures), each answer validated against the schema the document gives for its operation and
 // status. Fails when an answer drifts from its schema, or an operation was not exercised.
 
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { catalogOf } from "../../durable-objects/stubs";
 import { ADMIN_TOKEN, call as rawCall, type Reply } from "../helpers/api";
 import { AnswerChecker } from "../helpers/openapi-answers";
 
@@ -155,6 +158,14 @@ describe("answers conform to the OpenAPI document", () => {
     ok(snap, 201);
     ok(await admin("GET", `/admin/databases/${id}/backups`));
     ok(await admin("POST", `/admin/databases/${id}/restore`, { snapshot: snap.body.snapshot }));
+    ok(await admin("GET", `/admin/databases/${id}/reshard`));
+    // A pause per step keeps the move cancellable long enough for the DELETE to find it running.
+    await runInDurableObject(catalogOf(env, id), (catalog: { reshardStepDelayMs: number | null }) => {
+      catalog.reshardStepDelayMs = 500;
+    });
+    ok(await admin("POST", `/admin/databases/${id}/reshard`, { shards: 3 }), 202);
+    ok(await admin("DELETE", `/admin/databases/${id}/reshard`), 202);
+    ok(await admin("GET", `/admin/databases/${id}/reshard`));
     ok(await admin("DELETE", `/admin/databases/${id}`));
   });
 

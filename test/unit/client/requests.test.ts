@@ -51,6 +51,9 @@ const SAMPLES: Record<string, () => HttpRequest<unknown>> = {
   "admin.backup": () => adminRequests.backup("0123456789abcdef0123"),
   "admin.backups": () => adminRequests.backups("0123456789abcdef0123"),
   "admin.restore": () => adminRequests.restore("0123456789abcdef0123", { snapshot: "hourly-2026-11-27T01" }),
+  "admin.reshard": () => adminRequests.reshard("0123456789abcdef0123", { shards: 16 }),
+  "admin.reshardStatus": () => adminRequests.reshardStatus("0123456789abcdef0123"),
+  "admin.cancelReshard": () => adminRequests.cancelReshard("0123456789abcdef0123"),
   "admin.noop": () => adminRequests.noop("0123456789abcdef0123"),
 };
 
