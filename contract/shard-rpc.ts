@@ -24,6 +24,11 @@ export function shardAddress(info: DatabaseInfo, shard: number, copy: number, ep
   return addr;
 }
 
+/** Every copy (primaries and replicas) of the layout of `shards` shards at `epoch` of `info`: creating, retiring or destroying a layout. */
+export function layoutAddresses(info: DatabaseInfo, shards: number, epoch: number): ShardAddress[] {
+  return Array.from({ length: shards * (info.replicas + 1) }, (_, i) => shardAddress(info, Math.floor(i / (info.replicas + 1)), i % (info.replicas + 1), epoch));
+}
+
 /**
  * Which shard copy an RPC is for; a shard object learns its identity from its first call. The
  * database's placement travels with it: the stub factory (durable-objects/stubs.ts) needs it to reach

@@ -18,7 +18,7 @@ import type { EntityWrite } from "../../contract/plan";
 import type { IngestMessage } from "../../contract/queue-messages";
 import type { DatabaseInfo } from "../../contract/schema";
 import { shardOf } from "../../contract/shard-of";
-import { shardAddress } from "../../contract/shard-rpc";
+import { layoutAddresses, shardAddress } from "../../contract/shard-rpc";
 import { directoryOf, shardStub } from "../stubs";
 import { freshSources, type ReshardJob, type SourceProgress } from "./job";
 
@@ -68,7 +68,7 @@ async function step(host: ReshardHost, info: DatabaseInfo, job: ReshardJob): Pro
 }
 
 /** The old layout's address of shard `s` (before publishing it is `info`'s; after, a past layout). */
-const oldAddress = (info: DatabaseInfo, job: ReshardJob, s: number) => shardAddress({ ...info, shards: job.from.shards }, s, 0, job.from.epoch);
+const oldAddress = (info: DatabaseInfo, job: ReshardJob, s: number) => shardAddress(info, s, 0, job.from.epoch);
 
 function newLayout(info: DatabaseInfo, job: ReshardJob): DatabaseInfo {
   return { ...info, shards: job.to.shards, epoch: job.to.epoch };
@@ -86,10 +86,8 @@ async function freezeSources(env: Env, info: DatabaseInfo, job: ReshardJob): Pro
   );
   // Every copy of the new layout is created now, each with its location hint (only the first call to
   // an object places it), before any data reaches it.
-  const target = newLayout(info, job);
   await Promise.all(
-    Array.from({ length: target.shards * (target.replicas + 1) }, async (_, i) => {
-      const addr = shardAddress(target, Math.floor(i / (target.replicas + 1)), i % (target.replicas + 1));
+    layoutAddresses(info, job.to.shards, job.to.epoch).map(async (addr) => {
       const result = await shardStub(env, addr).ping(addr);
       if (!result.ok) throw ApiError.from(result.error);
     }),
@@ -169,13 +167,7 @@ async function publish(host: ReshardHost, info: DatabaseInfo, job: ReshardJob): 
 
 /** Every copy of the old layout, replicas too: a query that falls back to one must not read the frozen past. */
 async function retireSources(env: Env, info: DatabaseInfo, job: ReshardJob): Promise<void> {
-  const old = { ...info, shards: job.from.shards };
-  await Promise.all(
-    Array.from({ length: old.shards * (old.replicas + 1) }, async (_, i) => {
-      const addr = shardAddress(old, Math.floor(i / (old.replicas + 1)), i % (old.replicas + 1), job.from.epoch);
-      await shardStub(env, addr).reshardRetire(addr, info);
-    }),
-  );
+  await Promise.all(layoutAddresses(info, job.from.shards, job.from.epoch).map((addr) => shardStub(env, addr).reshardRetire(addr, info)));
   await destroyAbandoned(env, info, job);
   job.phase = "done";
   job.finishedAt = new Date().toISOString();
@@ -205,13 +197,6 @@ function startOver(job: ReshardJob, reason: string): void {
 }
 
 async function destroyAbandoned(env: Env, info: DatabaseInfo, job: ReshardJob): Promise<void> {
-  for (const epoch of job.abandoned) {
-    const layout = { ...info, shards: job.to.shards, epoch };
-    await Promise.all(
-      Array.from({ length: layout.shards * (layout.replicas + 1) }, (_, i) => {
-        const addr = shardAddress(layout, Math.floor(i / (layout.replicas + 1)), i % (layout.replicas + 1));
-        return shardStub(env, addr).destroy();
-      }),
-    );
-  }
+  const copies = job.abandoned.flatMap((epoch) => layoutAddresses(info, job.to.shards, epoch));
+  await Promise.all(copies.map((addr) => shardStub(env, addr).destroy()));
 }

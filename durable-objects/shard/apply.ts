@@ -34,7 +34,15 @@ export function inTransaction<T>(storage: DurableObjectStorage, engine: ShardEng
  * skipped), with one engine flush for the whole batch. Runs inside the caller's transaction.
  */
 export function applyRecords(engine: ShardEngine, log: ShardLog, addr: ShardAddress, records: ReadonlyArray<ShardRecord>): ApplyOutcome {
-  const fresh: ShardRecord[] = [];
+  const { fresh, skipped } = notYetApplied(log, records);
+  const outcomes = engine.applyAll(fresh.map((r) => r.mutation));
+  fresh.forEach((r, i) => recordApplied(log, addr, r, outcomes[i]!.entities));
+  return { applied: fresh.map((r) => r.recordId), skipped };
+}
+
+/** Splits records into those to apply (first time, first in the batch) and the ids to skip (applied, or repeated in the batch). */
+export function notYetApplied<R extends { recordId: string }>(log: ShardLog, records: ReadonlyArray<R>): { fresh: R[]; skipped: string[] } {
+  const fresh: R[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();
   for (const r of records) {
@@ -42,9 +50,7 @@ export function applyRecords(engine: ShardEngine, log: ShardLog, addr: ShardAddr
     else fresh.push(r);
     seen.add(r.recordId);
   }
-  const outcomes = engine.applyAll(fresh.map((r) => r.mutation));
-  fresh.forEach((r, i) => recordApplied(log, addr, r, outcomes[i]!.entities));
-  return { applied: fresh.map((r) => r.recordId), skipped };
+  return { fresh, skipped };
 }
 
 /** Applies one record unless its id was applied; answers the entities it touched, or null if skipped. */

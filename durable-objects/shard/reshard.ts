@@ -15,7 +15,7 @@ import type { DatabaseInfo } from "../../contract/schema";
 import { shardOf } from "../../contract/shard-of";
 import { shardAddress, type ShardAddress } from "../../contract/shard-rpc";
 import { shardStub } from "../stubs";
-import type { ApplyOutcome } from "./apply";
+import { notYetApplied, type ApplyOutcome } from "./apply";
 import type { ShardLog } from "./log";
 
 export interface ReshardHold {
@@ -84,14 +84,7 @@ export function forwardedRecordId(recordId: string, epoch: number, target: numbe
  * repeated delivery see them done). Throws when a target refuses: the caller retries them all.
  */
 export async function forwardToLayout(env: Env, log: ShardLog, transact: (work: () => void) => void, target: DatabaseInfo, messages: readonly AnyIngestMessage[]): Promise<ApplyOutcome> {
-  const skipped: string[] = [];
-  const fresh: AnyIngestMessage[] = [];
-  const seen = new Set<string>();
-  for (const m of messages) {
-    if (seen.has(m.recordId) || log.isApplied(m.recordId)) skipped.push(m.recordId);
-    else fresh.push(m);
-    seen.add(m.recordId);
-  }
+  const { fresh, skipped } = notYetApplied(log, messages);
   const byTarget = new Map<number, IngestMessage[]>();
   const entityCounts = new Map<string, number>();
   for (const m of fresh) {

@@ -15,7 +15,7 @@ import { requireEncryptionOrConsent } from "../middleware/deployment";
 import { fanOut } from "../query/fanout";
 import { ApiError } from "../../contract/errors";
 import { AUTH_CACHE_MS, QUERY_BODY_BYTES_MAX } from "../../contract/limits";
-import { shardAddress, type ReplicaMark, type ShardHealth } from "../../contract/shard-rpc";
+import { layoutAddresses, shardAddress, type ReplicaMark, type ShardHealth } from "../../contract/shard-rpc";
 import type { DatabaseInfo } from "../../contract/schema";
 import type { Jurisdiction } from "../../contract/placement";
 import { backups } from "./backups";
@@ -89,14 +89,7 @@ admin.delete("/databases/:id", async (c) => {
     ...(info.pastLayouts ?? []),
     ...(job === null ? [] : [job.to, ...job.abandoned.map((epoch) => ({ epoch, shards: job.to.shards }))]),
   ];
-  await Promise.all(
-    layouts.flatMap((l) =>
-      Array.from({ length: l.shards * (info.replicas + 1) }, (_, i) => {
-        const addr = shardAddress(info, Math.floor(i / (info.replicas + 1)), i % (info.replicas + 1), l.epoch);
-        return shardStub(c.env, addr).destroy();
-      }),
-    ),
-  );
+  await Promise.all(layouts.flatMap((l) => layoutAddresses(info, l.shards, l.epoch)).map((addr) => shardStub(c.env, addr).destroy()));
   await catalogOf(c.env, info.id).destroy();
   forgetDatabase(info.id);
   return success(c, { deleted: info.id });
