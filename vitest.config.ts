@@ -22,6 +22,16 @@ function quietAccessLog(log: string): false | undefined {
   return log.includes('"message":"request"') ? false : undefined;
 }
 
+/**
+ * Test settings for every ingest queue consumer wrangler.toml lists (INGEST's shard-affine queues and
+ * the fallback; `npm run queues` writes them): short batch timeouts and no retry delay keep tests fast.
+ */
+function ingestConsumers(): Record<string, object> {
+  const toml = readFileSync(new URL("./wrangler.toml", import.meta.url), "utf8");
+  const queues = [...toml.matchAll(/^\[\[queues\.consumers\]\]\s*\nqueue = "([^"]+)"/gm)].map((m) => m[1]!).filter((q) => q !== "sliced-ingest-dlq");
+  return Object.fromEntries(queues.map((q) => [q, { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" }]));
+}
+
 export default defineConfig({
   test: {
     onConsoleLog: quietAccessLog,
@@ -38,11 +48,16 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ADMIN_TOKEN: "test-admin-token-0123456789abcdef01", ALLOW_FAULT_INJECTION: "true", SHARD_DEADLINE_MS: "2000", INSERT_WAIT_MS: "3000", DATA_KEY_SECRET: "test-data-key-secret" },
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token-0123456789abcdef01",
+                ALLOW_FAULT_INJECTION: "true",
+                SHARD_DEADLINE_MS: "2000",
+                INSERT_WAIT_MS: "3000",
+                DATA_KEY_SECRET: "test-data-key-secret",
+              },
               compatibilityFlags: ["service_binding_extra_handlers"],
               queueConsumers: {
-                "sliced-ingest": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" },
-                "sliced-ingest-fallback": { maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: "sliced-ingest-dlq" },
+                ...ingestConsumers(),
                 "sliced-ingest-dlq": { maxBatchTimeout: 0.05 },
               },
             },

@@ -3,12 +3,14 @@
 // ingest queues and copies a target insert rate and entity count need, and which limit binds first.
 //
 //   npm run capacity -- [--inserts-per-s 1000000] [--entities 1000000000] [--copies 3] [--utilisation 0.5]
-//                       [--shards 8 --queues 1  (the configuration whose first bottleneck is reported)] [--json]
+//                       [--shards 8 --queues Q  (the configuration whose first bottleneck is reported;
+//                        Q defaults to the ingest queues wrangler.toml binds)] [--json]
 //                       [--apply-ms-per-call X] [--queue-bytes-per-entity B]  (what-ifs; default: as measured)
 //
 // An "insert" is one entity written (with the measured number of values per entity).
 
 import { readFileSync } from "node:fs";
+import { configuredQueueCount } from "./ingest-queues.mjs";
 
 /** Cloudflare's limits, as documented (URLs in docs/capacity.md). */
 export const LIMITS = {
@@ -122,7 +124,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     copies: arg("copies", 3),
     utilisation: arg("utilisation", 0.5),
     shards: arg("shards", 8),
-    queues: arg("queues", 1),
+    queues: arg("queues", configuredQueueCount()),
     // What-ifs (default: as measured): the fixed cost of one apply call, and queued bytes per entity.
     applyMsPerCall: arg("apply-ms-per-call", undefined),
     queueBytesPerEntity: arg("queue-bytes-per-entity", undefined),

@@ -1,6 +1,6 @@
 // Where an insert's messages go before it is acknowledged. With DURABLE_INTAKE (the default), first
 // into the database's intake object (durable-objects/intake/), so the 200 rests on storage that
-// survives any stop of the server, then onto the queue, the fast path that applies them moments
+// survives any stop of the server, then onto its shard's queue, the fast path that applies them moments
 // later. A queue that refuses is then not the client's problem: the intake applies those messages
 // itself, at once. With DURABLE_INTAKE="false" the queue alone holds them, as Cloudflare Queues do
 // durably once send() resolves.
@@ -9,6 +9,7 @@ import type { OutgoingIngestMessage } from "../../contract/queue-messages";
 import { intakeOf } from "../../durable-objects/stubs";
 import { ApiError } from "../../contract/errors";
 import { enqueue } from "./send";
+import { ingestQueues } from "./queues";
 import { errorText, log } from "../log";
 
 export function durableIntakeOn(env: Env): boolean {
@@ -17,7 +18,7 @@ export function durableIntakeOn(env: Env): boolean {
 
 export async function deliver(env: Env, db: string, requestRecordId: string, messages: OutgoingIngestMessage[]): Promise<void> {
   if (!durableIntakeOn(env)) {
-    await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
+    await enqueue(db, ingestQueues(env), env.INGEST_FALLBACK, messages);
     return;
   }
   const intake = intakeOf(env, db, requestRecordId);
@@ -28,7 +29,7 @@ export async function deliver(env: Env, db: string, requestRecordId: string, mes
     throw new ApiError("QUEUE_UNAVAILABLE", "the insert could not be stored durably and was not acknowledged; retry it (with the same Idempotency-Key)");
   }
   try {
-    await enqueue(env.INGEST, env.INGEST_FALLBACK, messages);
+    await enqueue(db, ingestQueues(env), env.INGEST_FALLBACK, messages);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     log("warn", "ingest: the queues refused messages the intake holds; the intake applies them now", { db, messages: messages.length });

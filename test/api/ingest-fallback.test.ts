@@ -1,4 +1,4 @@
-// When the INGEST queue refuses sends, inserts go to INGEST_FALLBACK (consumed by the same consumer,
+// When the ingest queues refuse sends, inserts go to INGEST_FALLBACK (consumed by the same consumer,
 // with the same exactly-once apply); when both refuse, the durable intake applies what it holds, and
 // with the intake unavailable (or off) the client gets a clear error and nothing is acknowledged.
 
@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { call, createDatabase } from "../helpers/api";
+import { withIngestQueues } from "../helpers/queues";
 
 const refusing = {
   async send() {
@@ -16,6 +17,9 @@ const refusing = {
     throw new Error("queue unavailable (injected)");
   },
 } as unknown as Queue;
+
+/** env whose every shard-affine ingest queue (INGEST, INGEST_1 …) refuses sends; the fallback is untouched. */
+const ingestQueuesRefusing = (): Env => withIngestQueues(env, () => refusing);
 
 async function insertWith(environment: Env, key: string, body: unknown, idem?: string): Promise<{ status: number; body: any }> {
   // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -28,11 +32,11 @@ async function insertWith(environment: Env, key: string, body: unknown, idem?: s
 }
 
 describe("ingest queue fallback", () => {
-  it("keeps accepting inserts through INGEST_FALLBACK when INGEST fails", async () => {
+  it("keeps accepting inserts through INGEST_FALLBACK when the ingest queues fail", async () => {
     const db = await createDatabase({ shards: 2 });
     await call("POST", "/v1/column", { key: db.master, body: { name: "Clicks", "api-name": "clicks", type: "integer-event" } });
     const body = { a: { clicks: { value: 1, date: "2017-01-01" } }, b: { clicks: { value: 1, date: "2017-01-01" } } };
-    const r = await insertWith({ ...env, INGEST: refusing }, db.write, body, "fallback-1");
+    const r = await insertWith(ingestQueuesRefusing(), db.write, body, "fallback-1");
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     // the same request retried once the main queue is back is applied once (same record ids)
     const again = await insertWith(env, db.write, body, "fallback-1");
@@ -48,7 +52,7 @@ describe("ingest queue fallback", () => {
     const db = await createDatabase({ shards: 2 });
     await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
     const body = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`held-${i}`, { plan: "held" }]));
-    const r = await insertWith({ ...env, INGEST: refusing, INGEST_FALLBACK: refusing }, db.write, body);
+    const r = await insertWith({ ...ingestQueuesRefusing(), INGEST_FALLBACK: refusing }, db.write, body);
     expect(r.status, JSON.stringify(r.body)).toBe(200); // ?wait=true: the intake applied it within the wait
     const count = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "held" } }] } });
     expect(count.body.result.q).toBe(20);
@@ -71,7 +75,7 @@ describe("ingest queue fallback", () => {
   it("answers 503 (code 4003) when neither queue accepts in the queue-only mode, and stores nothing", async () => {
     const db = await createDatabase({ shards: 2 });
     await call("POST", "/v1/column", { key: db.master, body: { name: "Plan", "api-name": "plan", type: "string" } });
-    const r = await insertWith({ ...env, DURABLE_INTAKE: "false", INGEST: refusing, INGEST_FALLBACK: refusing } as unknown as Env, db.write, { a: { plan: "lost" } });
+    const r = await insertWith({ ...ingestQueuesRefusing(), DURABLE_INTAKE: "false", INGEST_FALLBACK: refusing } as unknown as Env, db.write, { a: { plan: "lost" } });
     expect(r.status).toBe(503);
     expect(r.body.errors[0].code).toBe(4003);
     const count = await call("POST", "/v1/query/count/entity", { key: db.read, body: { "query-name": "q", "bypass-cache": true, query: [{ plan: { equals: "lost" } }] } });

@@ -16,6 +16,7 @@ import type { ShardAddress } from "../../contract/shard-rpc";
 import { mulberry32 } from "../engine/helpers/seeded";
 import { adminCall, call, createDatabase, type TestDatabase } from "../helpers/api";
 import { appliedRecordIds } from "../helpers/shards";
+import { withIngestQueues } from "../helpers/queues";
 
 const SEED = 20261127;
 const STEPS = 60;
@@ -135,7 +136,7 @@ describe("chaos", () => {
               body: JSON.stringify({ [`lost-${step}`]: { n: { value: LOST_VALUE, date: "2020-01-01" } } }),
             }),
             // the queue-only mode (DURABLE_INTAKE "false"); with the intake on this insert is held and applied
-            { ...env, DURABLE_INTAKE: "false", INGEST: refusingQueue, INGEST_FALLBACK: refusingQueue } as unknown as Env,
+            { ...withIngestQueues(env, () => refusingQueue), DURABLE_INTAKE: "false", INGEST_FALLBACK: refusingQueue } as unknown as Env,
             ctx,
           );
           await waitOnExecutionContext(ctx);

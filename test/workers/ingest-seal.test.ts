@@ -18,6 +18,8 @@ import type { IngestMessage, QueuedIngestMessage, SealedIngestMessage } from "..
 import worker from "../../src/index";
 import { call, createDatabase, type TestDatabase } from "../helpers/api";
 import { appliedRecordIds } from "../helpers/shards";
+import { withIngestQueues } from "../helpers/queues";
+import type { QueueLike } from "../../src/ingest/send";
 
 const EMAIL = "ana.maria@example.com";
 
@@ -59,17 +61,17 @@ async function deliver(messages: QueuedIngestMessage[], attempts = 1, environmen
 /** POST /v1/insert?wait=true through a queue that remembers what it was handed, then passes it on. */
 async function insertRecorded(db: TestDatabase, body: unknown, idempotencyKey?: string): Promise<{ status: number; text: string; sent: MessageSendRequest<OutgoingIngestMessage>[] }> {
   const sent: MessageSendRequest<OutgoingIngestMessage>[] = [];
-  const recording = {
+  const recording = (queue: QueueLike): QueueLike => ({
     async sendBatch(requests: Iterable<MessageSendRequest<OutgoingIngestMessage>>) {
       const list = [...requests];
       sent.push(...list);
-      return env.INGEST.sendBatch(list);
+      return queue.sendBatch(list);
     },
-  } as unknown as Queue;
+  });
   const headers: Record<string, string> = { authorization: db.write, "content-type": "application/json" };
   if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request("http://sliced.test/v1/insert?wait=true", { method: "POST", headers, body: JSON.stringify(body) }), { ...env, INGEST: recording }, ctx);
+  const res = await app.fetch(new Request("http://sliced.test/v1/insert?wait=true", { method: "POST", headers, body: JSON.stringify(body) }), withIngestQueues(env, recording), ctx);
   await waitOnExecutionContext(ctx);
   return { status: res.status, text: await res.text(), sent };
 }
