@@ -53,9 +53,13 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
       if (unopened.length > 0) log("warn", "ingest: sealed messages cannot be opened and will retry", { db: addr.db, shard: addr.shard, messages: unopened.length, error: unopened[0]!.error });
       if (msgs.length === 0) return;
       let failure: string | null = null;
+      let held = false; // frozen for a reshard: the expected wait of a move, not a fault
       try {
         const result = await shardStub(env, addr).apply(addr, bodies);
-        if (!result.ok) failure = result.error.message;
+        if (!result.ok) {
+          failure = result.error.message;
+          held = result.error.name === "RESHARD_IN_PROGRESS";
+        }
       } catch (e) {
         failure = errorText(e);
       }
@@ -63,7 +67,8 @@ export async function consumeIngest(batch: MessageBatch<QueuedIngestMessage>, en
         if (failure === null) m.ack();
         else m.retry(retryDelay(m));
       }
-      if (failure !== null) log("warn", "ingest: shard failed, messages will retry", { db: addr.db, shard: addr.shard, messages: msgs.length, error: failure });
+      if (held) log("info", "ingest: shard frozen by a reshard, messages will retry", { db: addr.db, shard: addr.shard, messages: msgs.length });
+      else if (failure !== null) log("warn", "ingest: shard failed, messages will retry", { db: addr.db, shard: addr.shard, messages: msgs.length, error: failure });
     }),
   );
 }

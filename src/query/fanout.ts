@@ -44,11 +44,12 @@ export function shardDeadline(env: Env): number {
 export async function fanOut<T>(env: Env, db: DatabaseInfo, call: ShardCall<T>, options: FanOutOptions = {}): Promise<FanOutResult<T>> {
   const deadline = shardDeadline(env);
   const lastCopy = options.primaryOnly ? 0 : db.replicas; // writes go to the primary, which feeds its replicas
-  const behind = laggingReplicas(env, db.id, db.epoch ?? 0, deadline);
+  const epoch = db.epoch ?? 0;
+  const behind = laggingReplicas(env, db.id, epoch, deadline);
   const shards = options.shards ?? Array.from({ length: db.shards }, (_, shard) => shard);
   const answers = await Promise.all(
     shards.map(async (shard) => {
-      for (const copy of copyOrder(db.id, shard, lastCopy)) {
+      for (const copy of copyOrder(db.id, epoch, shard, lastCopy)) {
         const addr = shardAddress(db, shard, copy);
         // A replica may lack writes its primary acknowledged while it was unreachable: only the
         // catalog knows. It is asked before the replica, not alongside: a mark cleared after the read
@@ -88,28 +89,29 @@ function laggingReplicas(env: Env, db: string, epoch: number, ms: number): (shar
   let marked: Promise<Set<string> | null> | null = null;
   return async (shard, copy) => {
     marked ??= within(catalogOf(env, db).replicaMarks(epoch), ms).then(
-      (marks) => (marks === LATE ? null : new Set(marks.map((m) => copyKey(db, m.shard, m.copy)))),
+      (marks) => (marks === LATE ? null : new Set(marks.map((m) => copyKey(db, epoch, m.shard, m.copy)))),
       () => null,
     );
     const marks = await marked;
-    return marks === null || marks.has(copyKey(db, shard, copy));
+    return marks === null || marks.has(copyKey(db, epoch, shard, copy));
   };
 }
 
 /** Healthy copies first (primary before replicas), recently failed ones last. */
-function copyOrder(db: string, shard: number, lastCopy: number): number[] {
+function copyOrder(db: string, epoch: number, shard: number, lastCopy: number): number[] {
   const copies = Array.from({ length: lastCopy + 1 }, (_, c) => c);
-  const sick = (c: number) => health.isSick(copyKey(db, shard, c));
+  const sick = (c: number) => health.isSick(copyKey(db, epoch, shard, c));
   return [...copies.filter((c) => !sick(c)), ...copies.filter(sick)];
 }
 
-const copyKey = (db: string, shard: number, copy: number) => `${db}/${shard}/${copy}`;
+/** One shard copy of one layout: after a reshard, shard n of the new layout is another object than old shard n. */
+const copyKey = (db: string, epoch: number, shard: number, copy: number) => `${db}/e${epoch}/${shard}/${copy}`;
 
 type Outcome<T> = { kind: "answer"; value: T } | { kind: "unavailable" } | { kind: "refused"; error: ApiErrorData };
 type Attempt<T> = { kind: "answer"; value: T } | { kind: "unavailable"; retryable: boolean } | { kind: "refused"; error: ApiErrorData };
 
 async function callCopy<T>(env: Env, addr: ShardAddress, call: ShardCall<T>, deadline: number): Promise<Outcome<T>> {
-  const key = copyKey(addr.db, addr.shard, addr.copy);
+  const key = copyKey(addr.db, addr.epoch ?? 0, addr.shard, addr.copy);
   for (let attempt = 0; ; attempt++) {
     budget.recordCall();
     const outcome = await withDeadline(() => call(shardStub(env, addr), addr), deadline);
