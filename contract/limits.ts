@@ -79,6 +79,8 @@ export const EXT_ORDER_ADDED_MAX = 1024; // entities created since an external-i
 export const EXT_ORDER_SQL_LIST_IDS_MAX = 65_536; // ids above this many are not sent to SQLite as one JSON list
 export const POSTINGS_TAIL_MERGE_EVENTS_MIN = 2048; // a postings tail merges into its base at this many events and half the base...
 export const POSTINGS_TAIL_ROWS_MAX = 256; // ...or at this many tail rows
+export const COLUMN_TAIL_OPS_MIN = 4096; // an attribute chunk's tail merges into its base past this many operations and a quarter of its entities...
+export const COLUMN_TAIL_ROWS_MAX = 64; // ...or at this many tail rows (each flush of a changed chunk adds one)
 export const SCORE_LEVEL_PASSES_MAX = 32; // scores above this count entity by entity instead of one pass per level
 
 // --- backups (src/backup, durable-objects/shard/snapshot.ts) ---

@@ -33,6 +33,7 @@ import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
 import { kernel } from "../kernel/kernel";
 import { COST, pathsTaken, perEntity } from "./paths";
 import { PackedCodes } from "./packed";
+import { ChunkTail, TailOp, type TailedChunk } from "./chunk-tail";
 
 const LAYOUT = 2;
 /** Stored integers stay below this magnitude so every step of the arithmetic is exact in a double. */
@@ -70,8 +71,9 @@ export function decodeIntsAfter(entities: number | null): void {
 }
 const DECODE_MAX_SLICES = 31;
 
-export class BsiChunk implements Segment {
+export class BsiChunk implements Segment, TailedChunk {
   private views: BsiViews | null = null;
+  readonly tail = new ChunkTail();
 
   constructor(
     readonly key: SegKey,
@@ -106,6 +108,7 @@ export class BsiChunk implements Segment {
     if (n < 0) this.sign = add(this.sign, local);
     else if (had) this.sign = remove(this.sign, local);
     this.exists = add(this.exists, local);
+    this.tail.record(TailOp.setInt, local, n);
   }
 
   /** Stores a value that has no exact scaled-integer form. */
@@ -114,6 +117,21 @@ export class BsiChunk implements Segment {
     if (this.present(local) && !this.odd.has(local)) this.clearBits(local);
     this.odd.set(local, v);
     this.exists = add(this.exists, local);
+    this.tail.record(TailOp.setOdd, local, v);
+  }
+
+  /** A datetime's forward code: the text its value was written with (chunks with a forward array only). */
+  setForward(local: number, code: number): void {
+    this.fwd!.set(local, code);
+    this.tail.record(TailOp.setForward, local, code);
+  }
+
+  replay(op: number, local: number, value: number): void {
+    if (op === TailOp.setInt) this.setInt(local, value);
+    else if (op === TailOp.setOdd) this.setOdd(local, value);
+    else if (op === TailOp.clear) this.clear(local);
+    else if (op === TailOp.setForward && this.fwd !== null) this.setForward(local, value);
+    else throw new FormatError(`column ${this.key.a} chunk ${this.key.b}: tail operation ${op} is not a number column's`);
   }
 
   /** Removes the entity's value; answers whether it had one. */
@@ -123,6 +141,7 @@ export class BsiChunk implements Segment {
     if (!this.odd.delete(local)) this.clearBits(local);
     this.exists = remove(this.exists, local);
     this.fwd?.set(local, 0);
+    this.tail.record(TailOp.clear, local, 0);
     return true;
   }
 
@@ -182,13 +201,13 @@ export class BsiChunk implements Segment {
 
   heapBytes(): number {
     const views = this.views === null ? 0 : 8192 * (2 + this.slices.length) + (this.views.decoded === null ? 0 : this.views.decoded.byteLength);
-    let n = 128 + 40 * this.odd.size + (this.fwd?.heapBytes() ?? 0) + views;
+    let n = 128 + this.tail.heapBytes() + 40 * this.odd.size + (this.fwd?.heapBytes() ?? 0) + views;
     for (const c of [this.exists, this.sign, ...this.slices]) if (c != null) n += containerHeapBytes(c);
     return n;
   }
 
-  flush(write: (key: SegKey, framed: Uint8Array) => void): void {
-    write(this.key, this.encode());
+  flush(write: (key: SegKey, framed: Uint8Array) => void, remove: (key: SegKey) => void): void {
+    this.tail.flush(this.key, this.exists?.n ?? 0, () => this.encode(), write, remove);
   }
 
   encode(): Uint8Array {

@@ -62,8 +62,14 @@ export abstract class ChunkedColumn<C extends Segment> {
     protected readonly io: ShardIO,
   ) {}
 
-  protected abstract decodeChunk(framed: Uint8Array, chunk: number): C;
+  /** A stored chunk: its base row and, for encodings that keep tails (chunk-tail.ts), its tail rows in order. */
+  protected abstract decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): C;
   protected abstract newChunk(chunk: number): C;
+
+  /** Whether this encoding's chunks keep tails (every attribute encoding; event existence chunks do not). */
+  protected keepsTails(): boolean {
+    return false;
+  }
 
   /** The chunk's segment, paged in when needed (a miss pages in every chunk of the column at once). */
   chunk(k: number): C | null {
@@ -71,11 +77,23 @@ export abstract class ChunkedColumn<C extends Segment> {
     const cached = this.io.cache.get<C>(key, () => null);
     if (cached !== null) return cached;
     if (this.meta.chunks.indexOf(k) < 0) return null;
+    const tails = this.keepsTails() ? this.tailsByChunk() : new Map<number, Uint8Array[]>();
     for (const { key: sk, bytes } of this.io.blobs.readRange(SegmentKind.columnChunk, this.meta.id, 0, 2 ** 31)) {
       const ks = chunkKeyString(this.meta.id, sk.b);
-      if (!this.io.cache.has(ks)) this.io.cache.offer(ks, this.decodeChunk(bytes, sk.b));
+      if (!this.io.cache.has(ks)) this.io.cache.offer(ks, this.decodeChunk(bytes, sk.b, tails.get(sk.b) ?? []));
     }
     return this.io.cache.get<C>(key, () => null);
+  }
+
+  /** Every tail row of the column by chunk, in sequence order: one range scan. */
+  private tailsByChunk(): Map<number, Uint8Array[]> {
+    const out = new Map<number, Uint8Array[]>();
+    for (const { key, bytes } of this.io.blobs.readRange(SegmentKind.columnTail, this.meta.id, 0, 2 ** 31)) {
+      const list = out.get(key.b);
+      if (list === undefined) out.set(key.b, [bytes]);
+      else list.push(bytes);
+    }
+    return out;
   }
 
   /** Forgets write handles from an earlier epoch; answers whether they are still good. */

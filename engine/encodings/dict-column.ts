@@ -9,12 +9,13 @@
 import type { Scalar } from "../../contract/plan";
 import { Bitmap } from "../bitmap/bitmap";
 import { type Container, containerAdd, containerHeapBytes, containerRemove, singleton, BITSET, forEachInWords, ARRAY } from "../bitmap/container";
-import { ByteWriter } from "../format/bytes";
+import { ByteWriter, FormatError } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
 import type { AttrCodec, ColumnMeta, StoredValue } from "./codec";
 import { type ShardIO, chunkKey, openChunkPayload } from "./column-base";
+import { ChunkTail, TailOp, type TailedChunk } from "./chunk-tail";
 import { readCodeContainers, readMaybeContainer, writeCodeContainers, writeMaybeContainer } from "./containers-io";
 import { PackedCodes } from "./packed";
 import { CodedColumn } from "./coded-column";
@@ -22,7 +23,9 @@ import type { ValueChunk } from "./value-bitmaps";
 
 const LAYOUT = 1;
 
-export class DictChunk implements Segment, ValueChunk {
+export class DictChunk implements Segment, ValueChunk, TailedChunk {
+  readonly tail = new ChunkTail();
+
   constructor(
     readonly key: SegKey,
     public fwd: PackedCodes,
@@ -39,6 +42,7 @@ export class DictChunk implements Segment, ValueChunk {
     this.values.set(code, c === undefined ? singleton(local) : containerAdd(c, local));
     this.fwd.set(local, code);
     this.exists = this.exists === null ? singleton(local) : containerAdd(this.exists, local);
+    this.tail.record(TailOp.setCode, local, code);
     return old;
   }
 
@@ -48,7 +52,14 @@ export class DictChunk implements Segment, ValueChunk {
     this.removeFromValue(old, local);
     this.fwd.set(local, 0);
     this.exists = this.exists === null ? null : containerRemove(this.exists, local);
+    this.tail.record(TailOp.clear, local, 0);
     return old;
+  }
+
+  replay(op: number, local: number, value: number): void {
+    if (op === TailOp.setCode) this.set(local, value);
+    else if (op === TailOp.clear) this.clear(local);
+    else throw new FormatError(`column ${this.key.a} chunk ${this.key.b}: tail operation ${op} is not a text/boolean/date column's`);
   }
 
   private removeFromValue(code: number, local: number): void {
@@ -60,7 +71,7 @@ export class DictChunk implements Segment, ValueChunk {
   }
 
   heapBytes(): number {
-    let n = 96 + this.fwd.heapBytes() + (this.exists === null ? 0 : containerHeapBytes(this.exists));
+    let n = 96 + this.tail.heapBytes() + this.fwd.heapBytes() + (this.exists === null ? 0 : containerHeapBytes(this.exists));
     for (const c of this.values.values()) n += 40 + containerHeapBytes(c);
     return n;
   }
@@ -74,8 +85,8 @@ export class DictChunk implements Segment, ValueChunk {
     return frameSegment(SegmentKind.columnChunk, w.finish());
   }
 
-  flush(write: (key: SegKey, framed: Uint8Array) => void): void {
-    write(this.key, this.encode());
+  flush(write: (key: SegKey, framed: Uint8Array) => void, remove: (key: SegKey) => void): void {
+    this.tail.flush(this.key, this.exists?.n ?? 0, () => this.encode(), write, remove);
   }
 
   static decode(key: SegKey, framed: Uint8Array): DictChunk {
@@ -94,8 +105,14 @@ export class DictColumn extends CodedColumn<DictChunk> implements AttrCodec {
     super(meta, io);
   }
 
-  protected decodeChunk(framed: Uint8Array, chunk: number): DictChunk {
-    return DictChunk.decode(chunkKey(this.meta.id, chunk), framed);
+  protected decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): DictChunk {
+    const c = DictChunk.decode(chunkKey(this.meta.id, chunk), framed);
+    c.tail.loaded(c, tails);
+    return c;
+  }
+
+  protected override keepsTails(): boolean {
+    return true;
   }
 
   protected newChunk(chunk: number): DictChunk {

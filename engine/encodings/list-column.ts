@@ -9,20 +9,23 @@ import type { Scalar } from "../../contract/plan";
 import { Bitmap } from "../bitmap/bitmap";
 import { type Container, containerAdd, containerHas, containerHeapBytes, containerRemove, singleton } from "../bitmap/container";
 import { andNotC } from "../bitmap/container-ops";
-import { ByteWriter } from "../format/bytes";
+import { ByteWriter, FormatError } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
 import { compareScalars } from "../../contract/value-test";
 import type { SegKey } from "../store/blobs";
 import type { Segment } from "../store/cache";
 import type { AttrCodec, ColumnMeta, StoredValue } from "./codec";
 import { type ShardIO, chunkKey, openChunkPayload } from "./column-base";
+import { ChunkTail, TailOp, type TailedChunk } from "./chunk-tail";
 import { readCodeContainers, readMaybeContainer, writeCodeContainers, writeMaybeContainer } from "./containers-io";
 import { CodedColumn } from "./coded-column";
 import type { ValueChunk } from "./value-bitmaps";
 
 const LAYOUT = 3;
 
-export class ListChunk implements Segment, ValueChunk {
+export class ListChunk implements Segment, ValueChunk, TailedChunk {
+  readonly tail = new ChunkTail();
+
   constructor(
     readonly key: SegKey,
     public exists: Container | null,
@@ -33,6 +36,7 @@ export class ListChunk implements Segment, ValueChunk {
     const c = this.values.get(code);
     this.values.set(code, c === undefined ? singleton(local) : containerAdd(c, local));
     this.exists = this.exists === null ? singleton(local) : containerAdd(this.exists, local);
+    this.tail.record(TailOp.addCode, local, code);
   }
 
   removeValue(local: number, code: number): void {
@@ -41,10 +45,18 @@ export class ListChunk implements Segment, ValueChunk {
     const next = containerRemove(c, local);
     if (next === null) this.values.delete(code);
     else this.values.set(code, next);
+    this.tail.record(TailOp.removeCode, local, code);
   }
 
-  /** Drops every value of the entities in `sel`; answers how many values went. */
+  replay(op: number, local: number, value: number): void {
+    if (op === TailOp.addCode) this.add(local, value);
+    else if (op === TailOp.removeCode) this.removeValue(local, value);
+    else throw new FormatError(`column ${this.key.a} chunk ${this.key.b}: tail operation ${op} is not a list column's`);
+  }
+
+  /** Drops every value of the entities in `sel`; answers how many values went. The base is rewritten (deletes are rare). */
   clearAll(sel: Container): number {
+    this.tail.requireRewrite();
     let removed = 0;
     for (const [code, c] of [...this.values]) {
       const next = andNotC(c, sel);
@@ -57,17 +69,21 @@ export class ListChunk implements Segment, ValueChunk {
   }
 
   heapBytes(): number {
-    let n = 96 + (this.exists === null ? 0 : containerHeapBytes(this.exists));
+    let n = 96 + this.tail.heapBytes() + (this.exists === null ? 0 : containerHeapBytes(this.exists));
     for (const c of this.values.values()) n += 40 + containerHeapBytes(c);
     return n;
   }
 
-  flush(write: (key: SegKey, framed: Uint8Array) => void): void {
+  flush(write: (key: SegKey, framed: Uint8Array) => void, remove: (key: SegKey) => void): void {
+    this.tail.flush(this.key, this.exists?.n ?? 0, () => this.encode(), write, remove);
+  }
+
+  encode(): Uint8Array {
     const w = new ByteWriter(1024);
     w.u8(LAYOUT);
     writeMaybeContainer(w, this.exists);
     writeCodeContainers(w, this.values);
-    write(this.key, frameSegment(SegmentKind.columnChunk, w.finish()));
+    return frameSegment(SegmentKind.columnChunk, w.finish());
   }
 
   static decode(key: SegKey, framed: Uint8Array): ListChunk {
@@ -85,8 +101,14 @@ export class ListColumn extends CodedColumn<ListChunk> implements AttrCodec {
     super(meta, io);
   }
 
-  protected decodeChunk(framed: Uint8Array, chunk: number): ListChunk {
-    return ListChunk.decode(chunkKey(this.meta.id, chunk), framed);
+  protected decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): ListChunk {
+    const c = ListChunk.decode(chunkKey(this.meta.id, chunk), framed);
+    c.tail.loaded(c, tails);
+    return c;
+  }
+
+  protected override keepsTails(): boolean {
+    return true;
   }
 
   protected newChunk(chunk: number): ListChunk {

@@ -26,8 +26,14 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     this.isDatetime = meta.type === "datetime";
   }
 
-  protected decodeChunk(framed: Uint8Array, chunk: number): BsiChunk {
-    return BsiChunk.decode(chunkKey(this.meta.id, chunk), framed);
+  protected decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): BsiChunk {
+    const c = BsiChunk.decode(chunkKey(this.meta.id, chunk), framed);
+    c.tail.loaded(c, tails);
+    return c;
+  }
+
+  protected override keepsTails(): boolean {
+    return true;
   }
 
   protected newChunk(chunk: number): BsiChunk {
@@ -67,7 +73,7 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     const local = id & 0xffff;
     if (n === null) ch.setOdd(local, v);
     else ch.setInt(local, n);
-    if (ch.fwd !== null) ch.fwd.set(local, this.dictForWrite().intern(v, text));
+    if (ch.fwd !== null) ch.setForward(local, this.dictForWrite().intern(v, text));
   }
 
   /** Moves the column to a larger decimal exponent (every stored integer times 10^(e - scale)). */
@@ -76,6 +82,7 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     const old = this.meta.scale;
     for (const k of [...this.meta.chunks]) {
       const ch = this.chunkForWrite(k);
+      ch.tail.requireRewrite(); // stored integers change meaning with the scale: tails of the old scale must go
       if (ch.exists === null) continue;
       const all = ch.exists;
       const { locals, ints } = intsOf(ch, all);

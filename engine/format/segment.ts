@@ -34,6 +34,8 @@ export const SegmentKind = {
   postings: 5,
   /** Events appended to a postings segment since its base was last written, one row per flush. */
   postingsTail: 6,
+  /** Changes to an attribute column chunk since its base was last written, one row per flush (encodings/chunk-tail.ts). */
+  columnTail: 7,
 } as const;
 export type SegmentKind = (typeof SegmentKind)[keyof typeof SegmentKind];
 
