@@ -52,22 +52,29 @@ interface BsiViews {
   decoded: Int32Array | null;
   /** Entities the gathers read since the views were built (the rent of the ski rental). */
   gathered: number;
+  /** Entities holding a stored integer (the bits of `ints`). */
+  stored: number;
 }
 
 /**
  * Gathering one entity's integer reads every slice (~0.8 ns each); the decoded array answers it
- * with one read. Building it (a 32 x 32 bit transpose per word of entities) costs about one gather
- * of every entity of the chunk. A ski rental that buys early: once the gathers since the last write
- * have read a quarter of the chunk's entities, the chunk builds it, because a column aggregated by
- * group is usually aggregated again (the worst case, no further query, pays the rent plus the price,
- * five times the rent). Only chunks of at most 31 slices, whose integers fit an int32.
+ * with one read. Building it (a 32 x 32 bit transpose per word of entities holding an integer) costs
+ * about one gather of every entity of the chunk. A ski rental that buys early: once the gathers since
+ * the last write have read an eighth of the chunk's stored integers, the chunk builds it, because a
+ * column aggregated by group is usually aggregated again (the worst case, no further query, pays the
+ * rent plus the price, nine times the rent). The rent scales with the chunk's own entities (a
+ * partly filled last chunk decodes as soon as a full one), so a query that reads a tenth of every
+ * chunk decodes all of them on its second run, not chunk by chunk over the next few; each switch
+ * of a chunk's path runs code V8 has not optimised yet. Only chunks of at most 31 slices, whose
+ * integers fit an int32.
  */
-const DECODE_AFTER_ENTITIES = 65536 / 4;
-let decodeAfter = DECODE_AFTER_ENTITIES;
+const DECODE_AFTER_SHARE = 1 / 8;
+/** Test override: decode once gathers read this many entities (0: on the first gather); null: the share. */
+let decodeAfter: number | null = null;
 
 /** Sets the rent after which chunks decode (tests: 0 decodes on the first gather); null restores it. */
 export function decodeIntsAfter(entities: number | null): void {
-  decodeAfter = entities ?? DECODE_AFTER_ENTITIES;
+  decodeAfter = entities;
 }
 const DECODE_MAX_SLICES = 31;
 
@@ -169,32 +176,34 @@ export class BsiChunk implements Segment, TailedChunk {
     const ints = new Uint32Array(BITSET_WORDS);
     if (this.exists !== null) orIntoWords(ints, this.exists);
     for (const local of this.odd.keys()) ints[local >>> 5] = ints[local >>> 5]! & ~(1 << (local & 31));
+    const intsC = wordsToContainer(ints.slice());
     this.views = {
       ints,
-      intsC: wordsToContainer(ints.slice()),
+      intsC,
       sign: this.sign === null ? ZERO_WORDS : sliceWords(this.sign),
       slices: this.slices.map((c) => sliceWords(c)),
       decoded: null,
       gathered: 0,
+      stored: intsC?.n ?? 0,
     };
     return this.views;
   }
 
-  /** The decoded integers by local, when built (see DECODE_AFTER_ENTITIES); null otherwise. */
+  /** The decoded integers by local, when built (see DECODE_AFTER_SHARE); null otherwise. */
   decodedInts(): Int32Array | null {
     return this.views?.decoded ?? null;
   }
 
   /**
    * Records that a gather read n entities' integers; builds the decoded array once the gathers since
-   * the last write reach the rent (DECODE_AFTER_ENTITIES). Answers whether it was built now (the chunk grew).
+   * the last write reach the rent (DECODE_AFTER_SHARE). Answers whether it was built now (the chunk grew).
    */
   noteGathered(n: number): boolean {
     const v = this.wordViews();
     const B = v.slices.length;
     if (v.decoded !== null || B > DECODE_MAX_SLICES || B === 0) return false;
     v.gathered += n;
-    if (v.gathered < decodeAfter) return false;
+    if (v.gathered < (decodeAfter ?? DECODE_AFTER_SHARE * v.stored)) return false;
     v.decoded = decodeInts(v);
     return true;
   }

@@ -18,7 +18,7 @@ import { addToPartial, emptyPartial, type ColumnMeta, type EventCodec, type Stor
 import { ChunkedColumn, type ShardIO, chunkKey, insertSorted, openChunkPayload } from "./column-base";
 import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
 import { matchingCodes } from "./value-bitmaps";
-import { PostingsSegment } from "./postings";
+import { PostingsSegment, PostingsSlice } from "./postings";
 import { wordsToContainer } from "./bsi";
 
 const LAYOUT = 4;
@@ -85,6 +85,14 @@ function postingsKeyString(col: number, month: number, chunk: number): string {
   return `${SegmentKind.postings}:${col}:${month}:${chunk}`;
 }
 
+/** Cache key of one code's slice of a postings segment (a derived entry; segment keys start with a digit). */
+function sliceKeyString(col: number, month: number, chunk: number, code: number): string {
+  return `s${col}:${month}:${chunk}:${code}`;
+}
+
+/** Counts flagging at most this many codes read per-code slices; more read whole segments. */
+const SLICE_CODES_MAX = 8;
+
 export class EventColumn extends ChunkedColumn<EventExistsChunk> implements EventCodec {
   readonly event = true;
   private lastMonth = NaN;
@@ -105,27 +113,51 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
 
   // --- postings access --------------------------------------------------------------------------
 
-  /** The postings segment of (month, chunk), paging in every stored month of the window's range on a miss. */
-  private postings(month: number, chunk: number, monthLo: number, monthHi: number): PostingsSegment | null {
-    const key = postingsKeyString(this.meta.id, month, chunk);
-    const cached = this.io.cache.get<PostingsSegment>(key, () => null);
-    if (cached !== null) return cached;
-    const tails = new Map<string, Uint8Array[]>();
-    for (const { key: tk, bytes } of this.io.blobs.readRange(SegmentKind.postingsTail, this.meta.id, monthLo, monthHi)) {
-      const id = `${tk.b}:${Math.floor(tk.c / 65536)}`;
-      const list = tails.get(id);
-      if (list === undefined) tails.set(id, [bytes]);
-      else list.push(bytes);
+  /** The stored postings segments of `chunk` for `months`, decoded with their tails; nothing is cached here. */
+  private readChunkPostings(chunk: number, months: readonly number[]): Map<number, PostingsSegment> {
+    const out = new Map<number, PostingsSegment>();
+    for (const m of months) {
+      const base = this.io.blobs.readCs(SegmentKind.postings, this.meta.id, m, chunk, chunk);
+      if (base.length === 0) continue;
+      const tails = this.io.blobs.readCs(SegmentKind.postingsTail, this.meta.id, m, chunk * 65536, chunk * 65536 + 65535).map((t) => t.bytes);
+      out.set(m, PostingsSegment.decode(base[0]!.key, monthStart(m), base[0]!.bytes, tails));
     }
-    for (const { key: sk, bytes } of this.io.blobs.readRange(SegmentKind.postings, this.meta.id, monthLo, monthHi)) {
-      const ks = postingsKeyString(this.meta.id, sk.b, sk.c);
-      if (!this.io.cache.has(ks)) this.io.cache.offer(ks, PostingsSegment.decode(sk, monthStart(sk.b), bytes, tails.get(`${sk.b}:${sk.c}`)));
-    }
-    return this.io.cache.get<PostingsSegment>(key, () => null);
+    return out;
   }
 
-  /** (month, segment) of every stored bucket of `chunk` overlapping the window. */
-  private buckets(chunk: number, window: Window | null): Array<[number, PostingsSegment]> {
+  /**
+   * The postings segment of (month, chunk), paging in every stored month of `months` (this chunk's,
+   * ascending) on a miss; `paged` carries them between the calls of one read. A write needs it
+   * cached; a read only admits what fits the budget's room, so a scan bigger than the cache does not
+   * evict everything it will need again, itself included.
+   */
+  private postings(
+    month: number,
+    chunk: number,
+    months: readonly number[],
+    forWrite: boolean,
+    paged: { map: Map<number, PostingsSegment> | null } = { map: null },
+    toSlice = false,
+  ): PostingsSegment | null {
+    const key = postingsKeyString(this.meta.id, month, chunk);
+    // Slicing a cached segment is not a use of it: it keeps its place in the LRU order, older than
+    // the slices taken from it, so the budget evicts it before them.
+    const cached = toSlice ? this.io.cache.peekQuiet<PostingsSegment>(key) : this.io.cache.peek<PostingsSegment>(key);
+    if (cached !== undefined) return cached;
+    if (paged.map === null)
+      paged.map = this.readChunkPostings(
+        chunk,
+        months.filter((m) => m === month || !this.io.cache.has(postingsKeyString(this.meta.id, m, chunk))),
+      );
+    const seg = paged.map.get(month) ?? null;
+    if (seg === null) return null;
+    if (forWrite) this.io.cache.offer(key, seg);
+    else this.io.cache.admit(key, seg);
+    return seg;
+  }
+
+  /** Stored months of `chunk` overlapping the window, ascending. */
+  private monthsOf(chunk: number, window: Window | null): number[] {
     let lo = -Infinity;
     let hi = Infinity;
     if (window !== null) {
@@ -138,17 +170,57 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
       const m = Math.floor(b / 65536);
       if (b - m * 65536 === chunk && m >= lo && m <= hi) months.push(m);
     }
+    return months;
+  }
+
+  /** (month, segment) of every stored bucket of `chunk` overlapping the window. */
+  private buckets(chunk: number, window: Window | null): Array<[number, PostingsSegment]> {
+    const months = this.monthsOf(chunk, window);
     if (months.length === 0) return [];
-    const first = months[0]!;
-    const last = months[months.length - 1]!;
     const out: Array<[number, PostingsSegment]> = [];
+    const paged = { map: null };
     for (const m of months) {
-      const seg = this.postings(m, chunk, first, last);
-      if (seg === null) continue;
-      seg.bytes(); // merges appends not yet in the sorted base, so directory reads are complete
-      out.push([m, seg]);
+      const seg = this.postings(m, chunk, months, false, paged);
+      if (seg !== null) out.push([m, seg]);
     }
     return out;
+  }
+
+  // --- per-code slices (what counts over a few codes keep cached) ---------------------------------
+
+  /** Writes per bucket (month, chunk) since this column was opened: a slice taken earlier is stale. */
+  private readonly versions = new Map<number, number>();
+
+  private versionOf(bk: number): number {
+    return this.versions.get(bk) ?? 0;
+  }
+
+  /**
+   * Counts the flagged `codes` of chunk's months in the window from their cached slices, paging in
+   * (and slicing) the segments of any month whose slices are missing or stale.
+   */
+  private countSlices(codes: readonly number[], window: Window | null, chunk: number, counts: Uint32Array, touched: Uint32Array): void {
+    const months = this.monthsOf(chunk, window);
+    if (months.length === 0) return;
+    const from = window?.from ?? -Infinity;
+    const to = window?.to ?? Infinity;
+    const paged = { map: null };
+    for (const m of months) {
+      const whole = from <= monthStart(m) && to >= monthStart(m + 1) - 1;
+      const version = this.versionOf(bucketKey(m, chunk));
+      let seg: PostingsSegment | null | undefined;
+      for (const code of codes) {
+        const key = sliceKeyString(this.meta.id, m, chunk, code);
+        let s = this.io.cache.peek<PostingsSlice>(key);
+        if (s === undefined || s.version !== version) {
+          if (seg === undefined) seg = this.postings(m, chunk, months, false, paged, true);
+          if (seg === null) break; // no stored segment for this bucket
+          s = seg.slice(code, version);
+          this.io.cache.store(key, s);
+        }
+        s.countInto(from, to, whole, counts, touched);
+      }
+    }
   }
 
   private readonly writePostings = new Map<number, PostingsSegment>();
@@ -160,13 +232,14 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
 
   private postingsForWrite(month: number, chunk: number): PostingsSegment {
     const bk = bucketKey(month, chunk);
+    this.versions.set(bk, this.versionOf(bk) + 1);
     if (this.writeHandlesValid()) {
       const s = this.writePostings.get(bk);
       if (s !== undefined) return s;
     }
     if (this.bucketSet === null) this.bucketSet = new Set(this.meta.buckets);
     const key = postingsKeyString(this.meta.id, month, chunk);
-    let seg = this.bucketSet.has(bk) ? this.postings(month, chunk, month, month) : null;
+    let seg = this.bucketSet.has(bk) ? this.postings(month, chunk, [month], true) : null;
     if (seg === null) {
       seg = PostingsSegment.empty(postingsKey(this.meta.id, month, chunk), monthStart(month));
       this.io.cache.put(key, seg);
@@ -239,6 +312,11 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
   }
 
   private accumulateFlags(flags: Uint8Array | null, window: Window | null, chunk: number, counts: Uint32Array, touched: Uint32Array): void {
+    if (flags !== null) {
+      const codes: number[] = [];
+      for (let c = 0; c < flags.length && codes.length <= SLICE_CODES_MAX; c++) if (flags[c] === 1) codes.push(c);
+      if (codes.length <= SLICE_CODES_MAX) return this.countSlices(codes, window, chunk, counts, touched);
+    }
     const from = window?.from ?? -Infinity;
     const to = window?.to ?? Infinity;
     for (const [m, seg] of this.buckets(chunk, window)) {
@@ -252,6 +330,7 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
     const from = window?.from ?? -Infinity;
     const to = window?.to ?? Infinity;
     for (const [, seg] of this.buckets(chunk, window)) {
+      seg.bytes(); // merges appends not yet in the sorted base, so the directory is complete
       for (let i = 0; i < seg.codes.length; i++) {
         const code = seg.codes[i]!;
         if (flags !== null && flags[code] !== 1) continue;

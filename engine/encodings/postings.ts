@@ -4,7 +4,7 @@
 // and months they need. Each flush stores only the events appended since the previous one, as a small
 // tail row; the sorted base is rewritten (tails merged in, tail rows dropped) only when the tails
 // reach half the base, so ingest re-encodes each event a few times rather than once per batch.
-// Queries merge unmerged tails in memory first.
+// Counts read unmerged tails as they are; other readers merge them in memory first.
 //
 // Base payload (segment kind "postings", key (column, month, chunk)):
 //   u8 layout = 1 | f64 month start (epoch ms) | f64 time unit (ms, >= 1) | u32 code count K |
@@ -145,58 +145,64 @@ export class PostingsSegment implements Segment {
   /**
    * counts[local] += number of events of the flagged codes with t in [from, to], marking each counted
    * local in `touched` (bitset words) so callers visit only those; the hot loop of minfreq, freqgroup
-   * and count-event. `whole` = the window covers the whole month (skip times).
+   * and count-event. `whole` = the window covers the whole month (skip times). Appends not merged
+   * into the base yet are counted from the tail as they are: a segment paged in with stored tails is
+   * counted without re-encoding it (that merge costs far more than the count).
    */
   countInto(flags: Uint8Array | null, from: number, to: number, whole: boolean, counts: Uint32Array, touched: Uint32Array): void {
-    const buf = this.bytes();
+    if (this.open !== null) this.seal();
+    const buf = this.buf!;
     const unit = this.unit;
     const lo = (from - this.start) / unit;
     const hi = (to - this.start) / unit;
     for (let i = 0; i < this.codes.length; i++) {
       const code = this.codes[i]!;
       if (flags !== null && (code >= flags.length || flags[code] !== 1)) continue;
-      const n = this.counts[i]!;
-      let p = this.entAt[i]!;
-      let e = 0;
-      if (whole) {
-        for (let k = 0; k < n; k++) {
-          let b = buf[p++]!;
-          let d = b & 0x7f;
-          if (b >= 0x80) {
-            b = buf[p++]!;
-            d |= (b & 0x7f) << 7;
-            if (b >= 0x80) d |= (buf[p++]! & 0x7f) << 14;
-          }
-          e += d;
-          counts[e]!++;
-          touched[e >>> 5] = touched[e >>> 5]! | (1 << (e & 31));
-        }
-        continue;
-      }
-      let q = this.timeAt[i]!;
-      for (let k = 0; k < n; k++) {
-        let b = buf[p++]!;
-        let d = b & 0x7f;
-        if (b >= 0x80) {
-          b = buf[p++]!;
-          d |= (b & 0x7f) << 7;
-          if (b >= 0x80) d |= (buf[p++]! & 0x7f) << 14;
-        }
-        e += d;
-        let v = 0;
-        let mul = 1;
-        for (;;) {
-          const c = buf[q++]!;
-          v += (c & 0x7f) * mul;
-          if (c < 0x80) break;
-          mul *= 128;
-        }
-        if (v >= lo && v <= hi) {
-          counts[e]!++;
-          touched[e >>> 5] = touched[e >>> 5]! | (1 << (e & 31));
-        }
-      }
+      countRun(buf, this.entAt[i]!, this.timeAt[i]!, this.counts[i]!, whole, lo, hi, counts, touched);
     }
+    const tail = this.tail;
+    const tlo = from - this.start;
+    const thi = to - this.start;
+    for (let i = 0; i < tail.codes.length; i++) {
+      const code = tail.codes[i]!;
+      if (flags !== null && (code >= flags.length || flags[code] !== 1)) continue;
+      const off = tail.offs[i]!;
+      if (!whole && (off < tlo || off > thi)) continue;
+      const e = tail.locals[i]!;
+      counts[e]!++;
+      touched[e >>> 5] = touched[e >>> 5]! | (1 << (e & 31));
+    }
+  }
+
+  /**
+   * The events of one value code (base slice and unmerged tail), copied out so the projection keeps
+   * none of this segment's buffers alive; `version` is the owner's write count when it was taken.
+   */
+  slice(code: number, version: number): PostingsSlice {
+    if (this.open !== null) this.seal();
+    const buf = this.buf!;
+    const i = this.find(code);
+    let n = 0;
+    let data = EMPTY_BYTES;
+    let timeAt = 0;
+    if (i >= 0) {
+      n = this.counts[i]!;
+      const end = i + 1 < this.codes.length ? this.entAt[i + 1]! : buf.length;
+      data = buf.slice(this.entAt[i]!, end);
+      timeAt = this.timeAt[i]! - this.entAt[i]!;
+    }
+    const tail = this.tail;
+    let m = 0;
+    for (let j = 0; j < tail.codes.length; j++) if (tail.codes[j] === code) m++;
+    const tailLocals = new Uint16Array(m);
+    const tailOffs = new Float64Array(m);
+    m = 0;
+    for (let j = 0; j < tail.codes.length; j++) {
+      if (tail.codes[j] !== code) continue;
+      tailLocals[m] = tail.locals[j]!;
+      tailOffs[m++] = tail.offs[j]!;
+    }
+    return new PostingsSlice(version, this.start, this.unit, n, data, timeAt, tailLocals, tailOffs);
   }
 
   // --- writing (open form) -----------------------------------------------------------------------
@@ -422,6 +428,96 @@ export class PostingsSegment implements Segment {
       write(this.tailKey(this.storedTails++), frameSegment(SegmentKind.postingsTail, w.finish()));
     }
     this.unflushed = emptyTail();
+  }
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/**
+ * counts[local] += 1 for each of the n events of one code whose entity deltas start at p and time
+ * offsets (in units) at q, when the offset is in [lo, hi] or `whole`; marks counted locals in `touched`.
+ */
+function countRun(buf: Uint8Array, p: number, q: number, n: number, whole: boolean, lo: number, hi: number, counts: Uint32Array, touched: Uint32Array): void {
+  let e = 0;
+  if (whole) {
+    for (let k = 0; k < n; k++) {
+      let b = buf[p++]!;
+      let d = b & 0x7f;
+      if (b >= 0x80) {
+        b = buf[p++]!;
+        d |= (b & 0x7f) << 7;
+        if (b >= 0x80) d |= (buf[p++]! & 0x7f) << 14;
+      }
+      e += d;
+      counts[e]!++;
+      touched[e >>> 5] = touched[e >>> 5]! | (1 << (e & 31));
+    }
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    let b = buf[p++]!;
+    let d = b & 0x7f;
+    if (b >= 0x80) {
+      b = buf[p++]!;
+      d |= (b & 0x7f) << 7;
+      if (b >= 0x80) d |= (buf[p++]! & 0x7f) << 14;
+    }
+    e += d;
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const c = buf[q++]!;
+      v += (c & 0x7f) * mul;
+      if (c < 0x80) break;
+      mul *= 128;
+    }
+    if (v >= lo && v <= hi) {
+      counts[e]!++;
+      touched[e >>> 5] = touched[e >>> 5]! | (1 << (e & 31));
+    }
+  }
+}
+
+/**
+ * One value code's events of one (column, month, chunk) postings segment, cached on its own: a count
+ * over a few codes keeps only their slices resident (a few percent of the segments), so a working
+ * set of segments far above the cache budget still runs from memory. Derived and never dirty; its
+ * owner (EventColumn) compares `version` with the segment's write count to drop stale ones.
+ */
+export class PostingsSlice implements Segment {
+  constructor(
+    readonly version: number,
+    readonly start: number,
+    readonly unit: number,
+    readonly n: number,
+    /** The code's entity deltas, then (from timeAt) its time offsets, as in the base. */
+    readonly data: Uint8Array,
+    readonly timeAt: number,
+    readonly tailLocals: Uint16Array,
+    readonly tailOffs: Float64Array,
+  ) {}
+
+  heapBytes(): number {
+    return 200 + this.data.byteLength + this.tailLocals.byteLength + this.tailOffs.byteLength;
+  }
+
+  flush(): void {}
+
+  /** PostingsSegment.countInto restricted to this code. */
+  countInto(from: number, to: number, whole: boolean, counts: Uint32Array, touched: Uint32Array): void {
+    const unit = this.unit;
+    if (this.n > 0) countRun(this.data, 0, this.timeAt, this.n, whole, (from - this.start) / unit, (to - this.start) / unit, counts, touched);
+    const offs = this.tailOffs;
+    const locals = this.tailLocals;
+    const tlo = from - this.start;
+    const thi = to - this.start;
+    for (let i = 0; i < locals.length; i++) {
+      const off = offs[i]!;
+      if (!whole && (off < tlo || off > thi)) continue;
+      const e = locals[i]!;
+      counts[e]!++;
+      touched[e >>> 5] = touched[e >>> 5]! | (1 << (e & 31));
+    }
   }
 }
 

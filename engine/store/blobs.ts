@@ -96,6 +96,19 @@ export class BlobStore {
   /** Every segment of (kind, a) with b in [bFrom, bTo], in key order: one range scan. */
   readRange(kind: number, a: number, bFrom: number, bTo: number): Array<{ key: SegKey; bytes: Uint8Array }> {
     const rows = this.sql.exec(`SELECT b, c, bytes FROM seg_blobs WHERE kind = ? AND a = ? AND b BETWEEN ? AND ? ORDER BY b, c, part`, kind, a, bFrom, bTo).toArray();
+    return this.assemble(kind, a, rows);
+  }
+
+  /**
+   * Every segment of (kind, a, b) with c in [cFrom, cTo], in key order. One b per statement: with a
+   * range on b, SQLite would test c on every row of the range and read each row's BLOB to do so.
+   */
+  readCs(kind: number, a: number, b: number, cFrom: number, cTo: number): Array<{ key: SegKey; bytes: Uint8Array }> {
+    const rows = this.sql.exec(`SELECT b, c, bytes FROM seg_blobs WHERE kind = ? AND a = ? AND b = ? AND c BETWEEN ? AND ? ORDER BY c, part`, kind, a, b, cFrom, cTo).toArray();
+    return this.assemble(kind, a, rows);
+  }
+
+  private assemble(kind: number, a: number, rows: Record<string, unknown>[]): Array<{ key: SegKey; bytes: Uint8Array }> {
     const out: Array<{ key: SegKey; bytes: Uint8Array }> = [];
     let parts: Uint8Array[] = [];
     let cur: SegKey | null = null;

@@ -53,8 +53,9 @@ describe("decodeInts", () => {
     const ch = BsiChunk.empty(KEY, false);
     for (let l = 0; l < 1000; l++) ch.setInt(l, l - 500);
     expect(ch.decodedInts()).toBeNull();
-    expect(ch.noteGathered(1000)).toBe(false);
-    expect(ch.noteGathered(65536)).toBe(true);
+    // The rent is an eighth of the chunk's stored integers (125 of 1000), however full the chunk is.
+    expect(ch.noteGathered(100)).toBe(false);
+    expect(ch.noteGathered(30)).toBe(true);
     expect(ch.decodedInts()![3]).toBe(-497);
     ch.setInt(3, 42);
     expect(ch.decodedInts()).toBeNull();
