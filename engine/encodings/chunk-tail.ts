@@ -41,6 +41,10 @@ export interface TailedChunk {
   replay(op: number, local: number, value: number): void;
 }
 
+export function keepsTail(chunk: object): chunk is TailedChunk {
+  return (chunk as Partial<TailedChunk>).tail instanceof ChunkTail;
+}
+
 export function tailKey(col: number, chunk: number, seq: number): SegKey {
   return { kind: SegmentKind.columnTail, a: col, b: chunk, c: seq };
 }

@@ -9,6 +9,7 @@ import type { BlobStore, SegKey } from "../store/blobs";
 import type { Segment, SegmentCache } from "../store/cache";
 import type { ColumnMeta } from "./codec";
 import { Dictionary } from "./dictionary";
+import { keepsTail } from "./chunk-tail";
 
 export interface ShardIO {
   readonly cache: SegmentCache;
@@ -62,14 +63,8 @@ export abstract class ChunkedColumn<C extends Segment> {
     protected readonly io: ShardIO,
   ) {}
 
-  /** A stored chunk: its base row and, for encodings that keep tails (chunk-tail.ts), its tail rows in order. */
-  protected abstract decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): C;
+  protected abstract decodeChunk(framed: Uint8Array, chunk: number): C;
   protected abstract newChunk(chunk: number): C;
-
-  /** Whether this encoding's chunks keep tails (every attribute encoding; event existence chunks do not). */
-  protected keepsTails(): boolean {
-    return false;
-  }
 
   /** The chunk's segment, paged in when needed (a miss pages in every chunk of the column at once). */
   chunk(k: number): C | null {
@@ -77,10 +72,14 @@ export abstract class ChunkedColumn<C extends Segment> {
     const cached = this.io.cache.get<C>(key, () => null);
     if (cached !== null) return cached;
     if (this.meta.chunks.indexOf(k) < 0) return null;
-    const tails = this.keepsTails() ? this.tailsByChunk() : new Map<number, Uint8Array[]>();
+    // Chunks that keep tails (chunk-tail.ts: every attribute encoding, not event existence) replay them.
+    let tails: Map<number, Uint8Array[]> | null = null;
     for (const { key: sk, bytes } of this.io.blobs.readRange(SegmentKind.columnChunk, this.meta.id, 0, 2 ** 31)) {
       const ks = chunkKeyString(this.meta.id, sk.b);
-      if (!this.io.cache.has(ks)) this.io.cache.offer(ks, this.decodeChunk(bytes, sk.b, tails.get(sk.b) ?? []));
+      if (this.io.cache.has(ks)) continue;
+      const c = this.decodeChunk(bytes, sk.b);
+      if (keepsTail(c)) c.tail.loaded(c, (tails ??= this.tailsByChunk()).get(sk.b) ?? []);
+      this.io.cache.offer(ks, c);
     }
     return this.io.cache.get<C>(key, () => null);
   }

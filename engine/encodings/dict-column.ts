@@ -105,14 +105,8 @@ export class DictColumn extends CodedColumn<DictChunk> implements AttrCodec {
     super(meta, io);
   }
 
-  protected decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): DictChunk {
-    const c = DictChunk.decode(chunkKey(this.meta.id, chunk), framed);
-    c.tail.loaded(c, tails);
-    return c;
-  }
-
-  protected override keepsTails(): boolean {
-    return true;
+  protected decodeChunk(framed: Uint8Array, chunk: number): DictChunk {
+    return DictChunk.decode(chunkKey(this.meta.id, chunk), framed);
   }
 
   protected newChunk(chunk: number): DictChunk {

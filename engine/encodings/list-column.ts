@@ -101,14 +101,8 @@ export class ListColumn extends CodedColumn<ListChunk> implements AttrCodec {
     super(meta, io);
   }
 
-  protected decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): ListChunk {
-    const c = ListChunk.decode(chunkKey(this.meta.id, chunk), framed);
-    c.tail.loaded(c, tails);
-    return c;
-  }
-
-  protected override keepsTails(): boolean {
-    return true;
+  protected decodeChunk(framed: Uint8Array, chunk: number): ListChunk {
+    return ListChunk.decode(chunkKey(this.meta.id, chunk), framed);
   }
 
   protected newChunk(chunk: number): ListChunk {

@@ -26,14 +26,8 @@ export class NumberColumn extends ChunkedColumn<BsiChunk> implements AttrCodec {
     this.isDatetime = meta.type === "datetime";
   }
 
-  protected decodeChunk(framed: Uint8Array, chunk: number, tails: readonly Uint8Array[]): BsiChunk {
-    const c = BsiChunk.decode(chunkKey(this.meta.id, chunk), framed);
-    c.tail.loaded(c, tails);
-    return c;
-  }
-
-  protected override keepsTails(): boolean {
-    return true;
+  protected decodeChunk(framed: Uint8Array, chunk: number): BsiChunk {
+    return BsiChunk.decode(chunkKey(this.meta.id, chunk), framed);
   }
 
   protected newChunk(chunk: number): BsiChunk {

@@ -14,23 +14,15 @@ export interface QueueLike {
   sendBatch(messages: Iterable<MessageSendRequest<OutgoingIngestMessage>>): Promise<unknown>;
 }
 
-export interface EnqueueOutcome {
-  /** sendBatch calls that went to the fallback queue because their own queue refused them. */
-  fallbackBatches: number;
-  /** Messages sent per ingest queue, by index (what a test or an operator can check the spread by). */
-  messagesPerQueue: number[];
-}
-
 /**
  * Sends every message to the queue `ingestQueueOf(db, shard)` picks among `queues` (at least one).
  * The queues are sent to concurrently; the call fails (QUEUE_UNAVAILABLE) if any part was refused by
  * both its queue and the fallback, after every other part was tried.
  */
-export async function enqueue(db: string, queues: readonly QueueLike[], fallback: QueueLike, messages: OutgoingIngestMessage[]): Promise<EnqueueOutcome> {
+export async function enqueue(db: string, queues: readonly QueueLike[], fallback: QueueLike, messages: OutgoingIngestMessage[]): Promise<void> {
   if (queues.length === 0) throw new Error("no ingest queue is bound (wrangler.toml: INGEST)");
   const perQueue: OutgoingIngestMessage[][] = queues.map(() => []);
   for (const m of messages) perQueue[ingestQueueOf(db, m.shard, queues.length)]!.push(m);
-  let fallbackBatches = 0;
   const sent = await Promise.allSettled(
     perQueue.map(async (share, q) => {
       for (const batch of batches(share)) {
@@ -39,14 +31,12 @@ export async function enqueue(db: string, queues: readonly QueueLike[], fallback
         const requests = batch.map((body) => ({ body, contentType: "v8" as const }));
         if (await trySend(queues[q]!, q, requests)) continue;
         if (!(await trySend(fallback, "fallback", requests))) throw new Error(`ingest queue ${q} and the fallback refused a batch`);
-        fallbackBatches++;
       }
     }),
   );
   if (sent.some((s) => s.status === "rejected")) {
     throw new ApiError("QUEUE_UNAVAILABLE", "the ingest queues did not accept the data; nothing of the failed part was stored, retry the request (with the same Idempotency-Key)");
   }
-  return { fallbackBatches, messagesPerQueue: perQueue.map((share) => share.length) };
 }
 
 async function trySend(queue: QueueLike, name: number | "fallback", requests: MessageSendRequest<OutgoingIngestMessage>[]): Promise<boolean> {
