@@ -1,6 +1,6 @@
-// Attribute chunks written as a base plus tails. Rewriting a column's whole 2^16-entity chunk on every
-// flush (re-encoding, checksumming and, deployed, encrypting ~0.1 MB) made the fixed cost of an
-// apply call (docs/capacity.md); now a flush stores only the chunk's changes since the previous one,
+// Column chunks (every attribute encoding's, and event columns' existence chunks) written as a base
+// plus tails. Rewriting a column's whole 2^16-entity chunk on every flush (re-encoding, checksumming
+// and, deployed, encrypting ~0.1 MB) made the fixed cost of an apply call (docs/capacity.md); now a flush stores only the chunk's changes since the previous one,
 // as one small tail row of operations, and rewrites the base (dropping the tail rows) only when the
 // tails have grown: COLUMN_TAIL_ROWS_MAX rows, or more operations than COLUMN_TAIL_OPS_MIN and a
 // quarter of the chunk's entities. Paging a chunk in decodes its base and replays its tails in order
@@ -33,6 +33,8 @@ export const TailOp = {
   setOdd: 6,
   /** A datetime's forward code (BsiChunk.setForward). */
   setForward: 7,
+  /** The entity has an event (EventExistsChunk.add). */
+  addEntity: 8,
 } as const;
 
 /** A chunk that keeps a tail: replays one recorded operation. */

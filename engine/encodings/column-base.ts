@@ -72,7 +72,7 @@ export abstract class ChunkedColumn<C extends Segment> {
     const cached = this.io.cache.get<C>(key, () => null);
     if (cached !== null) return cached;
     if (this.meta.chunks.indexOf(k) < 0) return null;
-    // Chunks that keep tails (chunk-tail.ts: every attribute encoding, not event existence) replay them.
+    // Chunks that keep tails (chunk-tail.ts: every encoding's) replay them.
     let tails: Map<number, Uint8Array[]> | null = null;
     for (const { key: sk, bytes } of this.io.blobs.readRange(SegmentKind.columnChunk, this.meta.id, 0, 2 ** 31)) {
       const ks = chunkKeyString(this.meta.id, sk.b);

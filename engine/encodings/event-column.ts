@@ -4,12 +4,14 @@
 //
 // Exists chunk payload (segment kind "column chunk", key (column, chunk)):
 //   u8 layout = 4 | exists: u8 present, [container]
+// plus tails (chunk-tail.ts) of the entities added since the base was written: a flush that adds
+// entities no longer rewrites the chunk's ~8 KB bitmap, and one that adds none writes nothing.
 
 import type { Bucket, MetricName, MetricPartial, Scalar, ValueTest, Window } from "../../contract/plan";
 import { Bitmap } from "../bitmap/bitmap";
-import { BITSET_WORDS, type Container, containerAdd, containerHeapBytes, orIntoWords, singleton } from "../bitmap/container";
+import { BITSET_WORDS, type Container, containerAdd, containerHas, containerHeapBytes, orIntoWords, singleton } from "../bitmap/container";
 import { andC, andNotC } from "../bitmap/container-ops";
-import { ByteWriter } from "../format/bytes";
+import { ByteWriter, FormatError } from "../format/bytes";
 import { SegmentKind, frameSegment } from "../format/segment";
 import { compareScalars } from "../../contract/value-test";
 import type { SegKey } from "../store/blobs";
@@ -17,27 +19,53 @@ import type { Segment } from "../store/cache";
 import { addToPartial, emptyPartial, type ColumnMeta, type EventCodec, type StoredEvent, type ValueGroup } from "./codec";
 import { ChunkedColumn, type ShardIO, chunkKey, insertSorted, openChunkPayload } from "./column-base";
 import { readMaybeContainer, writeMaybeContainer } from "./containers-io";
+import { ChunkTail, TailOp, type TailedChunk } from "./chunk-tail";
 import { matchingCodes } from "./value-bitmaps";
 import { PostingsSegment, PostingsSlice } from "./postings";
 import { wordsToContainer } from "./bsi";
 
 const LAYOUT = 4;
 
-export class EventExistsChunk implements Segment {
+export class EventExistsChunk implements Segment, TailedChunk {
+  readonly tail = new ChunkTail();
+
   constructor(
     readonly key: SegKey,
     public exists: Container | null,
   ) {}
 
-  heapBytes(): number {
-    return 64 + (this.exists === null ? 0 : containerHeapBytes(this.exists));
+  /** Marks the entity as having an event; recorded only when it had none. */
+  add(local: number): void {
+    if (this.exists === null) this.exists = singleton(local);
+    else if (containerHas(this.exists, local)) return;
+    else this.exists = containerAdd(this.exists, local);
+    this.tail.record(TailOp.addEntity, local, 0);
   }
 
-  flush(write: (key: SegKey, framed: Uint8Array) => void): void {
+  /** Forgets the selected entities' events: a bulk change, so the next flush rewrites the base. */
+  removeAll(selection: Container): void {
+    this.exists = this.exists === null ? null : andNotC(this.exists, selection);
+    this.tail.requireRewrite();
+  }
+
+  replay(op: number, local: number): void {
+    if (op !== TailOp.addEntity) throw new FormatError(`event column ${this.key.a} chunk ${this.key.b}: tail operation ${op} is not an event column's`);
+    this.add(local);
+  }
+
+  heapBytes(): number {
+    return 64 + this.tail.heapBytes() + (this.exists === null ? 0 : containerHeapBytes(this.exists));
+  }
+
+  encode(): Uint8Array {
     const w = new ByteWriter(64);
     w.u8(LAYOUT);
     writeMaybeContainer(w, this.exists);
-    write(this.key, frameSegment(SegmentKind.columnChunk, w.finish()));
+    return frameSegment(SegmentKind.columnChunk, w.finish());
+  }
+
+  flush(write: (key: SegKey, framed: Uint8Array) => void, remove: (key: SegKey) => void): void {
+    this.tail.flush(this.key, this.exists?.n ?? 0, () => this.encode(), write, remove);
   }
 
   static decode(key: SegKey, framed: Uint8Array): EventExistsChunk {
@@ -268,8 +296,7 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
     const chunk = id >>> 16;
     const local = id & 0xffff;
     this.postingsForWrite(this.cachedMonth(t), chunk).append(local, code, t);
-    const ex = this.chunkForWrite(chunk);
-    ex.exists = ex.exists === null ? singleton(local) : containerAdd(ex.exists, local);
+    this.chunkForWrite(chunk).add(local);
   }
 
   clear(ids: Bitmap): number {
@@ -285,8 +312,7 @@ export class EventColumn extends ChunkedColumn<EventExistsChunk> implements Even
       for (const [m] of this.buckets(k, null)) {
         removed += this.postingsForWrite(m, k).removeEntities((l) => (w[l >>> 5]! & (1 << (l & 31))) !== 0);
       }
-      const exw = this.chunkForWrite(k);
-      exw.exists = exw.exists === null ? null : andNotC(exw.exists, sel);
+      this.chunkForWrite(k).removeAll(sel);
     }
     return removed;
   }

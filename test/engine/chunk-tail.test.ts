@@ -1,5 +1,5 @@
-// Attribute chunks stored as a base plus tails (engine/encodings/chunk-tail.ts): a small write into a
-// big chunk stores a small tail row instead of the chunk, tails merge back into the base at their
+// Column chunks stored as a base plus tails (engine/encodings/chunk-tail.ts), attribute chunks and
+// event columns' existence chunks: a small write into a big chunk stores a small tail row instead of the chunk, tails merge back into the base at their
 // limits, and an engine paging the chunks in from storage (base, then tails replayed) answers every
 // query exactly as the engine that wrote them, through long seeded runs of random mutations.
 
@@ -17,6 +17,7 @@ const CITY = { id: 1, type: "string" as const, storage: "latest-value" as const 
 const AGE = { id: 2, type: "integer" as const, storage: "latest-value" as const };
 const PRICE = { id: 3, type: "decimal" as const, storage: "latest-value" as const };
 const TAGS = { id: 4, type: "string" as const, storage: "list-of-values" as const };
+const CLICKS = { id: 5, type: "string-event" as const, storage: "latest-value" as const };
 
 function entity(i: number, salt = 0): EntityWrite {
   return {
@@ -66,7 +67,7 @@ function valuesOf(engine: ReturnType<typeof createSegmentEngine>): unknown {
   return out;
 }
 
-describe("attribute chunk tails", () => {
+describe("column chunk tails", () => {
   it("stores a small write into a full chunk as tail rows, merges them at the row limit, and reads back exactly", () => {
     const h = openSqlite();
     const writer = createSegmentEngine(h.sql);
@@ -108,6 +109,31 @@ describe("attribute chunk tails", () => {
     const cleared = writesDuring(h, () => h.transactionSync(() => writer.apply({ kind: "delete", dimension: "default", expr: { op: "id", test: { op: "in", values: ["e4", "e5"] } } })));
     expect(cleared.get(SegmentKind.columnChunk)?.rows ?? 0).toBeGreaterThanOrEqual(1); // the list chunk
     expect(valuesOf(createSegmentEngine(h.sql))).toEqual(valuesOf(writer));
+    h.close();
+  });
+
+  it("stores an event column's existence changes as tails: entities new to the chunk add a tail row, known ones write no chunk row, a delete rewrites the base", () => {
+    const h = openSqlite();
+    const writer = createSegmentEngine(h.sql);
+    const clicks = (from: number, n: number, t: number): EntityWrite[] =>
+      Array.from({ length: n }, (_, j) => ({ dimension: "default", id: `e${from + j}`, attrs: [], events: [{ col: CLICKS, value: `page-${(from + j) % 7}`, t }] }));
+    const t0 = Date.UTC(2026, 0, 5);
+    h.transactionSync(() => writer.apply({ kind: "write", entities: clicks(0, 20_000, t0) })); // the base
+    const fresh = writesDuring(h, () => h.transactionSync(() => writer.apply({ kind: "write", entities: clicks(20_000, 10, t0 + 1) })));
+    expect(fresh.get(SegmentKind.columnChunk)).toBeUndefined(); // the ~8 KB existence bitmap is not rewritten
+    expect(fresh.get(SegmentKind.columnTail)?.rows).toBe(1);
+    const known = writesDuring(h, () => h.transactionSync(() => writer.apply({ kind: "write", entities: clicks(5, 10, t0 + 2) })));
+    expect(known.get(SegmentKind.columnChunk)).toBeUndefined();
+    expect(known.get(SegmentKind.columnTail)).toBeUndefined(); // nothing new to say about existence
+
+    const count = (engine: ReturnType<typeof createSegmentEngine>): unknown => engine.query({ kind: "count-entity", queries: [{ dimension: "default", expr: { op: "has", col: CLICKS } }] });
+    expect(count(writer)).toEqual({ kind: "count-entity", counts: [20_010] });
+    expect(count(createSegmentEngine(h.sql))).toEqual(count(writer)); // a cold engine replays the tail
+
+    const deleted = writesDuring(h, () => h.transactionSync(() => writer.apply({ kind: "delete", dimension: "default", expr: { op: "id", test: { op: "in", values: ["e1", "e20003"] } } })));
+    expect(deleted.get(SegmentKind.columnChunk)?.rows).toBe(1); // the bulk removal rewrote the base...
+    expect(tailRows(h)).toBe(0); // ...and dropped its tails
+    expect(count(createSegmentEngine(h.sql))).toEqual({ kind: "count-entity", counts: [20_008] });
     h.close();
   });
 
