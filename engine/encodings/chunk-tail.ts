@@ -1,10 +1,11 @@
 // Column chunks (every attribute encoding's, and event columns' existence chunks) written as a base
 // plus tails. Rewriting a column's whole 2^16-entity chunk on every flush (re-encoding, checksumming
-// and, deployed, encrypting ~0.1 MB) made the fixed cost of an apply call (docs/capacity.md); now a flush stores only the chunk's changes since the previous one,
-// as one small tail row of operations, and rewrites the base (dropping the tail rows) only when the
-// tails have grown: COLUMN_TAIL_ROWS_MAX rows, or more operations than COLUMN_TAIL_OPS_MIN and a
-// quarter of the chunk's entities. Paging a chunk in decodes its base and replays its tails in order
-// through the chunk's own write methods, so a replayed chunk is the chunk that was written.
+// and, deployed, encrypting ~0.1 MB) made the fixed cost of an apply call (docs/capacity.md); now a
+// flush stores only the chunk's changes since the previous one, as one small tail row of operations,
+// and rewrites the base (dropping the tail rows) only when the tails have grown: COLUMN_TAIL_ROWS_MAX
+// rows, or more operations than COLUMN_TAIL_OPS_MIN and a quarter of the chunk's entities. Paging a
+// chunk in decodes its base and replays its tails in order through the chunk's own write methods, so
+// a replayed chunk is the chunk that was written.
 //
 // Tail payload (segment kind "column tail", key (column, chunk, sequence)):
 //   u8 layout = 1 | u32 n | n x (u8 op, u16 local, f64 value)

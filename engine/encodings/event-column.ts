@@ -5,7 +5,7 @@
 // Exists chunk payload (segment kind "column chunk", key (column, chunk)):
 //   u8 layout = 4 | exists: u8 present, [container]
 // plus tails (chunk-tail.ts) of the entities added since the base was written: a flush that adds
-// entities no longer rewrites the chunk's ~8 KB bitmap, and one that adds none writes nothing.
+// entities no longer rewrites the chunk's whole bitmap, and one that adds none writes nothing.
 
 import type { Bucket, MetricName, MetricPartial, Scalar, ValueTest, Window } from "../../contract/plan";
 import { Bitmap } from "../bitmap/bitmap";
@@ -34,7 +34,10 @@ export class EventExistsChunk implements Segment, TailedChunk {
     public exists: Container | null,
   ) {}
 
-  /** Marks the entity as having an event; recorded only when it had none. */
+  /**
+   * Marks the entity as having an event; recorded only when it had none. Known entities are tested
+   * first: containerAdd would turn a stored run container (dense ids) into a bitset even for them.
+   */
   add(local: number): void {
     if (this.exists === null) this.exists = singleton(local);
     else if (containerHas(this.exists, local)) return;

@@ -1,7 +1,8 @@
 // Column chunks stored as a base plus tails (engine/encodings/chunk-tail.ts), attribute chunks and
-// event columns' existence chunks: a small write into a big chunk stores a small tail row instead of the chunk, tails merge back into the base at their
-// limits, and an engine paging the chunks in from storage (base, then tails replayed) answers every
-// query exactly as the engine that wrote them, through long seeded runs of random mutations.
+// event columns' existence chunks: a small write into a big chunk stores a small tail row instead of
+// the chunk, tails merge back into the base at their limits, and an engine paging the chunks in from
+// storage (base, then tails replayed) answers every query exactly as the engine that wrote them,
+// through long seeded runs of random mutations.
 
 import { describe, expect, it } from "vitest";
 import { createSegmentEngine } from "../../engine/index";
@@ -120,7 +121,7 @@ describe("column chunk tails", () => {
     const t0 = Date.UTC(2026, 0, 5);
     h.transactionSync(() => writer.apply({ kind: "write", entities: clicks(0, 20_000, t0) })); // the base
     const fresh = writesDuring(h, () => h.transactionSync(() => writer.apply({ kind: "write", entities: clicks(20_000, 10, t0 + 1) })));
-    expect(fresh.get(SegmentKind.columnChunk)).toBeUndefined(); // the ~8 KB existence bitmap is not rewritten
+    expect(fresh.get(SegmentKind.columnChunk)).toBeUndefined(); // the chunk's existence bitmap is not rewritten
     expect(fresh.get(SegmentKind.columnTail)?.rows).toBe(1);
     const known = writesDuring(h, () => h.transactionSync(() => writer.apply({ kind: "write", entities: clicks(5, 10, t0 + 2) })));
     expect(known.get(SegmentKind.columnChunk)).toBeUndefined();
